@@ -1,0 +1,38 @@
+"""The app factory: one python-telegram-bot Application wired to the services and handlers."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defaults
+from telegram.request import HTTPXRequest
+
+import handlers
+from bot.services import Services
+from handlers.commands import publish_command_menus
+from handlers.context import App, AppContext, BotData
+
+# Connections for the bot's own requests (replies, broadcasts) and for getUpdates.
+CONNECTION_POOL_SIZE = 64
+
+
+def build_application(services: Services, token: str, base_url: str) -> App:
+    """Build the Application with typed context, a shared HTTP pool and every handler."""
+    context_types = ContextTypes(context=AppContext, bot_data=BotData)
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(base_url)
+        .base_file_url(base_url.replace("/bot", "/file/bot"))
+        .context_types(context_types)
+        .request(HTTPXRequest(connection_pool_size=CONNECTION_POOL_SIZE, read_timeout=15))
+        .get_updates_request(HTTPXRequest(connection_pool_size=2, read_timeout=40))
+        .rate_limiter(AIORateLimiter(overall_max_rate=services.settings.rate_limit, max_retries=3))
+        .defaults(Defaults(block=True))
+        .concurrent_updates(64)
+        .post_init(publish_command_menus)
+    )
+    application = cast(App, builder.build())
+    application.bot_data.services = services
+    handlers.register_all(application)
+    return application

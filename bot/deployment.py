@@ -1,0 +1,304 @@
+"""The deployment file (TOML): who runs the bot, for which country, through which consulates.
+
+Loading checks every field and raises ConfigError with the file, the field and the problem,
+so a bad file stops start-up with one message.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel import Locale, UnknownLocaleError
+from babel.numbers import list_currencies
+
+from bot.errors import ConfigError
+
+APPROVAL_RULES = ("none", "two-person")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_COUNTRY_CODES = frozenset(str(code) for code in Locale("en").territories if str(code).isalpha())
+_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
+
+
+@dataclass(frozen=True)
+class OpeningHours:
+    """Public opening hours for a run of weekdays (0 = Monday)."""
+
+    first_day: int
+    last_day: int
+    opens: time
+    closes: time
+
+
+@dataclass(frozen=True)
+class Consulate:
+    """An embassy or consulate and the countries it serves."""
+
+    id: str
+    name: str
+    names: Mapping[str, str]
+    city: str
+    country: str
+    jurisdiction: tuple[str, ...]
+    timezone: str
+    address: str
+    phone: str
+    emergency_phone: str
+    opening_hours: tuple[OpeningHours, ...]
+
+    def name_in(self, language: str) -> str:
+        """The consulate's name in ``language``, or its default name."""
+        return self.names.get(language, self.name)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True)
+class Region:
+    """A region of origin in the home country."""
+
+    id: str
+    name: str
+    names: Mapping[str, str]
+
+    def name_in(self, language: str) -> str:
+        return self.names.get(language, self.name)
+
+
+@dataclass(frozen=True)
+class Policies:
+    """Rules the government sets for its deployment."""
+
+    poll_min_cell_size: int
+    approval: str
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """A whole deployment: government, home country, consulates, languages and policies."""
+
+    path: Path
+    sample: bool
+    government: str
+    home_country: str
+    currency: str
+    regions: tuple[Region, ...]
+    consulates: tuple[Consulate, ...]
+    languages: tuple[str, ...]
+    default_language: str
+    policies: Policies
+
+    def consulate(self, consulate_id: str) -> Consulate | None:
+        return next((c for c in self.consulates if c.id == consulate_id), None)
+
+    def consulates_serving(self, country: str) -> tuple[Consulate, ...]:
+        """The consulates whose jurisdiction includes ``country`` (ISO 3166 alpha-2)."""
+        return tuple(c for c in self.consulates if country in c.jurisdiction)
+
+    def region(self, region_id: str) -> Region | None:
+        return next((r for r in self.regions if r.id == region_id), None)
+
+
+def load_deployment(path: Path) -> Deployment:
+    """Read and check a deployment file; raise ConfigError naming the field at fault."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: deployment file not found (set BOT_DEPLOYMENT)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the deployment file: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return _Reader(path).deployment(raw)
+
+
+class _Reader:
+    """Checks one field at a time and knows how to name it in an error."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def fail(self, field: str, problem: str) -> ConfigError:
+        return ConfigError(f"{self.path}: {field}: {problem}")
+
+    def table(self, raw: Mapping[str, Any], field: str) -> Mapping[str, Any]:
+        value = raw.get(field.rsplit(".", 1)[-1])
+        if not isinstance(value, dict):
+            raise self.fail(field, "missing table")
+        return value
+
+    def text(self, raw: Mapping[str, Any], key: str, field: str, *, optional: bool = False) -> str:
+        value = raw.get(key)
+        if value is None and optional:
+            return ""
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(f"{field}.{key}", "expected a non-empty string")
+        return value.strip()
+
+    def country(self, value: object, field: str) -> str:
+        if not isinstance(value, str) or value.upper() not in _COUNTRY_CODES:
+            raise self.fail(field, f"{value!r} is not an ISO 3166 alpha-2 country code")
+        return value.upper()
+
+    def names(self, raw: Mapping[str, Any], field: str) -> Mapping[str, str]:
+        names = raw.get("names", {})
+        if not isinstance(names, dict) or not all(
+            isinstance(v, str) and v.strip() for v in names.values()
+        ):
+            raise self.fail(f"{field}.names", "expected a table of language = name")
+        return {str(k): str(v).strip() for k, v in names.items()}
+
+    def deployment(self, raw: Mapping[str, Any]) -> Deployment:
+        government = self.table(raw, "government")
+        languages = self.table(raw, "languages")
+        policies = self.table(raw, "policies")
+        enabled = self.languages(languages)
+        consulates = self.consulates(raw.get("consulates"))
+        return Deployment(
+            path=self.path,
+            sample=bool(raw.get("sample", False)),
+            government=self.text(government, "name", "government"),
+            home_country=self.country(government.get("home_country"), "government.home_country"),
+            currency=self.currency(government.get("currency")),
+            regions=self.regions(raw.get("regions", [])),
+            consulates=consulates,
+            languages=enabled,
+            default_language=self.default_language(languages, enabled),
+            policies=self.policies(policies),
+        )
+
+    def currency(self, value: object) -> str:
+        if not isinstance(value, str) or value.upper() not in list_currencies():
+            raise self.fail("government.currency", f"{value!r} is not an ISO 4217 currency code")
+        return value.upper()
+
+    def languages(self, raw: Mapping[str, Any]) -> tuple[str, ...]:
+        enabled = raw.get("enabled")
+        if not isinstance(enabled, list) or not enabled:
+            raise self.fail("languages.enabled", "expected a non-empty list of language codes")
+        for code in enabled:
+            try:
+                Locale.parse(str(code), sep="-")
+            except (ValueError, UnknownLocaleError):
+                raise self.fail("languages.enabled", f"{code!r} is not a known locale") from None
+        if len(set(enabled)) != len(enabled):
+            raise self.fail("languages.enabled", "a language is listed twice")
+        return tuple(str(code) for code in enabled)
+
+    def default_language(self, raw: Mapping[str, Any], enabled: tuple[str, ...]) -> str:
+        default = raw.get("default")
+        if default not in enabled:
+            raise self.fail("languages.default", f"{default!r} is not in languages.enabled")
+        return str(default)
+
+    def policies(self, raw: Mapping[str, Any]) -> Policies:
+        k = raw.get("poll_min_cell_size", 5)
+        if not isinstance(k, int) or isinstance(k, bool) or not 2 <= k <= 1000:
+            raise self.fail("policies.poll_min_cell_size", f"{k!r}: expected a whole number 2-1000")
+        approval = raw.get("approval", "two-person")
+        if approval not in APPROVAL_RULES:
+            raise self.fail("policies.approval", f"{approval!r}: expected one of {APPROVAL_RULES}")
+        return Policies(poll_min_cell_size=k, approval=str(approval))
+
+    def regions(self, raw: object) -> tuple[Region, ...]:
+        if not isinstance(raw, list):
+            raise self.fail("regions", "expected an array of tables ([[regions]])")
+        regions = []
+        for index, item in enumerate(raw):
+            field = f"regions[{index}]"
+            if not isinstance(item, dict):
+                raise self.fail(field, "expected a table")
+            regions.append(
+                Region(
+                    id=self.identifier(item, field),
+                    name=self.text(item, "name", field),
+                    names=self.names(item, field),
+                )
+            )
+        self.unique([r.id for r in regions], "regions")
+        return tuple(regions)
+
+    def identifier(self, raw: Mapping[str, Any], field: str) -> str:
+        value = raw.get("id")
+        if not isinstance(value, str) or not _ID_PATTERN.match(value):
+            raise self.fail(f"{field}.id", f"{value!r}: use 1-32 lower-case letters, digits, '-'")
+        return value
+
+    def unique(self, ids: list[str], field: str) -> None:
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise self.fail(field, f"id {duplicates[0]!r} is used twice")
+
+    def consulates(self, raw: object) -> tuple[Consulate, ...]:
+        if not isinstance(raw, list) or not raw:
+            raise self.fail("consulates", "expected at least one [[consulates]] table")
+        consulates = []
+        for index, item in enumerate(raw):
+            field = f"consulates[{index}]"
+            if not isinstance(item, dict):
+                raise self.fail(field, "expected a table")
+            consulates.append(self.consulate(item, field))
+        self.unique([c.id for c in consulates], "consulates")
+        return tuple(consulates)
+
+    def consulate(self, raw: Mapping[str, Any], field: str) -> Consulate:
+        jurisdiction = raw.get("jurisdiction")
+        if not isinstance(jurisdiction, list) or not jurisdiction:
+            raise self.fail(f"{field}.jurisdiction", "expected a non-empty list of country codes")
+        return Consulate(
+            id=self.identifier(raw, field),
+            name=self.text(raw, "name", field),
+            names=self.names(raw, field),
+            city=self.text(raw, "city", field),
+            country=self.country(raw.get("country"), f"{field}.country"),
+            jurisdiction=tuple(
+                self.country(code, f"{field}.jurisdiction[{i}]")
+                for i, code in enumerate(jurisdiction)
+            ),
+            timezone=self.timezone(raw.get("timezone"), f"{field}.timezone"),
+            address=self.text(raw, "address", field),
+            phone=self.text(raw, "phone", field),
+            emergency_phone=self.text(raw, "emergency_phone", field),
+            opening_hours=self.opening_hours(raw.get("opening_hours"), f"{field}.opening_hours"),
+        )
+
+    def timezone(self, value: object, field: str) -> str:
+        try:
+            ZoneInfo(str(value))
+        except (ZoneInfoNotFoundError, ValueError):
+            raise self.fail(field, f"{value!r} is not an IANA time zone") from None
+        return str(value)
+
+    def opening_hours(self, raw: object, field: str) -> tuple[OpeningHours, ...]:
+        if not isinstance(raw, list) or not raw:
+            raise self.fail(
+                field, 'expected a list like [{days = "mon-fri", hours = "09:00-17:00"}]'
+            )
+        return tuple(self.opening_span(item, f"{field}[{i}]") for i, item in enumerate(raw))
+
+    def opening_span(self, raw: object, field: str) -> OpeningHours:
+        if not isinstance(raw, dict):
+            raise self.fail(field, "expected a table with days and hours")
+        days, hours = str(raw.get("days", "")), str(raw.get("hours", ""))
+        first, _, last = days.partition("-")
+        if first not in WEEKDAYS or (last or first) not in WEEKDAYS:
+            raise self.fail(f"{field}.days", f"{days!r}: expected e.g. 'mon-fri' or 'sat'")
+        match = re.fullmatch(r"(\d\d):(\d\d)-(\d\d):(\d\d)", hours)
+        if not match:
+            raise self.fail(f"{field}.hours", f"{hours!r}: expected e.g. '09:00-17:00'")
+        h1, m1, h2, m2 = (int(g) for g in match.groups())
+        try:
+            opens, closes = time(h1, m1), time(h2, m2)
+        except ValueError:
+            raise self.fail(f"{field}.hours", f"{hours!r}: not a time of day") from None
+        if closes <= opens:
+            raise self.fail(f"{field}.hours", f"{hours!r}: closes before it opens")
+        return OpeningHours(WEEKDAYS.index(first), WEEKDAYS.index(last or first), opens, closes)

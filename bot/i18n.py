@@ -1,0 +1,146 @@
+"""Languages: gettext catalogues, choosing a member's language, and locale-aware formatting.
+
+Catalogues live in ``locales/<lang>/LC_MESSAGES/messages.po`` and are compiled to ``.mo`` by
+``make``. Translate first, then format: ``t.gettext("Hello %(name)s") % {"name": name}``.
+Strings defined at import time are marked with ``N_`` and translated when shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, tzinfo
+from decimal import Decimal
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError, dates, numbers
+from babel.support import Translations
+
+from bot.errors import ConfigError
+from bot.settings import PROJECT_ROOT
+
+LOCALES_DIR = PROJECT_ROOT / "locales"
+DOMAIN = "messages"
+
+# Codes Telegram clients send that babel knows under another name.
+LANGUAGE_ALIASES = {"tl": "fil", "iw": "he", "in": "id"}
+
+RIGHT_TO_LEFT_MARK = "\u200f"
+FIRST_STRONG_ISOLATE = "\u2068"
+POP_DIRECTIONAL_ISOLATE = "\u2069"
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction without translating it now."""
+    return message
+
+
+@dataclass(frozen=True)
+class Translator:
+    """Everything needed to speak to one member: their catalogue and their locale's formats."""
+
+    language: str
+    translations: Translations
+    locale: Locale = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "locale", Locale.parse(self.language, sep="-"))
+
+    def gettext(self, message: str) -> str:
+        return str(self.translations.gettext(message))
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return str(self.translations.ngettext(singular, plural, n))
+
+    def pgettext(self, context: str, message: str) -> str:
+        return str(self.translations.pgettext(context, message))
+
+    @property
+    def is_rtl(self) -> bool:
+        return self.locale.text_direction == "rtl"
+
+    def direction(self, text: str) -> str:
+        """Start right-to-left text with a mark, so a message that opens with a digit, an
+        emoji or a Latin name still lays out right to left in every Telegram client."""
+        if self.is_rtl and not text.startswith(RIGHT_TO_LEFT_MARK):
+            return RIGHT_TO_LEFT_MARK + text
+        return text
+
+    def isolate(self, value: str) -> str:
+        """Wrap a value of unknown direction (a phone number, a name) so it cannot reorder
+        the sentence around it."""
+        return f"{FIRST_STRONG_ISOLATE}{value}{POP_DIRECTIONAL_ISOLATE}" if self.is_rtl else value
+
+    def format_number(self, value: int | float | Decimal) -> str:
+        return numbers.format_decimal(value, locale=self.locale)
+
+    def format_percent(self, value: float | Decimal, digits: int = 1) -> str:
+        pattern = "#,##0." + "0" * digits + "%" if digits else "#,##0%"
+        return numbers.format_percent(value, pattern, locale=self.locale)
+
+    def format_money(self, amount: Decimal | float, currency: str) -> str:
+        return numbers.format_currency(amount, currency, locale=self.locale)
+
+    def format_date(self, value: date, format: str = "medium") -> str:
+        return dates.format_date(value, format=format, locale=self.locale)
+
+    def format_datetime(self, value: datetime, zone: tzinfo, format: str = "medium") -> str:
+        return dates.format_datetime(value, format=format, tzinfo=zone, locale=self.locale)
+
+    def format_time(self, value: datetime, zone: tzinfo, format: str = "short") -> str:
+        return dates.format_time(value, format=format, tzinfo=zone, locale=self.locale)
+
+    def weekday(self, index: int, width: str = "wide") -> str:
+        """The name of a weekday (0 = Monday) in this language."""
+        return str(self.locale.days["format"][width][index])
+
+    def country(self, code: str) -> str:
+        """A country's name in this language, from babel's locale data."""
+        return str(self.locale.territories.get(code, code))
+
+    def language_name(self, code: str) -> str:
+        """A language's name as its own speakers write it (for the language menu)."""
+        name = Locale.parse(code, sep="-").get_display_name(code) or code
+        return name[:1].upper() + name[1:]
+
+
+class Languages:
+    """The enabled languages of a deployment and their loaded catalogues."""
+
+    def __init__(
+        self, enabled: Iterable[str], default: str, locales_dir: Path = LOCALES_DIR
+    ) -> None:
+        self.enabled = tuple(enabled)
+        self.default = default
+        self._translators = {
+            code: Translator(code, _load_catalogue(locales_dir, code)) for code in self.enabled
+        }
+
+    def translator(self, language: str) -> Translator:
+        return self._translators.get(language) or self._translators[self.default]
+
+    def negotiate(self, language_code: str | None) -> str:
+        """Pick an enabled language for Telegram's language_code: pt-BR -> pt -> default."""
+        if not language_code:
+            return self.default
+        code = LANGUAGE_ALIASES.get(language_code.lower(), language_code)
+        try:
+            locale = Locale.parse(code.replace("_", "-"), sep="-")
+        except (ValueError, UnknownLocaleError):
+            return self.default
+        base = LANGUAGE_ALIASES.get(locale.language, locale.language)
+        for candidate in (str(locale), f"{locale.language}-{locale.territory}", base):
+            if candidate in self.enabled:
+                return candidate
+        return self.default
+
+
+def _load_catalogue(locales_dir: Path, language: str) -> Translations:
+    mo_file = locales_dir / language / "LC_MESSAGES" / f"{DOMAIN}.mo"
+    if not mo_file.is_file():
+        raise ConfigError(
+            f"{mo_file}: compiled catalogue missing for enabled language {language!r} "
+            f"(run `make catalogues`; the source is locales/{language}/LC_MESSAGES/messages.po)"
+        )
+    with mo_file.open("rb") as fp:
+        return Translations(fp, domain=DOMAIN)

@@ -1,0 +1,40 @@
+"""The services one running bot shares: opened once at start, closed once at shutdown."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.deployment import Deployment
+from bot.i18n import Languages
+from bot.members import MemberService
+from bot.settings import Settings
+from bot.storage.database import Database
+from bot.storage.members import MemberRepository
+
+
+@dataclass
+class Services:
+    """Everything handlers and jobs call into. Handlers never reach past these."""
+
+    settings: Settings
+    deployment: Deployment
+    database: Database
+    languages: Languages
+    members: MemberService
+
+    @classmethod
+    async def open(cls, settings: Settings, deployment: Deployment) -> Services:
+        """Load the catalogues, open and migrate the database, wire the services."""
+        languages = Languages(deployment.languages, deployment.default_language)
+        database = await Database.open(settings.db_path)
+        return cls(
+            settings=settings,
+            deployment=deployment,
+            database=database,
+            languages=languages,
+            members=MemberService(MemberRepository(database), languages),
+        )
+
+    async def close(self) -> None:
+        """Finish the write in progress and close the database."""
+        await self.database.close()

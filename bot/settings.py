@@ -1,0 +1,113 @@
+"""Settings read from the environment (the variables of DESIGN.md §3)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_DEPLOYMENT = PROJECT_ROOT / "deploy" / "sample-philippines.toml"
+DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the operator sets through environment variables."""
+
+    token: str | None
+    api_base_url: str
+    db_path: Path
+    deployment_path: Path
+    admin_ids: frozenset[int]
+    sandbox_host: str
+    sandbox_port: int
+    rate_limit: float
+    webhook_url: str | None
+    webhook_secret: str | None
+    webhook_listen: str
+    webhook_port: int
+
+    @property
+    def sandbox_mode(self) -> bool:
+        """No token means the bot talks to the local sandbox instead of Telegram."""
+        return self.token is None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read and check every variable; raise ConfigError naming the first bad one."""
+        env = os.environ if env is None else env
+        webhook_url = _optional(env, "WEBHOOK_URL")
+        webhook_secret = _optional(env, "WEBHOOK_SECRET")
+        if webhook_url and not webhook_url.startswith("https://") and not _is_local(webhook_url):
+            raise ConfigError(f"WEBHOOK_URL={webhook_url!r}: Telegram only calls https:// URLs")
+        if webhook_secret is not None and not _is_valid_secret(webhook_secret):
+            raise ConfigError(
+                "WEBHOOK_SECRET: use 1-256 characters from A-Z, a-z, 0-9, _ and - "
+                "(Telegram's rule for secret_token)"
+            )
+        return cls(
+            token=_optional(env, "TELEGRAM_BOT_TOKEN"),
+            api_base_url=env.get("TELEGRAM_API_BASE_URL") or DEFAULT_API_BASE_URL,
+            db_path=Path(env.get("BOT_DB_PATH") or PROJECT_ROOT / "data" / "bot.sqlite3"),
+            deployment_path=Path(env.get("BOT_DEPLOYMENT") or SAMPLE_DEPLOYMENT),
+            admin_ids=_id_set(env, "BOT_ADMIN_IDS"),
+            sandbox_host=env.get("SANDBOX_HOST") or "127.0.0.1",
+            sandbox_port=_port(env, "SANDBOX_PORT", 8080),
+            rate_limit=_positive_float(env, "BOT_RATE_LIMIT", 30.0),
+            webhook_url=webhook_url,
+            webhook_secret=webhook_secret,
+            webhook_listen=env.get("WEBHOOK_LISTEN") or "0.0.0.0",
+            webhook_port=_port(env, "WEBHOOK_PORT", 8443),
+        )
+
+
+def _optional(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name, "").strip()
+    return value or None
+
+
+def _is_local(url: str) -> bool:
+    return url.startswith(("http://127.0.0.1", "http://localhost"))
+
+
+def _is_valid_secret(secret: str) -> bool:
+    allowed = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+    return 1 <= len(secret) <= 256 and set(secret) <= allowed
+
+
+def _id_set(env: Mapping[str, str], name: str) -> frozenset[int]:
+    ids: set[int] = set()
+    for part in env.get(name, "").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not part.lstrip("-").isdigit():
+            raise ConfigError(f"{name}: {part!r} is not a Telegram user id (expected digits)")
+        ids.add(int(part))
+    return frozenset(ids)
+
+
+def _port(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if not raw:
+        return default
+    if not raw.isdigit() or not 0 <= int(raw) <= 65535:
+        raise ConfigError(f"{name}={raw!r}: expected a port number from 0 to 65535")
+    return int(raw)
+
+
+def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if value <= 0:
+        raise ConfigError(f"{name}={raw!r}: expected a positive number")
+    return value

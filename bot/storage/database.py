@@ -1,0 +1,204 @@
+"""The SQLite database: opening with the right pragmas, migrations, transactions and backup.
+
+One aiosqlite connection serves the whole process. Writes go through ``transaction()``, which
+serialises them with a lock and keeps each one short, so readers (WAL) never wait on a writer
+for long and a clean shutdown can wait for the last write to finish.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+
+import aiosqlite
+
+from bot.errors import ConfigError
+
+logger = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 5000
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One versioned SQL file under bot/storage/migrations/ (``NNNN_name.sql``)."""
+
+    version: int
+    name: str
+    sql: str
+
+
+def bundled_migrations() -> list[Migration]:
+    """The migrations shipped with the code, in version order."""
+    folder = resources.files("bot.storage") / "migrations"
+    migrations = []
+    for entry in folder.iterdir():
+        if entry.name.endswith(".sql"):
+            number, _, rest = entry.name.partition("_")
+            migrations.append(Migration(int(number), rest.removesuffix(".sql"), entry.read_text()))
+    return sorted(migrations, key=lambda m: m.version)
+
+
+class Database:
+    """The process's one connection to the SQLite file."""
+
+    def __init__(self, connection: aiosqlite.Connection, path: Path) -> None:
+        self.connection = connection
+        self.path = path
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path, *, migrate: bool = True) -> Database:
+        """Open (creating if needed) the file, set pragmas and apply pending migrations.
+
+        Raises ConfigError naming BOT_DB_PATH when the path cannot hold a database.
+        """
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            connection = await aiosqlite.connect(path, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise ConfigError(f"BOT_DB_PATH={path}: cannot open the database: {exc}") from None
+        database = cls(connection, path)
+        try:
+            await database._configure()
+            if migrate:
+                await database.upgrade()
+        except sqlite3.DatabaseError as exc:
+            await connection.close()
+            raise ConfigError(f"BOT_DB_PATH={path}: cannot use the database: {exc}") from None
+        return database
+
+    async def _configure(self) -> None:
+        self.connection.row_factory = aiosqlite.Row
+        await self.connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await self.connection.execute("PRAGMA foreign_keys = ON")
+        await self.connection.execute("PRAGMA journal_mode = WAL")
+        await self.connection.execute("PRAGMA synchronous = NORMAL")
+
+    async def close(self) -> None:
+        """Wait for the write in progress, then close."""
+        async with self._write_lock:
+            await self.connection.close()
+
+    async def schema_version(self) -> int:
+        await self._ensure_migrations_table()
+        async with self.connection.execute("SELECT MAX(version) FROM schema_migrations") as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
+
+    async def upgrade(self, migrations: list[Migration] | None = None) -> list[Migration]:
+        """Apply every migration newer than the database, each in its own transaction."""
+        current = await self.schema_version()
+        pending = [m for m in migrations or bundled_migrations() if m.version > current]
+        for migration in pending:
+            async with self.transaction() as db:
+                await db.executescript_in_transaction(migration.sql)
+                await db.execute(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                    (migration.version, migration.name, utc_now_iso()),
+                )
+            logger.info("Applied migration %04d %s", migration.version, migration.name)
+        return pending
+
+    async def _ensure_migrations_table(self) -> None:
+        await self.connection.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+        )
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        """A short write transaction (BEGIN IMMEDIATE ... COMMIT), rolled back on error."""
+        async with self._write_lock:
+            await self.connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield Transaction(self.connection)
+            except BaseException:
+                await self.connection.execute("ROLLBACK")
+                raise
+            else:
+                await self.connection.execute("COMMIT")
+
+    async def fetch_one(
+        self, sql: str, parameters: tuple[object, ...] = ()
+    ) -> aiosqlite.Row | None:
+        async with self.connection.execute(sql, parameters) as cursor:
+            return await cursor.fetchone()
+
+    async def fetch_all(self, sql: str, parameters: tuple[object, ...] = ()) -> list[aiosqlite.Row]:
+        async with self.connection.execute(sql, parameters) as cursor:
+            return list(await cursor.fetchall())
+
+    async def backup(self, target: Path) -> None:
+        """Copy the live database to ``target`` with SQLite's online backup API."""
+        if os.path.abspath(target) == os.path.abspath(self.path):
+            raise ConfigError(f"{target}: the backup file must differ from BOT_DB_PATH")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            destination = await aiosqlite.connect(target)
+        except (OSError, sqlite3.Error) as exc:
+            raise ConfigError(f"{target}: cannot write the backup: {exc}") from None
+        try:
+            await self.connection.backup(destination)
+        finally:
+            await destination.close()
+
+
+class Transaction:
+    """The statements allowed inside ``Database.transaction()``."""
+
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._connection = connection
+
+    async def execute(self, sql: str, parameters: tuple[object, ...] = ()) -> int:
+        """Run one statement; return the number of rows it changed."""
+        async with self._connection.execute(sql, parameters) as cursor:
+            return cursor.rowcount
+
+    async def insert(self, sql: str, parameters: tuple[object, ...] = ()) -> int:
+        """Run one INSERT; return the new row's id."""
+        async with self._connection.execute(sql, parameters) as cursor:
+            return int(cursor.lastrowid or 0)
+
+    async def fetch_one(
+        self, sql: str, parameters: tuple[object, ...] = ()
+    ) -> aiosqlite.Row | None:
+        async with self._connection.execute(sql, parameters) as cursor:
+            return await cursor.fetchone()
+
+    async def executescript_in_transaction(self, script: str) -> None:
+        """Run a migration's statements one by one, inside the open transaction.
+
+        ``executescript`` would COMMIT first, so statements are split where SQLite itself says
+        a statement is complete (which respects triggers and quoted semicolons).
+        """
+        for statement in split_statements(script):
+            await self._connection.execute(statement)
+
+
+def split_statements(script: str) -> list[str]:
+    """Split an SQL script into complete statements, dropping comment-only remainders."""
+    statements, buffer = [], ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip() and not all(
+        ln.strip().startswith("--") or not ln.strip() for ln in buffer.splitlines()
+    ):
+        raise ValueError(f"incomplete SQL statement at the end of the script: {buffer.strip()!r}")
+    return statements
+
+
+def utc_now_iso() -> str:
+    """The current instant in UTC, ISO 8601, as stored in every *_at column."""
+    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -1,0 +1,24 @@
+"""python-telegram-bot handlers: they translate updates into service calls and service results
+into messages. No SQL and no business rules live here.
+
+``register_all`` is the one place that adds every feature's handlers, in a commented order.
+"""
+
+from __future__ import annotations
+
+from telegram.ext import Application
+
+from handlers import chat_member, errors, gatekeeper, language, start
+
+
+def register_all(application: Application) -> None:  # type: ignore[type-arg]
+    """Add every handler. Groups run in order; within a group the first match wins."""
+    # Group -1: identify the member and their language before anything else runs.
+    gatekeeper.register(application, group=-1)
+    # Group 0: features, one module each.
+    start.register(application)
+    language.register(application)
+    chat_member.register(application)
+    # Last in group 0: anything no feature understood gets a short hint, not silence.
+    start.register_fallbacks(application)
+    errors.register(application)

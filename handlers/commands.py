@@ -1,0 +1,37 @@
+"""The bot's command menu, shown in each member's language."""
+
+from __future__ import annotations
+
+from telegram import Bot, BotCommand, BotCommandScopeChat
+
+from bot.i18n import N_, Translator
+from handlers.context import App
+
+# (command, description) in the order the menu shows them.
+MEMBER_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("start", N_("Main menu")),
+    ("language", N_("Change language")),
+    ("help", N_("What this bot can do")),
+)
+
+
+def localised_commands(tr: Translator) -> list[BotCommand]:
+    return [
+        BotCommand(command, tr.gettext(description)) for command, description in MEMBER_COMMANDS
+    ]
+
+
+async def publish_command_menus(application: App) -> None:
+    """Set the command menu for every enabled language (clients pick by their language)."""
+    languages = application.bot_data.services.languages
+    default = languages.translator(languages.default)
+    await application.bot.set_my_commands(localised_commands(default))
+    for code in languages.enabled:
+        if len(code) == 2:  # Telegram only accepts two-letter language codes here
+            commands = localised_commands(languages.translator(code))
+            await application.bot.set_my_commands(commands, language_code=code)
+
+
+async def publish_chat_command_menu(bot: Bot, chat_id: int, tr: Translator) -> None:
+    """Re-localise one member's command menu after they choose a language."""
+    await bot.set_my_commands(localised_commands(tr), scope=BotCommandScopeChat(chat_id))

@@ -1,0 +1,57 @@
+"""The typed context every callback receives: services, the member and their language."""
+
+from __future__ import annotations
+
+from typing import Any, TypeAlias
+
+from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
+
+from bot.i18n import Translator
+from bot.services import Services
+from bot.storage.members import MemberRow
+
+
+class BotData:
+    """Application-wide data; ``services`` is set by the app factory before start."""
+
+    services: Services
+
+
+class AppContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], BotData]):
+    """CallbackContext with typed access to services and what the gatekeeper found out."""
+
+    def __init__(
+        self,
+        application: Application[Any, Any, Any, Any, Any, Any],
+        chat_id: int | None = None,
+        user_id: int | None = None,
+    ) -> None:
+        super().__init__(application=application, chat_id=chat_id, user_id=user_id)
+        self.member: MemberRow | None = None
+        self._tr: Translator | None = None
+
+    @property
+    def services(self) -> Services:
+        return self.bot_data.services
+
+    @property
+    def tr(self) -> Translator:
+        """The translator for this update's user (the default language if none is known)."""
+        if self._tr is None:
+            languages = self.services.languages
+            self._tr = languages.translator(languages.default)
+        return self._tr
+
+    @tr.setter
+    def tr(self, translator: Translator) -> None:
+        self._tr = translator
+
+
+App: TypeAlias = Application[
+    ExtBot[Any],
+    AppContext,
+    dict[Any, Any],
+    dict[Any, Any],
+    BotData,
+    JobQueue[AppContext],
+]

@@ -1,0 +1,69 @@
+"""/language: choose the language the bot answers in."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler
+
+from handlers import callbacks
+from handlers.commands import publish_chat_command_menu
+from handlers.context import App, AppContext
+from handlers.replies import edit_or_reply, esc, reply
+
+FEATURE = "lang"
+
+
+def language_keyboard(context: AppContext) -> InlineKeyboardMarkup:
+    """One button per enabled language, each written in that language."""
+    tr = context.tr
+    rows = [
+        [
+            InlineKeyboardButton(
+                tr.language_name(code), callback_data=callbacks.encode(FEATURE, code)
+            )
+        ]
+        for code in context.services.languages.enabled
+    ]
+    return InlineKeyboardMarkup(rows)
+
+
+async def ask_language(update: Update, context: AppContext) -> None:
+    """Offer the enabled languages."""
+    text = context.tr.gettext("Choose your language:")
+    if update.callback_query:
+        await update.callback_query.answer()
+        await edit_or_reply(update, context, text, language_keyboard(context))
+    else:
+        await reply(update, context, text, language_keyboard(context))
+
+
+async def set_language(update: Update, context: AppContext) -> None:
+    """Store the chosen language and confirm in it."""
+    query = update.callback_query
+    assert query is not None and query.from_user is not None
+    chosen = callbacks.fields(query.data, FEATURE)
+    services = context.services
+    if len(chosen) != 1 or chosen[0] not in services.languages.enabled:
+        await query.answer(
+            context.tr.gettext("This button is no longer valid. Send /start."), show_alert=True
+        )
+        return
+    await services.members.choose_language(query.from_user.id, chosen[0])
+    context.tr = services.languages.translator(chosen[0])
+    await query.answer()
+    text = context.tr.gettext("I will now answer in %(language)s.") % {
+        "language": esc(context.tr.language_name(chosen[0]))
+    }
+    await edit_or_reply(update, context, text)
+    if update.effective_chat:
+        await publish_chat_command_menu(context.bot, update.effective_chat.id, context.tr)
+
+
+def register(application: App) -> None:
+    application.add_handler(CommandHandler("language", ask_language))
+    application.add_handler(
+        CallbackQueryHandler(set_language, pattern=rf"^{callbacks.VERSION}:{FEATURE}:")
+    )
+    application.add_handler(
+        CallbackQueryHandler(ask_language, pattern=rf"^{callbacks.VERSION}:{FEATURE}$")
+    )

@@ -1,0 +1,126 @@
+"""Command line of the Diaspora Outreach Bot.
+
+    python main.py run              run the bot (sandbox when TELEGRAM_BOT_TOKEN is unset)
+    python main.py sandbox          run only the sandbox (Bot API emulator and web chat)
+    python main.py db upgrade       apply pending database migrations
+    python main.py db backup FILE   copy the live database with SQLite's online backup
+
+Every setting comes from the environment (see README.md). Operator errors print one line
+naming the file, field or variable at fault, and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+from bot.deployment import load_deployment
+from bot.errors import ConfigError
+from bot.settings import Settings
+from bot.storage.database import Database
+
+Command = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
+
+
+async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the bot until SIGINT or SIGTERM."""
+    from bot.runner import serve
+
+    await serve(settings, load_deployment(settings.deployment_path))
+    return 0
+
+
+async def cmd_sandbox(args: argparse.Namespace, settings: Settings) -> int:
+    """Serve the sandbox alone, for a bot started elsewhere."""
+    from sandbox import FaultConfig, Sandbox
+
+    faults = FaultConfig(latency_ms=args.latency_ms)
+    if args.no_limits:
+        faults.global_rate = None
+        faults.per_chat_rate = None
+    sandbox = Sandbox(host=settings.sandbox_host, port=settings.sandbox_port, faults=faults)
+    await sandbox.start()
+    print(f"Sandbox web chat: {sandbox.url}/", flush=True)
+    print(f"TELEGRAM_API_BASE_URL={sandbox.bot_api_base_url} TELEGRAM_BOT_TOKEN={sandbox.token}")
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await sandbox.stop()
+    return 0
+
+
+async def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    """Apply pending migrations and report the schema version."""
+    database = await Database.open(settings.db_path, migrate=False)
+    try:
+        applied = await database.upgrade()
+        for migration in applied:
+            print(f"applied {migration.version:04d} {migration.name}")
+        print(f"{settings.db_path}: schema version {await database.schema_version()}")
+    finally:
+        await database.close()
+    return 0
+
+
+async def cmd_db_backup(args: argparse.Namespace, settings: Settings) -> int:
+    """Copy the live database to FILE."""
+    database = await Database.open(settings.db_path)
+    try:
+        await database.backup(Path(args.file))
+    finally:
+        await database.close()
+    print(f"backed up {settings.db_path} to {args.file}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="main.py",
+        description="Diaspora Outreach Bot: registration, announcements, polls and guidance "
+        "for nationals abroad, in their own language.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run = commands.add_parser(
+        "run", help="run the bot (the sandbox if TELEGRAM_BOT_TOKEN is unset)"
+    )
+    run.set_defaults(handler=cmd_run)
+    sandbox = commands.add_parser("sandbox", help="run the Bot API sandbox and web chat alone")
+    sandbox.add_argument("--latency-ms", type=float, default=0.0, help="delay every Bot API call")
+    sandbox.add_argument("--no-limits", action="store_true", help="do not enforce rate limits")
+    sandbox.set_defaults(handler=cmd_sandbox)
+    db = commands.add_parser("db", help="database upkeep: upgrade, backup")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
+    db_commands.add_parser("upgrade", help="apply pending migrations").set_defaults(
+        handler=cmd_db_upgrade
+    )
+    backup = db_commands.add_parser("backup", help="copy the live database to FILE")
+    backup.add_argument("file", metavar="FILE")
+    backup.set_defaults(handler=cmd_db_backup)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    # httpx logs every request URL at INFO, and Bot API URLs contain the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        settings = Settings.from_env()
+        handler: Command = args.handler
+        return asyncio.run(handler(args, settings))
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -16,6 +16,12 @@ from handlers.context import App, AppContext, BotData
 CONNECTION_POOL_SIZE = 64
 
 
+def file_url_for(base_url: str) -> str:
+    """Telegram serves files under /file/bot<token>/ beside /bot<token>/."""
+    root, _, _ = base_url.rstrip("/").rpartition("/")
+    return f"{root}/file/bot"
+
+
 def build_application(services: Services, token: str, base_url: str) -> App:
     """Build the Application with typed context, a shared HTTP pool and every handler."""
     context_types = ContextTypes(context=AppContext, bot_data=BotData)
@@ -23,7 +29,7 @@ def build_application(services: Services, token: str, base_url: str) -> App:
         ApplicationBuilder()
         .token(token)
         .base_url(base_url)
-        .base_file_url(base_url.replace("/bot", "/file/bot"))
+        .base_file_url(file_url_for(base_url))
         .context_types(context_types)
         .request(HTTPXRequest(connection_pool_size=CONNECTION_POOL_SIZE, read_timeout=15))
         .get_updates_request(HTTPXRequest(connection_pool_size=2, read_timeout=40))

@@ -29,6 +29,9 @@ async def serve(
     """Run until SIGINT/SIGTERM (or until ``stop`` is set, for tests)."""
     stop = stop or _stop_on_signals()
     async with AsyncExitStack() as stack:
+        # The database first: an unusable BOT_DB_PATH stops start-up before anything listens.
+        services = await Services.open(settings, deployment)
+        stack.push_async_callback(services.close)
         token, base_url = settings.token, settings.api_base_url
         if settings.sandbox_mode:
             from sandbox import Sandbox  # only needed without a real token
@@ -38,8 +41,6 @@ async def serve(
             stack.push_async_callback(sandbox.stop)
             token, base_url = sandbox.token, sandbox.bot_api_base_url
             print(f"Sandbox web chat: {sandbox.url}/  (Ctrl+C stops the bot)", flush=True)
-        services = await Services.open(settings, deployment)
-        stack.push_async_callback(services.close)
         assert token is not None
         application = build_application(services, token, base_url)
         await run_application(application, settings, stop)

@@ -89,15 +89,18 @@ class Database:
             await self.connection.close()
 
     async def schema_version(self) -> int:
+        """The highest migration applied (0 for a new database)."""
+        return max(await self.applied_versions(), default=0)
+
+    async def applied_versions(self) -> set[int]:
         await self._ensure_migrations_table()
-        async with self.connection.execute("SELECT MAX(version) FROM schema_migrations") as cur:
-            row = await cur.fetchone()
-        return int(row[0]) if row and row[0] is not None else 0
+        rows = await self.fetch_all("SELECT version FROM schema_migrations")
+        return {int(row[0]) for row in rows}
 
     async def upgrade(self, migrations: list[Migration] | None = None) -> list[Migration]:
-        """Apply every migration newer than the database, each in its own transaction."""
-        current = await self.schema_version()
-        pending = [m for m in migrations or bundled_migrations() if m.version > current]
+        """Apply every migration not yet applied, in version order, each in one transaction."""
+        applied = await self.applied_versions()
+        pending = [m for m in migrations or bundled_migrations() if m.version not in applied]
         for migration in pending:
             async with self.transaction() as db:
                 await db.executescript_in_transaction(migration.sql)
@@ -139,7 +142,7 @@ class Database:
 
     async def backup(self, target: Path) -> None:
         """Copy the live database to ``target`` with SQLite's online backup API."""
-        if os.path.abspath(target) == os.path.abspath(self.path):
+        if _same_path(target, self.path):
             raise ConfigError(f"{target}: the backup file must differ from BOT_DB_PATH")
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -197,6 +200,10 @@ def split_statements(script: str) -> list[str]:
     ):
         raise ValueError(f"incomplete SQL statement at the end of the script: {buffer.strip()!r}")
     return statements
+
+
+def _same_path(first: Path, second: Path) -> bool:
+    return os.path.abspath(first) == os.path.abspath(second)
 
 
 def utc_now_iso() -> str:

@@ -1,0 +1,98 @@
+"""A sandbox user seen from a test: act as a person would, then read what the bot did."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sandbox import SandboxClient
+
+Message = dict[str, Any]
+SETTLE_SECONDS = 0.15
+
+
+class ChatUser:
+    """One person in the sandbox, talking to the bot."""
+
+    def __init__(self, client: SandboxClient, user: dict[str, Any]) -> None:
+        self.client = client
+        self.user = user
+        self.id: int = user["id"]
+
+    @classmethod
+    async def create(cls, client: SandboxClient, name: str, language: str) -> ChatUser:
+        return cls(client, await client.create_user(name, language_code=language))
+
+    async def state(self) -> dict[str, Any]:
+        return await self.client.chat_state(self.id)
+
+    async def bot_messages(self) -> list[Message]:
+        return [m for m in (await self.state())["messages"] if m["sender"] == "bot"]
+
+    async def last_bot_message(self) -> Message:
+        messages = await self.bot_messages()
+        assert messages, "the bot has not written yet"
+        return messages[-1]
+
+    async def _act(self, action: Callable[[], Awaitable[Any]], timeout: float) -> list[Message]:
+        """Do ``action`` and return the bot messages that are new or changed after it."""
+        before = await self.state()
+        seen = {m["message_id"]: m for m in before["messages"]}
+        await action()
+        version = before["version"]
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        changed: list[Message] = []
+        while True:
+            remaining = deadline - loop.time()
+            wait = SETTLE_SECONDS if changed else remaining
+            if wait <= 0:
+                break
+            body = await self.client._call(
+                "GET", f"users/{self.id}/chat", params={"version": version, "wait": wait}
+            )
+            if body["version"] == version:
+                if changed:
+                    break  # settled: nothing more within the settle time
+                continue
+            version = body["version"]
+            changed = [
+                m
+                for m in body["messages"]
+                if m["sender"] == "bot" and seen.get(m["message_id"]) != m
+            ]
+        if not changed:
+            raise TimeoutError(f"the bot did not answer user {self.id} within {timeout} s")
+        return changed
+
+    async def send(self, text: str, timeout: float = 5.0) -> list[Message]:
+        """Send text; return the bot messages it produced (new or edited)."""
+        return await self._act(lambda: self.client.send(self.id, text), timeout)
+
+    async def press(self, message: Message, label: str, timeout: float = 5.0) -> list[Message]:
+        """Press the inline button whose text contains ``label`` on ``message``."""
+        data = button_data(message, label)
+        return await self._act(
+            lambda: self.client.press(self.id, message["message_id"], data), timeout
+        )
+
+    async def press_data(
+        self, message_id: int, data: str, *, forge: bool = False
+    ) -> dict[str, Any]:
+        """Press with arbitrary callback data (forge=True sends data no button carries)."""
+        return await self.client.press(self.id, message_id, data, forge=forge)
+
+
+def button_data(message: Message, label: str) -> str:
+    """The callback_data of the button whose text contains ``label``."""
+    for row in message.get("inline_keyboard", []):
+        for button in row:
+            if label in button["text"] and "callback_data" in button:
+                return str(button["callback_data"])
+    labels = [b["text"] for row in message.get("inline_keyboard", []) for b in row]
+    raise AssertionError(f"no button {label!r} on the message; buttons: {labels}")
+
+
+def button_labels(message: Message) -> list[str]:
+    return [b["text"] for row in message.get("inline_keyboard", []) for b in row]

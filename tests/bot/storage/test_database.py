@@ -1,0 +1,100 @@
+"""The SQLite database: pragmas, migrations, transactions, backup and unusable paths."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.errors import ConfigError
+from bot.storage.database import Database, Migration, bundled_migrations, split_statements
+
+
+async def test_pragmas_are_set(database: Database) -> None:
+    assert (await database.fetch_one("PRAGMA journal_mode"))[0] == "wal"  # type: ignore[index]
+    assert (await database.fetch_one("PRAGMA foreign_keys"))[0] == 1  # type: ignore[index]
+    assert (await database.fetch_one("PRAGMA busy_timeout"))[0] >= 1000  # type: ignore[index]
+
+
+async def test_every_bundled_migration_is_applied_once(tmp_path: Path) -> None:
+    path = tmp_path / "m.sqlite3"
+    versions = [m.version for m in bundled_migrations()]
+    assert versions == sorted(set(versions)) and versions[0] == 1
+    db = await Database.open(path)
+    assert await db.schema_version() == versions[-1]
+    assert await db.upgrade() == []
+    await db.close()
+    db = await Database.open(path)  # reopening applies nothing new
+    rows = await db.fetch_all("SELECT version FROM schema_migrations ORDER BY version")
+    assert [r[0] for r in rows] == versions
+    await db.close()
+
+
+async def test_a_failing_migration_leaves_nothing_behind(database: Database) -> None:
+    bad = Migration(
+        9999, "bad", "CREATE TABLE half_done (x INTEGER);\nINSERT INTO nowhere VALUES (1);"
+    )
+    with pytest.raises(sqlite3.OperationalError):
+        await database.upgrade([bad])
+    assert (
+        await database.fetch_one("SELECT name FROM sqlite_master WHERE name = 'half_done'") is None
+    )
+    assert 9999 not in await database.applied_versions()
+
+
+async def test_transaction_rolls_back_on_error(database: Database) -> None:
+    with pytest.raises(RuntimeError):
+        async with database.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO members (telegram_user_id, created_at, updated_at)"
+                " VALUES (1, 'a', 'a')"
+            )
+            raise RuntimeError("boom")
+    assert await database.fetch_one("SELECT * FROM members") is None
+
+
+async def test_foreign_keys_are_enforced(database: Database) -> None:
+    with pytest.raises(sqlite3.IntegrityError):
+        async with database.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO member_interests (member_id, interest) VALUES (42, 'return')"
+            )
+
+
+async def test_backup_is_a_usable_copy(database: Database, tmp_path: Path) -> None:
+    async with database.transaction() as tx:
+        await tx.execute(
+            "INSERT INTO members (telegram_user_id, created_at, updated_at) VALUES (7, 'a', 'a')"
+        )
+    target = tmp_path / "backups" / "copy.sqlite3"
+    await database.backup(target)
+    with sqlite3.connect(target) as copy:
+        assert copy.execute("SELECT telegram_user_id FROM members").fetchall() == [(7,)]
+    with pytest.raises(ConfigError, match="must differ"):
+        await database.backup(database.path)
+
+
+async def test_unusable_paths_name_bot_db_path(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="BOT_DB_PATH"):
+        await Database.open(tmp_path)  # a directory
+    not_a_db = tmp_path / "notes.txt"
+    not_a_db.write_text("hello, this is not a database file at all" * 100)
+    with pytest.raises(ConfigError, match="BOT_DB_PATH"):
+        await Database.open(not_a_db)
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(ConfigError, match="BOT_DB_PATH"):
+        await Database.open(blocker / "sub" / "bot.sqlite3")
+
+
+def test_statements_split_where_sqlite_says_they_end() -> None:
+    script = """
+    -- a comment; with a semicolon
+    CREATE TABLE t (x TEXT DEFAULT 'a;b');
+    CREATE TRIGGER tr AFTER INSERT ON t BEGIN UPDATE t SET x = 'c;d'; END;
+    -- trailing comment
+    """
+    statements = split_statements(script)
+    assert len(statements) == 2
+    assert statements[1].endswith("END;")

@@ -1,0 +1,62 @@
+"""Settings: defaults, and each bad variable named in the error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.errors import ConfigError
+from bot.settings import SAMPLE_DEPLOYMENT, Settings
+
+
+def test_defaults_are_sandbox_mode_with_the_sample_deployment() -> None:
+    settings = Settings.from_env({})
+    assert settings.sandbox_mode
+    assert settings.api_base_url == "https://api.telegram.org/bot"
+    assert settings.deployment_path == SAMPLE_DEPLOYMENT
+    assert settings.db_path.name == "bot.sqlite3"
+    assert (settings.sandbox_host, settings.sandbox_port) == ("127.0.0.1", 8080)
+    assert settings.rate_limit == 30
+    assert settings.admin_ids == frozenset()
+
+
+def test_every_variable_is_read() -> None:
+    settings = Settings.from_env(
+        {
+            "TELEGRAM_BOT_TOKEN": "123:abc",
+            "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9/bot",
+            "BOT_DB_PATH": "/tmp/x.sqlite3",
+            "BOT_DEPLOYMENT": "/tmp/d.toml",
+            "BOT_ADMIN_IDS": " 11, 22 ,",
+            "SANDBOX_HOST": "0.0.0.0",
+            "SANDBOX_PORT": "9090",
+            "BOT_RATE_LIMIT": "12.5",
+            "WEBHOOK_URL": "https://bot.example.org/hook",
+            "WEBHOOK_SECRET": "s3cret_-x",
+        }
+    )
+    assert not settings.sandbox_mode
+    assert settings.token == "123:abc"
+    assert settings.db_path == Path("/tmp/x.sqlite3")
+    assert settings.admin_ids == {11, 22}
+    assert settings.sandbox_port == 9090
+    assert settings.rate_limit == 12.5
+    assert settings.webhook_url == "https://bot.example.org/hook"
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"BOT_ADMIN_IDS": "12,abc"}, "BOT_ADMIN_IDS"),
+        ({"SANDBOX_PORT": "eighty"}, "SANDBOX_PORT"),
+        ({"SANDBOX_PORT": "70000"}, "SANDBOX_PORT"),
+        ({"BOT_RATE_LIMIT": "0"}, "BOT_RATE_LIMIT"),
+        ({"BOT_RATE_LIMIT": "fast"}, "BOT_RATE_LIMIT"),
+        ({"WEBHOOK_URL": "http://bot.example.org/hook"}, "WEBHOOK_URL"),
+        ({"WEBHOOK_SECRET": "has spaces"}, "WEBHOOK_SECRET"),
+    ],
+)
+def test_a_bad_variable_is_named(env: dict[str, str], named: str) -> None:
+    with pytest.raises(ConfigError, match=named):
+        Settings.from_env(env)

@@ -1,0 +1,110 @@
+"""Fixtures for the whole suite (a real database file, the sandbox, the real bot polling it)
+and a guard that fails any test reaching past loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import build_application
+from bot.deployment import Deployment, load_deployment
+from bot.runner import run_application
+from bot.services import Services
+from bot.settings import SAMPLE_DEPLOYMENT, Settings
+from bot.storage.database import Database
+from handlers.context import App
+from sandbox import FaultConfig, Sandbox, SandboxClient
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+
+
+def _check_address(address: Any) -> None:
+    if isinstance(address, tuple) and address:
+        host = address[0]
+        try:
+            if ipaddress.ip_address(host).is_loopback:
+                return
+        except ValueError:
+            if host == "localhost":
+                return
+        raise RuntimeError(f"test tried to reach {host!r}: only loopback is allowed in tests")
+
+
+def _guarded_connect(self: socket.socket, address: Any) -> None:
+    _check_address(address)
+    _real_connect(self, address)
+
+
+def _guarded_connect_ex(self: socket.socket, address: Any) -> int:
+    _check_address(address)
+    return _real_connect_ex(self, address)
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Fail any connection to an address other than loopback."""
+    monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", _guarded_connect_ex)
+    yield
+
+
+@pytest.fixture(scope="session")
+def deployment() -> Deployment:
+    """The sample deployment shipped in the repository."""
+    return load_deployment(SAMPLE_DEPLOYMENT)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings for sandbox mode with a database in the test's own folder."""
+    return Settings.from_env({"BOT_DB_PATH": str(tmp_path / "bot.sqlite3")})
+
+
+@pytest.fixture
+async def database(settings: Settings) -> AsyncIterator[Database]:
+    """A migrated database in a real SQLite file."""
+    db = await Database.open(settings.db_path)
+    yield db
+    await db.close()
+
+
+@pytest.fixture
+async def sandbox() -> AsyncIterator[Sandbox]:
+    """A sandbox without rate limits, so tests run at full speed."""
+    async with Sandbox(port=0, faults=FaultConfig(global_rate=None, per_chat_rate=None)) as server:
+        yield server
+
+
+@pytest.fixture
+async def client(sandbox: Sandbox) -> AsyncIterator[SandboxClient]:
+    async with SandboxClient(sandbox.url) as sandbox_client:
+        yield sandbox_client
+
+
+@pytest.fixture
+async def services(settings: Settings, deployment: Deployment) -> AsyncIterator[Services]:
+    opened = await Services.open(settings, deployment)
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture
+async def bot(sandbox: Sandbox, services: Services, settings: Settings) -> AsyncIterator[App]:
+    """The real application, long polling the sandbox, stopped cleanly after the test."""
+    application = build_application(services, sandbox.token, sandbox.bot_api_base_url)
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_application(application, settings, stop))
+    while not (application.updater and application.updater.running):
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.01)
+    yield application
+    stop.set()
+    await asyncio.wait_for(task, timeout=15)

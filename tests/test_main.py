@@ -1,0 +1,79 @@
+"""The command line: every subcommand listed, database upkeep, one-line operator errors."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.settings import PROJECT_ROOT, SAMPLE_DEPLOYMENT
+
+
+def run_main(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    full_env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_", "WEBHOOK_"))
+    }
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, str(PROJECT_ROOT / "main.py"), *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=timeout,
+        cwd=PROJECT_ROOT,
+    )
+
+
+def test_help_lists_every_subcommand() -> None:
+    result = run_main("--help")
+    assert result.returncode == 0
+    for command in ("run", "sandbox", "db"):
+        assert command in result.stdout
+    db_help = run_main("db", "--help")
+    assert "upgrade" in db_help.stdout and "backup" in db_help.stdout
+
+
+def test_db_upgrade_then_backup(tmp_path: Path) -> None:
+    env = {"BOT_DB_PATH": str(tmp_path / "live.sqlite3")}
+    upgraded = run_main("db", "upgrade", env=env)
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert "applied 0001 members" in upgraded.stdout
+    assert "schema version" in upgraded.stdout
+    again = run_main("db", "upgrade", env=env)
+    assert "applied" not in again.stdout
+    backup = tmp_path / "copy.sqlite3"
+    result = run_main("db", "backup", str(backup), env=env)
+    assert result.returncode == 0, result.stderr
+    with sqlite3.connect(backup) as copy:
+        tables = {
+            row[0] for row in copy.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        }
+    assert {"members", "schema_migrations"} <= tables
+
+
+def test_bad_deployment_stops_start_up_with_one_line(tmp_path: Path) -> None:
+    bad = tmp_path / "deployment.toml"
+    bad.write_text(SAMPLE_DEPLOYMENT.read_text().replace('currency = "PHP"', 'currency = "PESO"'))
+    result = run_main("run", env={"BOT_DEPLOYMENT": str(bad), "BOT_DB_PATH": str(tmp_path / "db")})
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"error: {bad}: government.currency: 'PESO' is not an ISO 4217 currency code"
+    ]
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_unusable_db_path_stops_start_up_with_one_line(tmp_path: Path) -> None:
+    result = run_main("run", env={"BOT_DB_PATH": str(tmp_path)})
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: BOT_DB_PATH={tmp_path}:")
+
+
+def test_bad_variable_is_named(tmp_path: Path) -> None:
+    result = run_main("run", env={"BOT_RATE_LIMIT": "-3"})
+    assert result.returncode == 2
+    assert result.stderr.strip() == "error: BOT_RATE_LIMIT='-3': expected a positive number"

@@ -1,0 +1,2 @@
+"""Announcements and their delivery: audience selection, the durable outbox, the rate-limited
+sender."""

@@ -62,7 +62,9 @@ class Database:
         Raises ConfigError naming BOT_DB_PATH when the path cannot hold a database.
         """
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            # Checked with plain sqlite3 first: a failed aiosqlite.connect leaves its worker
+            # thread reporting to an event loop that may be gone by then.
+            await asyncio.to_thread(_check_usable, path)
             connection = await aiosqlite.connect(path, isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
             raise ConfigError(f"BOT_DB_PATH={path}: cannot open the database: {exc}") from None
@@ -200,6 +202,16 @@ def split_statements(script: str) -> list[str]:
     ):
         raise ValueError(f"incomplete SQL statement at the end of the script: {buffer.strip()!r}")
     return statements
+
+
+def _check_usable(path: Path) -> None:
+    """Create the folder and open the file once: raises if it cannot hold a database."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    connection = sqlite3.connect(path)
+    try:
+        connection.execute("PRAGMA schema_version").fetchone()
+    finally:
+        connection.close()
 
 
 def _same_path(first: Path, second: Path) -> bool:

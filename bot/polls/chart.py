@@ -1,0 +1,84 @@
+"""The results chart: one horizontal bar per option, its percentage, labelled with its count.
+
+Texts arrive already translated; the chart only draws them. matplotlib (the Agg canvas
+directly, no pyplot global state) shapes Arabic and orders right-to-left text itself through
+libraqm (bundled since matplotlib 3.11); the font list falls back from DejaVu Sans to Noto
+Sans Arabic for glyphs DejaVu lacks. For right-to-left languages the chart is mirrored: bars
+grow leftwards from labels on the right.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from matplotlib import rc_context
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+FONT_FAMILY = ["DejaVu Sans", "Noto Sans Arabic", "Noto Naskh Arabic"]
+BAR_COLOUR = "#2b6cb0"
+WIDTH_INCHES = 8.0
+DPI = 100
+
+
+@dataclass(frozen=True)
+class ChartBar:
+    """One option: its label, its share of respondents (0-100) and the text shown beside it."""
+
+    label: str
+    percent: float
+    value_label: str
+
+
+def bars_for(
+    labels: Sequence[str], percents: Sequence[float], counts: Sequence[int]
+) -> list[ChartBar]:
+    """Bars with a plain "42% (123)" beside each; handlers may pass locale-formatted ones."""
+    return [
+        ChartBar(label, share, f"{share:.0f}% ({count})")
+        for label, share, count in zip(labels, percents, counts, strict=True)
+    ]
+
+
+def build_figure(title: str, bars: Sequence[ChartBar], *, right_to_left: bool = False) -> Figure:
+    """The chart as a matplotlib Figure (first option at the top)."""
+    height = 1.2 + 0.5 * max(len(bars), 1)
+    figure = Figure(figsize=(WIDTH_INCHES, height), dpi=DPI, layout="constrained")
+    axes = figure.add_subplot()
+    positions = list(range(len(bars)))
+    axes.barh(positions, [bar.percent for bar in bars], color=BAR_COLOUR)
+    axes.set_yticks(positions, [bar.label for bar in bars])
+    axes.invert_yaxis()
+    axes.set_xlim(0, max([100.0, *(bar.percent for bar in bars)]) * 1.15)
+    axes.set_title(title, wrap=True)
+    for position, bar in zip(positions, bars, strict=True):
+        axes.annotate(
+            bar.value_label,
+            (bar.percent, position),
+            xytext=(-4 if right_to_left else 4, 0),
+            textcoords="offset points",
+            va="center",
+            ha="right" if right_to_left else "left",
+        )
+    if right_to_left:
+        axes.invert_xaxis()
+        axes.yaxis.tick_right()
+    axes.spines[["top", "left" if right_to_left else "right"]].set_visible(False)
+    return figure
+
+
+def render_png(figure: Figure) -> bytes:
+    buffer = io.BytesIO()
+    FigureCanvasAgg(figure)
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def results_chart(
+    title: str, bars: Sequence[ChartBar], *, language: str = "en", right_to_left: bool = False
+) -> bytes:
+    """The chart as PNG bytes, ready to send as a photo."""
+    with rc_context({"font.family": FONT_FAMILY, "text.language": language}):
+        return render_png(build_figure(title, bars, right_to_left=right_to_left))

@@ -1,0 +1,370 @@
+"""SQL for the poll aggregate: polls, their texts, the Telegram polls carrying them, answers.
+
+Counting happens in SQL (GROUP BY over indexed columns); no answer row passes through Python.
+The write methods that take a ``Transaction`` are steps of one answer's transaction, run by
+``bot.polls.counting``, which owns the rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from bot.storage.database import Database, Transaction, utc_now_iso
+
+# The member attributes copied into poll_votes that a breakdown may group by (each has a
+# covering index). Age bands are made from birth_year by the caller.
+BREAKDOWN_COLUMNS = ("consulate_id", "country", "member_type", "birth_year", "gender", "language")
+_MEMBER_ATTRIBUTES = ", ".join(BREAKDOWN_COLUMNS)
+
+
+@dataclass(frozen=True)
+class NewPoll:
+    """What staff give to create a poll. ``options`` holds one {language: text} per option."""
+
+    mode: str
+    base_language: str
+    questions: Mapping[str, str]
+    options: Sequence[Mapping[str, str]]
+    allows_multiple: bool = False
+    share_results: bool = False
+    audience: str = "{}"
+    opens_at: datetime | None = None
+    closes_at: datetime | None = None
+    created_by: int | None = None
+
+
+@dataclass(frozen=True)
+class PollRow:
+    """A poll as stored (texts are read separately)."""
+
+    id: int
+    mode: str
+    allows_multiple: bool
+    status: str
+    base_language: str
+    share_results: bool
+    opens_at: str | None
+    closes_at: str | None
+    closed_at: str | None
+    created_at: str
+    retained_respondents: int
+
+
+@dataclass(frozen=True)
+class VariantTarget:
+    """A Telegram poll id resolved to the poll it carries, with what counting must check."""
+
+    variant_id: int
+    poll_id: int
+    language: str
+    mode: str
+    allows_multiple: bool
+    status: str
+    closes_at: str | None
+    option_count: int
+    final: bool
+
+
+@dataclass(frozen=True)
+class GroupCount:
+    """Votes for one option within one group, and the respondents among them whose ballot
+    row is their first (summed over options: the group's respondents)."""
+
+    group: str | int | None
+    option_index: int
+    votes: int
+    first_choices: int
+
+
+@dataclass(frozen=True)
+class LanguageCount:
+    """Anonymous counts summed over the variants of one language."""
+
+    language: str
+    option_index: int | None
+    count: int
+
+
+@dataclass(frozen=True)
+class Participant:
+    """Someone whose answer is currently counted, for sending them the results."""
+
+    telegram_user_id: int
+    language: str | None
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat(timespec="seconds") if moment else None
+
+
+def _row_to_poll(row: aiosqlite.Row) -> PollRow:
+    return PollRow(
+        id=row["id"],
+        mode=row["mode"],
+        allows_multiple=bool(row["allows_multiple"]),
+        status=row["status"],
+        base_language=row["base_language"],
+        share_results=bool(row["share_results"]),
+        opens_at=row["opens_at"],
+        closes_at=row["closes_at"],
+        closed_at=row["closed_at"],
+        created_at=row["created_at"],
+        retained_respondents=row["retained_respondents"],
+    )
+
+
+class PollRepository:
+    """Reads and writes the poll tables."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    # Polls and their texts
+
+    async def create(self, poll: NewPoll) -> int:
+        async with self.database.transaction() as tx:
+            poll_id = await tx.insert(
+                "INSERT INTO polls (mode, allows_multiple, base_language, audience,"
+                " share_results, opens_at, closes_at, created_by, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    poll.mode,
+                    int(poll.allows_multiple),
+                    poll.base_language,
+                    poll.audience,
+                    int(poll.share_results),
+                    _iso(poll.opens_at),
+                    _iso(poll.closes_at),
+                    poll.created_by,
+                    utc_now_iso(),
+                ),
+            )
+            for language, question in poll.questions.items():
+                await tx.execute(
+                    "INSERT INTO poll_questions (poll_id, language, question) VALUES (?, ?, ?)",
+                    (poll_id, language, question),
+                )
+            for index, texts in enumerate(poll.options):
+                for language, text in texts.items():
+                    await tx.execute(
+                        "INSERT INTO poll_options (poll_id, option_index, language, text)"
+                        " VALUES (?, ?, ?, ?)",
+                        (poll_id, index, language, text),
+                    )
+        return poll_id
+
+    async def get(self, poll_id: int) -> PollRow | None:
+        row = await self.database.fetch_one("SELECT * FROM polls WHERE id = ?", (poll_id,))
+        return _row_to_poll(row) if row else None
+
+    async def questions(self, poll_id: int) -> dict[str, str]:
+        rows = await self.database.fetch_all(
+            "SELECT language, question FROM poll_questions WHERE poll_id = ?", (poll_id,)
+        )
+        return {row["language"]: row["question"] for row in rows}
+
+    async def options(self, poll_id: int) -> list[dict[str, str]]:
+        """One {language: text} per option, in option order."""
+        rows = await self.database.fetch_all(
+            "SELECT option_index, language, text FROM poll_options WHERE poll_id = ?"
+            " ORDER BY option_index",
+            (poll_id,),
+        )
+        options: list[dict[str, str]] = []
+        for row in rows:
+            while len(options) <= row["option_index"]:
+                options.append({})
+            options[row["option_index"]][row["language"]] = row["text"]
+        return options
+
+    async def set_status(self, poll_id: int, status: str, at: datetime) -> None:
+        async with self.database.transaction() as tx:
+            await tx.execute(
+                "UPDATE polls SET status = ?,"
+                " closed_at = CASE WHEN ? = 'closed' THEN ? ELSE closed_at END WHERE id = ?",
+                (status, status, _iso(at), poll_id),
+            )
+
+    async def add_variant(
+        self,
+        poll_id: int,
+        language: str,
+        telegram_poll_id: str,
+        *,
+        chat_id: int | None = None,
+        message_id: int | None = None,
+    ) -> int:
+        async with self.database.transaction() as tx:
+            return await tx.insert(
+                "INSERT INTO poll_variants (poll_id, language, telegram_poll_id, chat_id,"
+                " message_id) VALUES (?, ?, ?, ?, ?)",
+                (poll_id, language, telegram_poll_id, chat_id, message_id),
+            )
+
+    # Steps of one answer's transaction
+
+    async def find_variant(self, tx: Transaction, telegram_poll_id: str) -> VariantTarget | None:
+        row = await tx.fetch_one(
+            "SELECT v.id AS variant_id, v.poll_id, v.language, v.final, p.mode,"
+            " p.allows_multiple, p.status, p.closes_at,"
+            " (SELECT COUNT(DISTINCT option_index) FROM poll_options o"
+            "  WHERE o.poll_id = p.id) AS option_count"
+            " FROM poll_variants v JOIN polls p ON p.id = v.poll_id"
+            " WHERE v.telegram_poll_id = ?",
+            (telegram_poll_id,),
+        )
+        if row is None:
+            return None
+        return VariantTarget(
+            variant_id=row["variant_id"],
+            poll_id=row["poll_id"],
+            language=row["language"],
+            mode=row["mode"],
+            allows_multiple=bool(row["allows_multiple"]),
+            status=row["status"],
+            closes_at=row["closes_at"],
+            option_count=row["option_count"],
+            final=bool(row["final"]),
+        )
+
+    async def mark_update_seen(self, tx: Transaction, update_id: int, poll_id: int) -> bool:
+        """Remember ``update_id``; False when it was already applied."""
+        changed = await tx.execute(
+            "INSERT OR IGNORE INTO poll_updates_seen (update_id, poll_id) VALUES (?, ?)",
+            (update_id, poll_id),
+        )
+        return changed > 0
+
+    async def member_id_for(self, tx: Transaction, telegram_user_id: int) -> int | None:
+        row = await tx.fetch_one(
+            "SELECT id FROM members WHERE telegram_user_id = ?", (telegram_user_id,)
+        )
+        return int(row["id"]) if row else None
+
+    async def current_vote_variant(
+        self, tx: Transaction, poll_id: int, member_id: int
+    ) -> int | None:
+        """The variant the member's counted choice came from, or None if they have none."""
+        row = await tx.fetch_one(
+            "SELECT variant_id FROM poll_votes WHERE poll_id = ? AND member_id = ? LIMIT 1",
+            (poll_id, member_id),
+        )
+        return int(row["variant_id"]) if row else None
+
+    async def replace_vote(
+        self,
+        tx: Transaction,
+        target: VariantTarget,
+        member_id: int,
+        option_indexes: Sequence[int],
+        at: datetime,
+    ) -> None:
+        """Make ``option_indexes`` the member's only choice in the poll (empty: none)."""
+        await tx.execute(
+            "DELETE FROM poll_votes WHERE poll_id = ? AND member_id = ?",
+            (target.poll_id, member_id),
+        )
+        for position, option_index in enumerate(option_indexes):
+            await tx.execute(
+                "INSERT INTO poll_votes (poll_id, member_id, option_index, variant_id, voted_at,"
+                f" first_choice, {_MEMBER_ATTRIBUTES})"
+                f" SELECT ?, id, ?, ?, ?, ?, {_MEMBER_ATTRIBUTES} FROM members WHERE id = ?",
+                (
+                    target.poll_id,
+                    option_index,
+                    target.variant_id,
+                    _iso(at),
+                    int(position == 0),
+                    member_id,
+                ),
+            )
+
+    async def store_variant_counts(
+        self,
+        tx: Transaction,
+        target: VariantTarget,
+        voter_counts: Sequence[int],
+        total_voter_count: int,
+        final: bool,
+    ) -> None:
+        await tx.execute(
+            "UPDATE poll_variants SET total_voter_count = ?, final = ? WHERE id = ?",
+            (total_voter_count, int(final), target.variant_id),
+        )
+        for option_index, count in enumerate(voter_counts):
+            await tx.execute(
+                "INSERT INTO poll_variant_counts (variant_id, option_index, voter_count)"
+                " VALUES (?, ?, ?) ON CONFLICT (variant_id, option_index)"
+                " DO UPDATE SET voter_count = excluded.voter_count",
+                (target.variant_id, option_index, count),
+            )
+
+    # Counting (segmented polls)
+
+    async def vote_totals(self, poll_id: int) -> dict[int, int]:
+        """Votes per option: linked votes plus the retained votes of deleted members."""
+        rows = await self.database.fetch_all(
+            "SELECT option_index, SUM(n) AS n FROM ("
+            " SELECT option_index, COUNT(*) AS n FROM poll_votes WHERE poll_id = ?"
+            " GROUP BY option_index"
+            " UNION ALL"
+            " SELECT option_index, votes FROM poll_retained_votes WHERE poll_id = ?"
+            ") GROUP BY option_index",
+            (poll_id, poll_id),
+        )
+        return {row["option_index"]: row["n"] for row in rows}
+
+    async def linked_respondents(self, poll_id: int) -> int:
+        """Members with a counted choice (deleted members are in polls.retained_respondents)."""
+        row = await self.database.fetch_one(
+            "SELECT TOTAL(first_choice) FROM poll_votes WHERE poll_id = ?", (poll_id,)
+        )
+        return int(row[0]) if row else 0
+
+    async def group_counts(self, poll_id: int, column: str) -> list[GroupCount]:
+        """Votes per group of ``column`` (one of BREAKDOWN_COLUMNS) and option."""
+        if column not in BREAKDOWN_COLUMNS:
+            raise ValueError(f"cannot break down by {column!r}")
+        rows = await self.database.fetch_all(
+            f"SELECT {column} AS grp, option_index, COUNT(*) AS n, TOTAL(first_choice) AS f"
+            f" FROM poll_votes INDEXED BY poll_votes_{column.removesuffix('_id')}"
+            f" WHERE poll_id = ? GROUP BY {column}, option_index",
+            (poll_id,),
+        )
+        return [
+            GroupCount(row["grp"], row["option_index"], row["n"], int(row["f"])) for row in rows
+        ]
+
+    async def participants(self, poll_id: int) -> list[Participant]:
+        """Members whose answer is counted in a segmented poll, with their language."""
+        rows = await self.database.fetch_all(
+            "SELECT m.telegram_user_id, m.language FROM members m"
+            " WHERE m.id IN (SELECT member_id FROM poll_votes WHERE poll_id = ?)",
+            (poll_id,),
+        )
+        return [Participant(row["telegram_user_id"], row["language"]) for row in rows]
+
+    # Counting (anonymous polls)
+
+    async def variant_option_counts(self, poll_id: int) -> list[LanguageCount]:
+        """Latest per-option counts, summed over the variants of each language."""
+        rows = await self.database.fetch_all(
+            "SELECT v.language, c.option_index, SUM(c.voter_count) AS n"
+            " FROM poll_variant_counts c JOIN poll_variants v ON v.id = c.variant_id"
+            " WHERE v.poll_id = ? GROUP BY v.language, c.option_index",
+            (poll_id,),
+        )
+        return [LanguageCount(row["language"], row["option_index"], row["n"]) for row in rows]
+
+    async def variant_voter_totals(self, poll_id: int) -> list[LanguageCount]:
+        """Latest total_voter_count, summed over the variants of each language."""
+        rows = await self.database.fetch_all(
+            "SELECT language, SUM(total_voter_count) AS n FROM poll_variants"
+            " WHERE poll_id = ? GROUP BY language",
+            (poll_id,),
+        )
+        return [LanguageCount(row["language"], None, row["n"]) for row in rows]

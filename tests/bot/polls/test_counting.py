@@ -1,0 +1,217 @@
+"""Counting: changed, retracted, duplicate and late answers, variants, anonymous counts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.polls.counting import Outcome, PollCounter
+from bot.polls.results import PollResultsService
+from bot.storage.database import Database
+from bot.storage.polls import PollRepository
+from tests.bot.polls.conftest import NOW, AddMember, MakePoll
+
+
+async def totals(repository: PollRepository, poll_id: int) -> tuple[list[int], int]:
+    results = await PollResultsService(repository).results(poll_id)
+    return [o.votes for o in results.tally.options], results.tally.respondents
+
+
+async def answer(
+    counter: PollCounter, update_id: int, poll: str, user: int, options: list[int], at: int = 0
+) -> Outcome:
+    result = await counter.record_answer(
+        update_id=update_id,
+        telegram_poll_id=poll,
+        telegram_user_id=user,
+        option_ids=options,
+        received_at=NOW + timedelta(minutes=at),
+    )
+    return result.outcome
+
+
+async def test_an_answer_is_counted(
+    counter: PollCounter, repository: PollRepository, make_poll: MakePoll, add_member: AddMember
+) -> None:
+    poll = await make_poll()
+    user = await add_member()
+    assert await answer(counter, 1, f"{poll}-en", user, [0]) == Outcome.RECORDED
+    assert await totals(repository, poll) == ([1, 0, 0], 1)
+
+
+async def test_a_changed_answer_replaces_the_first(
+    counter: PollCounter, repository: PollRepository, make_poll: MakePoll, add_member: AddMember
+) -> None:
+    poll = await make_poll()
+    user = await add_member()
+    await answer(counter, 1, f"{poll}-en", user, [0])
+    assert await answer(counter, 2, f"{poll}-en", user, [2]) == Outcome.CHANGED
+    assert await totals(repository, poll) == ([0, 0, 1], 1)
+
+
+async def test_a_retracted_answer_is_no_longer_counted(
+    counter: PollCounter, repository: PollRepository, make_poll: MakePoll, add_member: AddMember
+) -> None:
+    poll = await make_poll()
+    user, other = await add_member(), await add_member()
+    await answer(counter, 1, f"{poll}-en", user, [1])
+    await answer(counter, 2, f"{poll}-en", other, [1])
+    assert await answer(counter, 3, f"{poll}-en", user, []) == Outcome.RETRACTED
+    assert await totals(repository, poll) == ([0, 1, 0], 1)
+    assert await answer(counter, 4, f"{poll}-en", user, [0]) == Outcome.RECORDED
+    assert await totals(repository, poll) == ([1, 1, 0], 2)
+
+
+async def test_a_redelivered_update_is_counted_once(
+    counter: PollCounter, repository: PollRepository, make_poll: MakePoll, add_member: AddMember
+) -> None:
+    poll = await make_poll()
+    user = await add_member()
+    await answer(counter, 7, f"{poll}-en", user, [0])
+    await answer(counter, 8, f"{poll}-en", user, [])
+    # The same two updates again (e.g. after a restart before the offset was confirmed).
+    assert await answer(counter, 7, f"{poll}-en", user, [0]) == Outcome.DUPLICATE
+    assert await answer(counter, 8, f"{poll}-en", user, []) == Outcome.DUPLICATE
+    assert await totals(repository, poll) == ([0, 0, 0], 0)
+
+
+async def test_answers_after_closing_are_ignored(
+    counter: PollCounter, repository: PollRepository, make_poll: MakePoll, add_member: AddMember
+) -> None:
+    poll = await make_poll(closes_at=NOW + timedelta(hours=1))
+    early, late = await add_member(), await add_member()
+    await answer(counter, 1, f"{poll}-en", early, [0], at=59)
+    assert await answer(counter, 2, f"{poll}-en", late, [1], at=60) == Outcome.LATE
+    assert await answer(counter, 3, f"{poll}-en", early, [], at=61) == Outcome.LATE
+    assert await totals(repository, poll) == ([1, 0, 0], 1)
+
+
+async def test_answers_after_staff_closed_the_poll_are_ignored(
+    counter: PollCounter, repository: PollRepository, make_poll: MakePoll, add_member: AddMember
+) -> None:
+    poll = await make_poll()
+    user = await add_member()
+    await repository.set_status(poll, "closed", NOW)
+    assert await answer(counter, 1, f"{poll}-en", user, [0]) == Outcome.LATE
+    assert (await repository.get(poll)).closed_at is not None  # type: ignore[union-attr]
+    assert await totals(repository, poll) == ([0, 0, 0], 0)
+
+
+async def test_one_vote_per_member_across_language_variants(
+    counter: PollCounter, repository: PollRepository, make_poll: MakePoll, add_member: AddMember
+) -> None:
+    poll = await make_poll(
+        languages=("en", "ar"),
+        options=({"en": "Yes", "ar": "نعم"}, {"en": "No", "ar": "لا"}),
+        questions={"en": "Useful?", "ar": "هل هذا مفيد؟"},
+    )
+    user = await add_member()
+    await answer(counter, 1, f"{poll}-en", user, [0])
+    assert await answer(counter, 2, f"{poll}-ar", user, [1]) == Outcome.CHANGED
+    assert await totals(repository, poll) == ([0, 1], 1)
+    # Retracting in the English poll, whose choice was already replaced, changes nothing.
+    assert await answer(counter, 3, f"{poll}-en", user, []) == Outcome.IGNORED
+    assert await totals(repository, poll) == ([0, 1], 1)
+    assert await answer(counter, 4, f"{poll}-ar", user, []) == Outcome.RETRACTED
+    assert await totals(repository, poll) == ([0, 0], 0)
+
+
+async def test_several_answers_when_the_poll_allows_them(
+    counter: PollCounter, repository: PollRepository, make_poll: MakePoll, add_member: AddMember
+) -> None:
+    single = await make_poll()
+    multiple = await make_poll(allows_multiple=True)
+    user = await add_member()
+    assert await answer(counter, 1, f"{single}-en", user, [0, 1]) == Outcome.INVALID
+    assert await answer(counter, 2, f"{multiple}-en", user, [0, 2]) == Outcome.RECORDED
+    assert await answer(counter, 3, f"{multiple}-en", user, [0, 9]) == Outcome.INVALID
+    assert await totals(repository, multiple) == ([1, 0, 1], 1)
+    results = await PollResultsService(repository).results(multiple)
+    assert [o.percent for o in results.tally.options] == [100.0, 0.0, 100.0]
+
+
+async def test_unknown_polls_and_people_are_not_counted(
+    counter: PollCounter, repository: PollRepository, make_poll: MakePoll
+) -> None:
+    poll = await make_poll()
+    assert await answer(counter, 1, "no-such-poll", 5, [0]) == Outcome.UNKNOWN_POLL
+    assert await answer(counter, 2, f"{poll}-en", 5, [0]) == Outcome.UNKNOWN_MEMBER
+    assert await totals(repository, poll) == ([0, 0, 0], 0)
+
+
+async def counts(
+    counter: PollCounter, update_id: int, poll: str, values: list[int], **kw: object
+) -> Outcome:
+    result = await counter.record_counts(
+        update_id=update_id,
+        telegram_poll_id=poll,
+        voter_counts=values,
+        total_voter_count=sum(values),
+        received_at=NOW + timedelta(minutes=int(kw.pop("at", 0))),  # type: ignore[call-overload]
+        **kw,  # type: ignore[arg-type]
+    )
+    return result.outcome
+
+
+async def test_anonymous_counts_keep_the_latest_per_variant_and_sum_them(
+    counter: PollCounter, repository: PollRepository, make_poll: MakePoll
+) -> None:
+    poll = await make_poll(mode="anonymous", languages=("en", "ar", "fil"))
+    await counts(counter, 1, f"{poll}-en", [3, 1, 0])
+    await counts(counter, 2, f"{poll}-ar", [2, 2, 1])
+    assert await counts(counter, 3, f"{poll}-en", [4, 1, 1]) == Outcome.COUNTS_UPDATED
+    assert await counts(counter, 3, f"{poll}-en", [4, 1, 1]) == Outcome.DUPLICATE
+    assert await counts(counter, 4, f"{poll}-fil", [1, 0, 0, 0]) == Outcome.INVALID
+    assert await totals(repository, poll) == ([6, 3, 2], 11)
+
+
+async def test_anonymous_counts_after_closing_are_ignored_unless_telegram_froze_them(
+    counter: PollCounter, repository: PollRepository, make_poll: MakePoll
+) -> None:
+    poll = await make_poll(mode="anonymous", closes_at=NOW + timedelta(hours=1))
+    await counts(counter, 1, f"{poll}-en", [1, 0, 0])
+    assert await counts(counter, 2, f"{poll}-en", [9, 0, 0], at=70) == Outcome.LATE
+    final = await counts(counter, 3, f"{poll}-en", [2, 0, 0], at=61, is_closed_by_telegram=True)
+    assert final == Outcome.COUNTS_UPDATED
+    assert await counts(counter, 4, f"{poll}-en", [5, 0, 0], at=62, is_closed_by_telegram=True) == (
+        Outcome.LATE
+    )
+    assert await totals(repository, poll) == ([2, 0, 0], 2)
+
+
+async def test_poll_answer_updates_do_not_touch_anonymous_polls(
+    counter: PollCounter, repository: PollRepository, make_poll: MakePoll, add_member: AddMember
+) -> None:
+    poll = await make_poll(mode="anonymous")
+    user = await add_member()
+    assert await answer(counter, 1, f"{poll}-en", user, [0]) == Outcome.IGNORED
+
+
+async def test_deleting_a_member_keeps_the_totals_and_drops_them_from_breakdowns(
+    counter: PollCounter,
+    repository: PollRepository,
+    database: Database,
+    make_poll: MakePoll,
+    add_member: AddMember,
+) -> None:
+    poll = await make_poll()
+    users = [await add_member(country="AE") for _ in range(6)]
+    leaving = await add_member(country="QA")
+    for update_id, user in enumerate(users, start=1):
+        await answer(counter, update_id, f"{poll}-en", user, [0])
+    await answer(counter, 100, f"{poll}-en", leaving, [1])
+    before = await PollResultsService(repository).results(poll)
+
+    async with database.transaction() as tx:
+        await tx.execute("DELETE FROM members WHERE telegram_user_id = ?", (leaving,))
+
+    after = await PollResultsService(repository).results(poll)
+    assert after.tally == before.tally
+    assert [o.votes for o in after.tally.options] == [6, 1, 0]
+    assert after.tally.respondents == 7
+    links = await database.fetch_all(
+        "SELECT * FROM poll_votes WHERE member_id = ?", (leaving - 1_000_000,)
+    )
+    assert links == []
+    country = next(b for b in after.breakdowns if b.dimension == "country")
+    assert [row.group for row in country.rows] == ["AE"]
+    assert country.rows[0].counts == (6, 0, 0)

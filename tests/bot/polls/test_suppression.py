@@ -1,0 +1,226 @@
+"""Suppression: every small cell hidden, and no hidden cell recoverable by differencing.
+
+Two attackers, independent of the module's own audit: linear algebra over the rows and
+columns with their totals (any table size), and an exhaustive search of all non-negative
+integer tables agreeing with what is shown (small tables).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.polls.suppression import CountTable, Entry, exposed_entries, protect
+
+K = 5
+
+
+def table_of(rows: list[list[int]]) -> CountTable:
+    return CountTable(tuple(tuple(r) for r in rows), tuple(sum(r) for r in rows))
+
+
+def entries(table: CountTable) -> dict[Entry, int]:
+    """Group cells and row totals (column ``option_count``): what may be shown or hidden."""
+    values: dict[Entry, int] = {}
+    for row, counts in enumerate(table.cells):
+        for column, count in enumerate(counts):
+            values[(row, column)] = count
+        values[(row, table.option_count)] = table.row_totals[row]
+    return values
+
+
+def linearly_recoverable(table: CountTable, hidden: frozenset[Entry]) -> set[Entry]:
+    """Hidden entries fixed by the equations (rows, columns, totals public) alone."""
+    unknowns = sorted(hidden)
+    if not unknowns:
+        return set()
+    options = table.option_count
+    groups = len(table.cells)
+    equations = []
+    for row in range(groups):  # cells of a row add up to its total
+        equations.append(
+            [
+                1 if e[0] == row and e[1] < options else -1 if e == (row, options) else 0
+                for e in unknowns
+            ]
+        )
+    for column in range(options + 1):  # a column adds up to its public total
+        equations.append([1 if e[1] == column else 0 for e in unknowns])
+    matrix = np.array(equations, dtype=float)
+    _, singular, vt = np.linalg.svd(matrix)
+    rank = int((singular > 1e-9).sum())
+    null_space = vt[rank:]
+    return {e for i, e in enumerate(unknowns) if np.all(np.abs(null_space[:, i]) < 1e-9)}
+
+
+def values_consistent_with_shown(
+    table: CountTable, hidden: frozenset[Entry]
+) -> dict[Entry, set[int]]:
+    """Every value each hidden entry takes in some non-negative table matching the shown.
+
+    Hidden cells are enumerated (the last of a row with a shown total follows from it),
+    hidden row totals follow from their cells; columns and the grand total are then checked.
+    """
+    values = entries(table)
+    options, groups = table.option_count, len(table.cells)
+    column_totals = [sum(r[c] for r in table.cells) for c in range(options)]
+    grand = sum(table.row_totals)
+    seen: dict[Entry, set[int]] = {e: set() for e in hidden}
+    trial = dict(values)
+    free: list[Entry] = []  # enumerated cells
+    derived: list[Entry] = []  # cells fixed by their row total
+    for row in range(groups):
+        cells = [(row, c) for c in range(options) if (row, c) in hidden]
+        if cells and (row, options) not in hidden:
+            free.extend(cells[:-1])
+            derived.append(cells[-1])
+        else:
+            free.extend(cells)
+
+    def column_room(column: int) -> int:
+        assigned = sum(trial[(r, column)] for r in range(groups) if (r, column) not in pending)
+        return column_totals[column] - assigned
+
+    pending: set[Entry] = set(hidden)
+
+    def record_if_consistent() -> None:
+        for row, column in derived:
+            trial[(row, column)] = trial[(row, options)] - sum(
+                trial[(row, c)] for c in range(options) if c != column
+            )
+            if trial[(row, column)] < 0:
+                return
+        for row in range(groups):
+            if (row, options) in hidden:
+                trial[(row, options)] = sum(trial[(row, c)] for c in range(options))
+        if any(
+            sum(trial[(r, c)] for r in range(groups)) != column_totals[c] for c in range(options)
+        ):
+            return
+        if sum(trial[(r, options)] for r in range(groups)) != grand:
+            return
+        for entry in hidden:
+            seen[entry].add(trial[entry])
+
+    def search(i: int) -> bool:
+        if all(len(s) > 1 for s in seen.values()):
+            return True  # the attacker is already beaten everywhere
+        if i == len(free):
+            record_if_consistent()
+            return False
+        entry = free[i]
+        room = column_room(entry[1])
+        pending.discard(entry)
+        for value in range(room + 1):
+            trial[entry] = value
+            if search(i + 1):
+                return True
+        trial[entry] = 0
+        pending.add(entry)
+        return False
+
+    pending.difference_update(e for e in values if e not in hidden)
+    for entry in free:
+        trial[entry] = 0
+    search(0)
+    return seen
+
+
+def shown_cells_respect_k(table: CountTable, hidden: frozenset[Entry]) -> bool:
+    """Shown: zeros and counts of k or more in groups of k or more, zeros of unchosen options."""
+    for (row, column), value in entries(table).items():
+        if (row, column) in hidden:
+            continue
+        if column < table.option_count and not any(r[column] for r in table.cells):
+            continue
+        if table.row_totals[row] < K or 0 < value < K:
+            return False
+    return True
+
+
+small_tables = st.integers(2, 3).flatmap(
+    lambda options: st.lists(
+        st.lists(st.integers(0, 6), min_size=options, max_size=options).filter(any),
+        min_size=2,
+        max_size=3,
+    )
+)
+large_tables = st.integers(2, 6).flatmap(
+    lambda options: st.lists(
+        st.lists(
+            st.one_of(st.integers(0, 6), st.integers(0, 80)), min_size=options, max_size=options
+        ).filter(any),
+        min_size=1,
+        max_size=10,
+    )
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(large_tables)
+def test_no_small_cell_is_shown_and_nothing_hidden_is_linearly_recoverable(
+    rows: list[list[int]],
+) -> None:
+    table = table_of(rows)
+    protection = protect(table, K)
+    if protection.withheld:
+        return  # nothing of the table is published, not even its groups
+    assert shown_cells_respect_k(table, protection.hidden)
+    assert linearly_recoverable(table, protection.hidden) == set()
+    assert exposed_entries(table, protection.hidden) == []
+
+
+@settings(max_examples=120, deadline=None)
+@given(small_tables)
+def test_the_differencing_attack_fails_on_every_hidden_cell(rows: list[list[int]]) -> None:
+    table = table_of(rows)
+    protection = protect(table, K)
+    if protection.withheld:
+        return
+    possible = values_consistent_with_shown(table, protection.hidden)
+    for entry, values in possible.items():
+        assert len(values) > 1, f"{entry} can only be {values} in {rows}"
+
+
+def test_a_single_small_cell_gets_a_complement_in_its_row_and_column() -> None:
+    table = table_of([[20, 3, 30], [25, 12, 40], [30, 9, 50]])
+    protection = protect(table, K)
+    assert (0, 1) in protection.hidden
+    assert not protection.withheld
+    # Alone, (0, 1) = row total - 20 - 30: at least one more in its row and in its column.
+    assert len([e for e in protection.hidden if e[0] == 0]) >= 2
+    assert len([e for e in protection.hidden if e[1] == 1]) >= 2
+    assert linearly_recoverable(table, protection.hidden) == set()
+
+
+def test_a_small_group_is_hidden_with_its_zeros() -> None:
+    table = table_of([[3, 0, 0], [6, 5, 7], [8, 6, 5]])
+    protection = protect(table, K)
+    assert {(0, 0), (0, 1), (0, 2), (0, 3)} <= protection.hidden
+
+
+def test_zeros_of_an_option_nobody_chose_are_shown_even_in_small_groups() -> None:
+    table = table_of([[3, 0], [20, 0], [30, 0]])
+    protection = protect(table, K)
+    assert (0, 1) not in protection.hidden and (0, 0) in protection.hidden
+    assert values_consistent_with_shown(table, protection.hidden)  # searched without error
+    assert linearly_recoverable(table, protection.hidden) == set()
+
+
+def test_zeros_in_large_groups_are_shown() -> None:
+    table = table_of([[0, 10, 20], [0, 25, 12]])
+    assert protect(table, K).hidden == frozenset()
+
+
+def test_a_hidden_zero_pinned_by_non_negativity_is_caught_by_the_audit() -> None:
+    # Row 0 is small: its cells and total are hidden. Hiding only (1, 0) with it leaves
+    # a 2x2 cycle, but (0, 1) = 0 cannot go down and (1, 1) is shown: the audit must see it.
+    table = table_of([[3, 0], [20, 30]])
+    hidden = frozenset({(0, 0), (0, 1), (0, 2), (1, 0), (1, 2)})
+    assert (0, 1) in exposed_entries(table, hidden)
+
+
+def test_a_table_that_cannot_be_protected_is_withheld() -> None:
+    # One group: its cells are the option totals, which are public.
+    assert protect(table_of([[3, 40]]), K).withheld

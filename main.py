@@ -2,6 +2,7 @@
 
     python main.py run              run the bot (sandbox when TELEGRAM_BOT_TOKEN is unset)
     python main.py sandbox          run only the sandbox (Bot API emulator and web chat)
+    python main.py stats            member counts (small groups hidden)
     python main.py db upgrade       apply pending database migrations
     python main.py db backup FILE   copy the live database with SQLite's online backup
 
@@ -54,6 +55,27 @@ async def cmd_sandbox(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
+    """Print registered members by consulate, country, member type and language."""
+    from bot.i18n import Languages
+    from bot.members import MemberService
+    from bot.stats import format_statistics, member_statistics
+    from bot.storage.members import MemberRepository
+
+    deployment = load_deployment(settings.deployment_path)
+    database = await Database.open(settings.db_path)
+    try:
+        languages = Languages(deployment.languages, deployment.default_language)
+        members = MemberService(MemberRepository(database), languages)
+        k = deployment.policies.poll_min_cell_size
+        statistics = await member_statistics(members, k)
+        total = sum(n for _, n in (await members.counts())["language"])
+        print(format_statistics(statistics, total, k))
+    finally:
+        await database.close()
+    return 0
+
+
 async def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     """Apply pending migrations and report the schema version."""
     database = await Database.open(settings.db_path, migrate=False)
@@ -93,6 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--latency-ms", type=float, default=0.0, help="delay every Bot API call")
     sandbox.add_argument("--no-limits", action="store_true", help="do not enforce rate limits")
     sandbox.set_defaults(handler=cmd_sandbox)
+    stats = commands.add_parser("stats", help="member counts by consulate, country, type, language")
+    stats.set_defaults(handler=cmd_stats)
     db = commands.add_parser("db", help="database upkeep: upgrade, backup")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
     db_commands.add_parser("upgrade", help="apply pending migrations").set_defaults(

@@ -8,12 +8,16 @@ from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defau
 from telegram.request import HTTPXRequest
 
 import handlers
+from bot.persistence import SQLitePersistence
 from bot.services import Services
+from bot.updates import PerUserUpdateProcessor
 from handlers.commands import publish_command_menus
 from handlers.context import App, AppContext, BotData
 
 # Connections for the bot's own requests (replies, broadcasts) and for getUpdates.
 CONNECTION_POOL_SIZE = 64
+# Updates handled at once (from different people; one person's updates run in order).
+CONCURRENT_UPDATES = 64
 
 
 def file_url_for(base_url: str) -> str:
@@ -35,7 +39,8 @@ def build_application(services: Services, token: str, base_url: str) -> App:
         .get_updates_request(HTTPXRequest(connection_pool_size=2, read_timeout=40))
         .rate_limiter(AIORateLimiter(overall_max_rate=services.settings.rate_limit, max_retries=3))
         .defaults(Defaults(block=True))
-        .concurrent_updates(64)
+        .concurrent_updates(PerUserUpdateProcessor(CONCURRENT_UPDATES))
+        .persistence(SQLitePersistence(services.database))
         .post_init(publish_command_menus)
     )
     application = cast(App, builder.build())

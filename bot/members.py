@@ -1,9 +1,13 @@
-"""Member rules: which language a member gets and whether the bot can reach them."""
+"""Member rules: language, reachability, announcements on/off, and the member's data rights
+(see everything held, erase it)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
 from bot.i18n import Languages
-from bot.storage.members import MemberRepository, MemberRow
+from bot.storage.members import COUNTABLE_COLUMNS, MemberRepository, MemberRow
 
 
 class MemberService:
@@ -32,3 +36,26 @@ class MemberService:
     async def record_reachability(self, telegram_user_id: int, reachable: bool) -> None:
         """Mark the member blocked/unblocked. Strangers who block the bot leave no row."""
         await self.repository.set_reachable(telegram_user_id, reachable)
+
+    async def set_announcements(self, telegram_user_id: int, wanted: bool) -> bool:
+        """/stop and /resume; False when there is no registered member to change."""
+        return await self.repository.set_announcements(telegram_user_id, wanted)
+
+    async def export(self, telegram_user_id: int) -> dict[str, Any]:
+        """Everything held about the member, table by table, as stored (for /mydata)."""
+        return {
+            "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "telegram_user_id": telegram_user_id,
+            "tables": await self.repository.export_rows(telegram_user_id),
+        }
+
+    async def erase(self, telegram_user_id: int) -> bool:
+        """Delete the member and every row that depends on them."""
+        return await self.repository.delete(telegram_user_id)
+
+    async def counts(self) -> dict[str, list[tuple[str | None, int]]]:
+        """Registered members counted by consulate, country, member type and language."""
+        return {
+            column: await self.repository.count_registered_by(column)
+            for column in COUNTABLE_COLUMNS
+        }

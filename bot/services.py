@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot.deployment import Deployment
 from bot.i18n import Languages
 from bot.members import MemberService
+from bot.registration.service import RegistrationService
 from bot.settings import Settings
 from bot.storage.database import Database
 from bot.storage.members import MemberRepository
@@ -21,18 +22,21 @@ class Services:
     database: Database
     languages: Languages
     members: MemberService
+    registration: RegistrationService
 
     @classmethod
     async def open(cls, settings: Settings, deployment: Deployment) -> Services:
         """Load the catalogues, open and migrate the database, wire the services."""
         languages = Languages(deployment.languages, deployment.default_language)
         database = await Database.open(settings.db_path)
+        member_repository = MemberRepository(database)
         return cls(
             settings=settings,
             deployment=deployment,
             database=database,
             languages=languages,
-            members=MemberService(MemberRepository(database), languages),
+            members=MemberService(member_repository, languages),
+            registration=RegistrationService(member_repository, deployment),
         )
 
     async def close(self) -> None:

@@ -8,17 +8,35 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from handlers import chat_member, errors, gatekeeper, language, start
+from handlers import (
+    chat_member,
+    consulate,
+    errors,
+    gatekeeper,
+    language,
+    my_data,
+    persistence_flush,
+    registration,
+    start,
+    subscription,
+)
 
 
 def register_all(application: Application) -> None:  # type: ignore[type-arg]
     """Add every handler. Groups run in order; within a group the first match wins."""
     # Group -1: identify the member and their language before anything else runs.
     gatekeeper.register(application, group=-1)
-    # Group 0: features, one module each.
+    # Group 0: features, one module each. The registration conversation comes first: while a
+    # member is in it, their buttons and text belong to it (it owns /start too).
+    registration.register(application)
     start.register(application)
     language.register(application)
+    consulate.register(application)
+    subscription.register(application)
+    my_data.register(application)
     chat_member.register(application)
     # Last in group 0: anything no feature understood gets a short hint, not silence.
     start.register_fallbacks(application)
+    # Group 1: after the features, write conversation state to the database at once.
+    persistence_flush.register(application, group=1)
     errors.register(application)

@@ -9,7 +9,13 @@ from handlers.context import App
 
 # (command, description) in the order the menu shows them.
 MEMBER_COMMANDS: tuple[tuple[str, str], ...] = (
-    ("start", N_("Main menu")),
+    ("start", N_("Main menu, or register")),
+    ("profile", N_("See or change your answers")),
+    ("consulate", N_("Your consulate: address, hours, phones")),
+    ("stop", N_("Pause announcements")),
+    ("resume", N_("Resume announcements")),
+    ("mydata", N_("Everything we hold about you")),
+    ("delete", N_("Erase your data")),
     ("language", N_("Change language")),
     ("help", N_("What this bot can do")),
 )

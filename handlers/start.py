@@ -1,4 +1,8 @@
-"""/start, /help and the main menu; and the hint for anything no feature understood."""
+"""The main menu, /help, and the hint for anything no feature understood.
+
+/start itself is the registration conversation's entry point (handlers/registration): it
+greets registered members with this menu and everyone else with the consent text.
+"""
 
 from __future__ import annotations
 
@@ -14,22 +18,34 @@ FEATURE = "menu"
 
 
 def main_menu(context: AppContext) -> InlineKeyboardMarkup:
-    """The main menu, in the member's language."""
+    """The main menu, in the member's language; registered members see their own options."""
     tr = context.tr
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    tr.gettext("🌐 Language"), callback_data=callbacks.encode("lang")
-                )
-            ],
-            [
-                InlineKeyboardButton(
-                    tr.gettext("❓ Help"), callback_data=callbacks.encode(FEATURE, "help")
-                )
-            ],
+    member = context.member
+
+    def item(text: str, data: str) -> list[InlineKeyboardButton]:
+        return [InlineKeyboardButton(text, callback_data=data)]
+
+    rows = []
+    if member is not None and member.registered:
+        rows += [
+            item(tr.gettext("👤 My profile"), callbacks.encode("reg", "profile")),
+            item(tr.gettext("🏛 My consulate"), callbacks.encode("consulate")),
+            item(
+                tr.gettext("🔕 Pause announcements")
+                if member.announcements
+                else tr.gettext("🔔 Resume announcements"),
+                callbacks.encode("subs", "stop" if member.announcements else "resume"),
+            ),
+            item(tr.gettext("📄 My data"), callbacks.encode("mydata")),
+            item(tr.gettext("🗑 Delete my data"), callbacks.encode("delete")),
         ]
-    )
+    else:
+        rows.append(item(tr.gettext("📝 Register"), callbacks.encode("reg", "begin")))
+    rows += [
+        item(tr.gettext("🌐 Language"), callbacks.encode("lang")),
+        item(tr.gettext("❓ Help"), callbacks.encode(FEATURE, "help")),
+    ]
+    return InlineKeyboardMarkup(rows)
 
 
 def welcome_text(context: AppContext) -> str:
@@ -62,7 +78,7 @@ def help_text(context: AppContext) -> str:
 
 
 async def start(update: Update, context: AppContext) -> None:
-    """Greet the user in their language and show the main menu."""
+    """Greet a registered member and show the main menu."""
     await reply(update, context, welcome_text(context), main_menu(context))
 
 
@@ -72,46 +88,48 @@ async def show_help(update: Update, context: AppContext) -> None:
 
 
 async def menu_button(update: Update, context: AppContext) -> None:
-    """Handle a main-menu button."""
+    """Handle the main-menu buttons that are not a feature of their own."""
     query = update.callback_query
     assert query is not None
+    chosen = callbacks.fields(query.data, FEATURE)
+    action = MENU_ACTIONS.get(chosen[0]) if len(chosen) == 1 else None
+    if action is None:
+        await stale_button(update, context)
+        return
     await query.answer()
-    if callbacks.fields(query.data, FEATURE) == ["help"]:
-        await edit_or_reply(update, context, help_text(context))
-    else:
-        await edit_or_reply(update, context, welcome_text(context), main_menu(context))
+    await action(update, context)
+
+
+async def help_in_place(update: Update, context: AppContext) -> None:
+    await edit_or_reply(update, context, help_text(context))
+
+
+MENU_ACTIONS = {"help": help_in_place}
 
 
 async def unknown_command(update: Update, context: AppContext) -> None:
     """Answer a command the bot does not know."""
-    await reply(
-        update,
-        context,
-        context.tr.gettext("I don't know that command. Send /help to see what I can do."),
-    )
+    text = context.tr.gettext("I don't know that command. Send /help to see what I can do.")
+    await reply(update, context, text)
 
 
 async def unknown_text(update: Update, context: AppContext) -> None:
     """Answer free text that no conversation is waiting for."""
-    await reply(
-        update,
-        context,
-        context.tr.gettext("I didn't understand that. Choose from the menu below, or send /help."),
-        main_menu(context),
+    text = context.tr.gettext(
+        "I didn't understand that. Choose from the menu below, or send /help."
     )
+    await reply(update, context, text, main_menu(context))
 
 
 async def stale_button(update: Update, context: AppContext) -> None:
     """Answer a button that no handler claims: old, or forged."""
     query = update.callback_query
     assert query is not None
-    await query.answer(
-        context.tr.gettext("This button is no longer valid. Send /start."), show_alert=True
-    )
+    text = context.tr.gettext("This button is no longer valid. Send /start.")
+    await query.answer(text, show_alert=True)
 
 
 def register(application: App) -> None:
-    application.add_handler(CommandHandler("start", start))
     application.add_handler(CommandHandler("help", show_help))
     application.add_handler(CallbackQueryHandler(menu_button, pattern=callbacks.pattern(FEATURE)))
 

@@ -3,7 +3,6 @@ and a guard that fails any test reaching past loopback."""
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 import socket
 from collections.abc import AsyncIterator, Iterator
@@ -12,14 +11,13 @@ from typing import Any
 
 import pytest
 
-from bot.app import build_application
 from bot.deployment import Deployment, load_deployment
-from bot.runner import run_application
 from bot.services import Services
 from bot.settings import SAMPLE_DEPLOYMENT, Settings
 from bot.storage.database import Database
 from handlers.context import App
 from sandbox import FaultConfig, Sandbox, SandboxClient
+from tests.auxil.running import start_bot
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
@@ -98,13 +96,6 @@ async def services(settings: Settings, deployment: Deployment) -> AsyncIterator[
 @pytest.fixture
 async def bot(sandbox: Sandbox, services: Services, settings: Settings) -> AsyncIterator[App]:
     """The real application, long polling the sandbox, stopped cleanly after the test."""
-    application = build_application(services, sandbox.token, sandbox.bot_api_base_url)
-    stop = asyncio.Event()
-    task = asyncio.create_task(run_application(application, settings, stop))
-    while not (application.updater and application.updater.running):
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.01)
-    yield application
-    stop.set()
-    await asyncio.wait_for(task, timeout=15)
+    running = await start_bot(services, sandbox, settings)
+    yield running.application
+    await running.stop()

@@ -77,3 +77,33 @@ def test_bad_variable_is_named(tmp_path: Path) -> None:
     result = run_main("run", env={"BOT_RATE_LIMIT": "-3"})
     assert result.returncode == 2
     assert result.stderr.strip() == "error: BOT_RATE_LIMIT='-3': expected a positive number"
+
+
+def test_stats_hide_small_groups(tmp_path: Path) -> None:
+    db_path = tmp_path / "stats.sqlite3"
+    assert run_main("db", "upgrade", env={"BOT_DB_PATH": str(db_path)}).returncode == 0
+    with sqlite3.connect(db_path) as db:
+        people = (
+            [("london", "GB", "en")] * 12
+            + [("dubai", "AE", "ar")] * 3
+            + [("madrid", "ES", "es")] * 6
+        )
+        for i, (consulate, country, language) in enumerate(people):
+            db.execute(
+                "INSERT INTO members (telegram_user_id, language, status, member_type, country,"
+                " consulate_id, created_at, updated_at) VALUES (?, ?, 'registered', 'abroad', ?, ?,"
+                " 'x', 'x')",
+                (1000 + i, language, country, consulate),
+            )
+        db.execute(
+            "INSERT INTO members (telegram_user_id, created_at, updated_at) VALUES (1, 'x', 'x')"
+        )  # a visitor: not counted
+    result = run_main("stats", env={"BOT_DB_PATH": str(db_path)})
+    assert result.returncode == 0, result.stderr
+    lines = [" ".join(line.split()) for line in result.stdout.splitlines()]
+    assert "Registered members: 21" in lines
+    assert "london 12" in lines and "GB 12" in lines and "en 12" in lines
+    assert "dubai <5" in lines and "AE <5" in lines and "ar <5" in lines
+    # Dubai's 3 could be worked out from 21 - 12 - 6, so Madrid's 6 is hidden as well.
+    assert "madrid *" in lines and "ES *" in lines
+    assert "3" not in " ".join(line for line in lines if "dubai" in line or "AE" in line)

@@ -1,22 +1,49 @@
-"""SQL for the member aggregate: the people who talk to the bot."""
+"""SQL for the member aggregate: the people who talk to the bot, their registration answers
+and their interests."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
 import aiosqlite
 
+from bot.registration.draft import Draft
 from bot.storage.database import Database, utc_now_iso
+
+# Columns a registration writes, in the order Draft names them.
+PROFILE_COLUMNS = (
+    "member_type",
+    "country",
+    "departure_date",
+    "city",
+    "consulate_id",
+    "region_id",
+    "occupation_group",
+    "skills",
+    "birth_year",
+    "gender",
+    "intention",
+    "phone",
+)
+# Breakdowns staff may see as counts (never people).
+COUNTABLE_COLUMNS = ("consulate_id", "country", "member_type", "language")
 
 
 @dataclass(frozen=True)
 class MemberRow:
-    """A member as stored."""
+    """What every update needs to know about its member."""
 
     id: int
     telegram_user_id: int
     language: str | None
     reachable: bool
+    registered: bool
+    announcements: bool
+    consulate_id: str | None
+    member_type: str | None
 
 
 def _row_to_member(row: aiosqlite.Row) -> MemberRow:
@@ -25,11 +52,15 @@ def _row_to_member(row: aiosqlite.Row) -> MemberRow:
         telegram_user_id=row["telegram_user_id"],
         language=row["language"],
         reachable=bool(row["reachable"]),
+        registered=row["status"] == "registered",
+        announcements=bool(row["announcements"]),
+        consulate_id=row["consulate_id"],
+        member_type=row["member_type"],
     )
 
 
 class MemberRepository:
-    """Reads and writes rows of ``members``."""
+    """Reads and writes rows of ``members`` and ``member_interests``."""
 
     def __init__(self, database: Database) -> None:
         self.database = database
@@ -53,9 +84,111 @@ class MemberRepository:
 
     async def set_reachable(self, telegram_user_id: int, reachable: bool) -> bool:
         """Record whether the bot can write to the member; False if there is no such member."""
+        return await self._update(telegram_user_id, "reachable", int(reachable))
+
+    async def set_announcements(self, telegram_user_id: int, wanted: bool) -> bool:
+        return await self._update(telegram_user_id, "announcements", int(wanted))
+
+    async def _update(self, telegram_user_id: int, column: str, value: object) -> bool:
+        assert column in {"reachable", "announcements"}  # never from user input
         async with self.database.transaction() as tx:
             changed = await tx.execute(
-                "UPDATE members SET reachable = ?, updated_at = ? WHERE telegram_user_id = ?",
-                (int(reachable), utc_now_iso(), telegram_user_id),
+                f"UPDATE members SET {column} = ?, updated_at = ? WHERE telegram_user_id = ?",
+                (value, utc_now_iso(), telegram_user_id),
             )
         return changed > 0
+
+    async def save_registration(
+        self, telegram_user_id: int, language: str, draft: Draft, consent_version: str
+    ) -> int:
+        """Write confirmed answers (all of them: a cleared answer becomes NULL); return the id."""
+        now = utc_now_iso()
+        values = _profile_values(draft)
+        assignments = ", ".join(f"{column} = excluded.{column}" for column in PROFILE_COLUMNS)
+        placeholders = ", ".join("?" * len(PROFILE_COLUMNS))
+        async with self.database.transaction() as tx:
+            await tx.execute(
+                f"INSERT INTO members (telegram_user_id, language, status, consent_version,"
+                f" consent_at, registered_at, created_at, updated_at, {', '.join(PROFILE_COLUMNS)})"
+                f" VALUES (?, ?, 'registered', ?, ?, ?, ?, ?, {placeholders})"
+                f" ON CONFLICT (telegram_user_id) DO UPDATE SET language = excluded.language,"
+                f" status = 'registered', updated_at = excluded.updated_at,"
+                f" consent_version = excluded.consent_version,"
+                f" consent_at = COALESCE(members.consent_at, excluded.consent_at),"
+                f" registered_at = COALESCE(members.registered_at, excluded.registered_at),"
+                f" {assignments}",
+                (telegram_user_id, language, consent_version, now, now, now, now, *values),
+            )
+            row = await tx.fetch_one(
+                "SELECT id FROM members WHERE telegram_user_id = ?", (telegram_user_id,)
+            )
+            assert row is not None
+            member_id = int(row["id"])
+            await tx.execute("DELETE FROM member_interests WHERE member_id = ?", (member_id,))
+            for interest in sorted(draft.interests):
+                await tx.execute(
+                    "INSERT INTO member_interests (member_id, interest) VALUES (?, ?)",
+                    (member_id, str(interest)),
+                )
+        return member_id
+
+    async def get_profile(self, telegram_user_id: int) -> Draft | None:
+        """The confirmed answers of a registered member, as a draft to edit."""
+        row = await self.database.fetch_one(
+            f"SELECT id, {', '.join(PROFILE_COLUMNS)} FROM members"
+            " WHERE telegram_user_id = ? AND status = 'registered'",
+            (telegram_user_id,),
+        )
+        if row is None:
+            return None
+        interests = await self.database.fetch_all(
+            "SELECT interest FROM member_interests WHERE member_id = ?", (row["id"],)
+        )
+        data: dict[str, Any] = {column: row[column] for column in PROFILE_COLUMNS}
+        data["interests"] = [r["interest"] for r in interests]
+        return Draft.from_dict(data)
+
+    async def delete(self, telegram_user_id: int) -> bool:
+        """Erase the member's row; interests and other per-member rows go with it (CASCADE)."""
+        async with self.database.transaction() as tx:
+            deleted = await tx.execute(
+                "DELETE FROM members WHERE telegram_user_id = ?", (telegram_user_id,)
+            )
+        return deleted > 0
+
+    async def delete_visitor(self, telegram_user_id: int) -> None:
+        """Erase the row of someone who never registered (it holds only a language)."""
+        async with self.database.transaction() as tx:
+            await tx.execute(
+                "DELETE FROM members WHERE telegram_user_id = ? AND status = 'visitor'",
+                (telegram_user_id,),
+            )
+
+    async def export_rows(self, telegram_user_id: int) -> dict[str, list[dict[str, Any]]]:
+        """Every row held about the member, table by table, exactly as stored."""
+        member = await self.database.fetch_one(
+            "SELECT * FROM members WHERE telegram_user_id = ?", (telegram_user_id,)
+        )
+        if member is None:
+            return {}
+        interests = await self.database.fetch_all(
+            "SELECT * FROM member_interests WHERE member_id = ? ORDER BY interest", (member["id"],)
+        )
+        return {"members": [dict(member)], "member_interests": [dict(r) for r in interests]}
+
+    async def count_registered_by(self, column: str) -> list[tuple[str | None, int]]:
+        """Registered members counted by one column (for staff statistics)."""
+        if column not in COUNTABLE_COLUMNS:
+            raise ValueError(f"cannot count by {column!r}")
+        rows = await self.database.fetch_all(
+            f"SELECT {column} AS value, COUNT(*) AS n FROM members"
+            f" WHERE status = 'registered' GROUP BY {column} ORDER BY n DESC, value"
+        )
+        return [(row["value"], int(row["n"])) for row in rows]
+
+
+def _profile_values(draft: Draft) -> Iterable[object]:
+    data = draft.to_dict()
+    for column in PROFILE_COLUMNS:
+        value = data[column]
+        yield value.isoformat() if isinstance(value, date) else value

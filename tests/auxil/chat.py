@@ -77,6 +77,16 @@ class ChatUser:
             lambda: self.client.press(self.id, message["message_id"], data), timeout
         )
 
+    async def choose(self, message: Message, data: str, timeout: float = 5.0) -> list[Message]:
+        """Press the button carrying ``data`` (language-independent, but it must exist)."""
+        button_with_data(message, data)
+        return await self._act(
+            lambda: self.client.press(self.id, message["message_id"], data), timeout
+        )
+
+    async def share_contact(self, timeout: float = 5.0) -> list[Message]:
+        return await self._act(lambda: self.client.contact(self.id), timeout)
+
     async def press_data(
         self, message_id: int, data: str, *, forge: bool = False
     ) -> dict[str, Any]:
@@ -96,3 +106,12 @@ def button_data(message: Message, label: str) -> str:
 
 def button_labels(message: Message) -> list[str]:
     return [b["text"] for row in message.get("inline_keyboard", []) for b in row]
+
+
+def button_with_data(message: Message, data: str) -> str:
+    """Check the message really carries a button with this callback data, and return it."""
+    for row in message.get("inline_keyboard", []):
+        for button in row:
+            if button.get("callback_data") == data:
+                return data
+    raise AssertionError(f"no button with data {data!r}; buttons: {button_labels(message)}")

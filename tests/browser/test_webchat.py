@@ -66,9 +66,9 @@ async def test_arabic_reply_is_right_to_left(
     await expect(reply).to_be_visible(timeout=5000)
     assert await reply.evaluate("el => getComputedStyle(el).direction") == "rtl"
 
-    await page.fill("#message-input", "/start")
+    await page.fill("#message-input", "/help")
     await page.click("#send-button")
-    greeting = page.locator(".bubble.bot", has_text="مرحبًا بك")
+    greeting = page.locator(".bubble.bot", has_text="ما يمكنك فعله هنا")
     await expect(greeting).to_be_visible(timeout=5000)
     assert await greeting.evaluate("el => getComputedStyle(el).direction") == "rtl"
     # Right to left means the text starts at the right edge of the bubble.

@@ -93,7 +93,7 @@ async def test_sandbox_mode_serves_the_web_chat_and_answers_within_a_second(tmp_
         async with SandboxClient(f"http://127.0.0.1:{port}") as client:
             user = await ChatUser.create(client, "Operator", "fr")
             started = time.monotonic()
-            (greeting,) = await user.send("/start", timeout=1.0)
+            greeting, _consent = await user.send("/start", timeout=1.0)
             assert time.monotonic() - started < 1.0
             assert "Bienvenue" in greeting["text"]
             (menu,) = await user.send("/language")
@@ -119,7 +119,7 @@ async def test_long_polling_with_a_token(tmp_path: Path, external_sandbox: Sandb
         await bot.wait_for_line("Receiving updates by long polling")
         async with SandboxClient(external_sandbox.url) as client:
             user = await ChatUser.create(client, "Polling", "es")
-            (greeting,) = await user.send("/start")
+            greeting, _consent = await user.send("/start")
             assert "¡Bienvenido!" in greeting["text"]
     finally:
         code = await bot.stop()
@@ -144,7 +144,7 @@ async def test_webhook_checks_the_secret(tmp_path: Path, external_sandbox: Sandb
         await bot.wait_for_line("Receiving updates by webhook")
         async with SandboxClient(external_sandbox.url) as client:
             user = await ChatUser.create(client, "Hooked", "pt")
-            (greeting,) = await user.send("/start")
+            greeting, _consent = await user.send("/start")
             assert "Bem-vindo!" in greeting["text"]
             forged = {
                 "update_id": 999999,
@@ -164,7 +164,7 @@ async def test_webhook_checks_the_secret(tmp_path: Path, external_sandbox: Sandb
                     )
                     assert refused.status_code == 403
             await asyncio.sleep(0.3)
-            assert len(await user.bot_messages()) == 1  # the forged update was not processed
+            assert len(await user.bot_messages()) == 2  # the forged update was not processed
     finally:
         code = await bot.stop()
     assert code == 0, "".join(bot.output)

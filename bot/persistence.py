@@ -1,0 +1,121 @@
+"""Conversation persistence on SQLite, for python-telegram-bot.
+
+Only conversation states and per-user drafts are kept (no chat or bot data). The application
+calls ``update_persistence`` after every update (see handlers/persistence_flush.py), so a
+restart loses no step a member has taken.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from telegram.ext import BasePersistence, PersistenceInput
+from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
+
+from bot.storage.database import Database, utc_now_iso
+
+UserData = dict[Any, Any]
+
+
+class SQLitePersistence(BasePersistence[UserData, dict[Any, Any], Any]):
+    """Stores conversation states and user_data in the bot's database."""
+
+    def __init__(self, database: Database) -> None:
+        super().__init__(
+            store_data=PersistenceInput(
+                bot_data=False, chat_data=False, user_data=True, callback_data=False
+            ),
+            # The application's periodic flush is a safety net; handlers flush every update.
+            update_interval=5,
+        )
+        self.database = database
+
+    async def get_user_data(self) -> dict[int, UserData]:
+        rows = await self.database.fetch_all(
+            "SELECT telegram_user_id, data FROM conversation_user_data"
+        )
+        return {int(row[0]): json.loads(row[1]) for row in rows}
+
+    async def update_user_data(self, user_id: int, data: UserData) -> None:
+        async with self.database.transaction() as tx:
+            if data:
+                await tx.execute(
+                    "INSERT INTO conversation_user_data (telegram_user_id, data, updated_at)"
+                    " VALUES (?, ?, ?) ON CONFLICT (telegram_user_id) DO UPDATE"
+                    " SET data = excluded.data, updated_at = excluded.updated_at",
+                    (user_id, json.dumps(data, sort_keys=True), utc_now_iso()),
+                )
+            else:
+                await tx.execute(
+                    "DELETE FROM conversation_user_data WHERE telegram_user_id = ?", (user_id,)
+                )
+
+    async def drop_user_data(self, user_id: int) -> None:
+        await self.update_user_data(user_id, {})
+
+    async def refresh_user_data(self, user_id: int, user_data: UserData) -> None:
+        """Nothing to refresh: this process is the only writer."""
+
+    async def get_conversations(self, name: str) -> ConversationDict:
+        rows = await self.database.fetch_all(
+            "SELECT key, state FROM conversation_states WHERE name = ?", (name,)
+        )
+        return {tuple(json.loads(row[0])): json.loads(row[1]) for row in rows}
+
+    async def update_conversation(
+        self, name: str, key: ConversationKey, new_state: object | None
+    ) -> None:
+        encoded_key = json.dumps(list(key))
+        async with self.database.transaction() as tx:
+            if new_state is None:
+                await tx.execute(
+                    "DELETE FROM conversation_states WHERE name = ? AND key = ?",
+                    (name, encoded_key),
+                )
+            else:
+                await tx.execute(
+                    "INSERT INTO conversation_states (name, key, state, updated_at)"
+                    " VALUES (?, ?, ?, ?) ON CONFLICT (name, key) DO UPDATE"
+                    " SET state = excluded.state, updated_at = excluded.updated_at",
+                    (name, encoded_key, json.dumps(new_state), utc_now_iso()),
+                )
+
+    async def drop_conversations_of(self, user_id: int) -> None:
+        """Forget every conversation a person is in (on /delete)."""
+        async with self.database.transaction() as tx:
+            await tx.execute(
+                "DELETE FROM conversation_states WHERE json_extract(key, '$[#-1]') = ?",
+                (user_id,),
+            )
+
+    # Chat data, bot data and callback data are not kept.
+    async def get_chat_data(self) -> dict[int, dict[Any, Any]]:
+        return {}
+
+    async def get_bot_data(self) -> Any:
+        return None
+
+    async def get_callback_data(self) -> CDCData | None:
+        return None
+
+    async def update_chat_data(self, chat_id: int, data: dict[Any, Any]) -> None:
+        """Not kept."""
+
+    async def update_bot_data(self, data: Any) -> None:
+        """Not kept."""
+
+    async def update_callback_data(self, data: CDCData) -> None:
+        """Not kept."""
+
+    async def drop_chat_data(self, chat_id: int) -> None:
+        """Not kept."""
+
+    async def refresh_chat_data(self, chat_id: int, chat_data: dict[Any, Any]) -> None:
+        """Not kept."""
+
+    async def refresh_bot_data(self, bot_data: Any) -> None:
+        """Not kept."""
+
+    async def flush(self) -> None:
+        """Every write is already committed."""

@@ -1,0 +1,610 @@
+"""Registration with a consulate: consent first, then one question at a time, a summary where
+any answer can be changed, and nothing stored until the member confirms.
+
+A persistent ConversationHandler: its state and the unconfirmed answers (the draft, kept in
+user_data) are written to the database after every update, so a restart resumes the member
+where they were. /profile re-enters the same conversation at the summary.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from functools import partial
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+from telegram.warnings import PTBUserWarning
+
+from bot.registration import validation
+from bot.registration.answers import Gender, Intention, Interest, MemberType, OccupationGroup
+from bot.registration.countries import is_country, search_countries
+from bot.registration.draft import Draft
+from handlers import callbacks, start
+from handlers.context import App, AppContext
+from handlers.registration import questions
+from handlers.registration.flow import (
+    EDITABLE,
+    OPTIONAL,
+    Step,
+    applies,
+    first_missing,
+    next_step,
+    previous_step,
+)
+from handlers.replies import edit_or_reply, esc, reply
+
+CONVERSATION = "registration"
+SESSION = "registration"
+END = ConversationHandler.END
+StepCallback = Callable[[Update, AppContext], Awaitable[object]]
+
+
+@dataclass
+class Session:
+    """The unconfirmed answers and how the member got here (kept in user_data as JSON)."""
+
+    draft: Draft
+    editing: bool = False  # came from the summary: go back to it after this answer
+    profile: bool = False  # changing a confirmed registration (/profile)
+
+    @classmethod
+    def exists(cls, context: AppContext) -> bool:
+        """False when the answers are gone (erased with /delete): the conversation is stale."""
+        return SESSION in (context.user_data or {})
+
+    @classmethod
+    def load(cls, context: AppContext) -> Session:
+        raw: dict[str, Any] = (context.user_data or {}).get(SESSION, {})
+        return cls(
+            draft=Draft.from_dict(raw.get("draft", {})),
+            editing=bool(raw.get("editing")),
+            profile=bool(raw.get("profile")),
+        )
+
+    def save(self, context: AppContext) -> None:
+        assert context.user_data is not None
+        context.user_data[SESSION] = {
+            "draft": self.draft.to_dict(),
+            "editing": self.editing,
+            "profile": self.profile,
+        }
+
+
+def forget(context: AppContext) -> None:
+    if context.user_data is not None:
+        context.user_data.pop(SESSION, None)
+
+
+def today() -> date:
+    return datetime.now(UTC).date()
+
+
+def consulate_candidates(context: AppContext, draft: Draft) -> list[str]:
+    if draft.country is None:
+        return []
+    return [c.id for c in context.services.registration.consulates_for(draft.country)]
+
+
+def choices(context: AppContext, draft: Draft) -> int:
+    return len(consulate_candidates(context, draft))
+
+
+# --- asking ---------------------------------------------------------------------------------
+
+
+async def ask(
+    update: Update,
+    context: AppContext,
+    step: Step,
+    session: Session,
+    *,
+    notice: str | None = None,
+    country_choices: list[str] | None = None,
+) -> Step:
+    """Show the question for ``step`` (replacing the pressed message when there is one)."""
+    session.save(context)
+    text, markup = question(context, step, session, country_choices)
+    if notice:
+        text = f"{notice}\n\n{text}"
+    if isinstance(markup, ReplyKeyboardMarkup) or update.callback_query is None:
+        await reply(update, context, text, markup)
+    else:
+        await edit_or_reply(update, context, text, markup)
+    return step
+
+
+def question(
+    context: AppContext, step: Step, session: Session, country_choices: list[str] | None
+) -> tuple[str, InlineKeyboardMarkup | ReplyKeyboardMarkup]:
+    tr, draft, deployment = context.tr, session.draft, context.services.deployment
+    if step is Step.CONSENT:
+        return questions.consent(tr, deployment.government)
+    if step is Step.MEMBER_TYPE:
+        return questions.member_type(tr)
+    if step is Step.COUNTRY:
+        return questions.country(tr, draft, deployment, country_choices)
+    if step is Step.DEPARTURE:
+        return questions.departure(tr)
+    if step is Step.CITY:
+        return questions.city(tr, draft)
+    if step is Step.CONSULATE:
+        return questions.consulate(tr, draft, deployment, consulate_candidates(context, draft))
+    if step is Step.REGION:
+        return questions.region(tr, deployment)
+    if step is Step.OCCUPATION:
+        return questions.occupation(tr)
+    if step is Step.SKILLS:
+        return questions.skills(tr)
+    if step is Step.INTERESTS:
+        return questions.interests(tr, draft)
+    if step is Step.BIRTH_YEAR:
+        return questions.birth_year(tr)
+    if step is Step.GENDER:
+        return questions.gender(tr)
+    if step is Step.INTENTION:
+        return questions.intention(tr)
+    if step is Step.PHONE:
+        return questions.phone(tr)
+    return questions.summary(tr, draft, deployment, summary_steps(context, draft))
+
+
+def summary_steps(context: AppContext, draft: Draft) -> list[Step]:
+    """The answers shown in the summary: every step that applies (a single consulate too)."""
+    count = choices(context, draft)
+    return [
+        step
+        for step in EDITABLE
+        if applies(step, draft, count) or (step is Step.CONSULATE and draft.consulate_id)
+    ]
+
+
+async def advance(update: Update, context: AppContext, step: Step, session: Session) -> Step:
+    """Go on after an answer: to the next step, or back to the summary when editing."""
+    context.services.registration.assign_consulate(session.draft)
+    missing = first_missing(session.draft)
+    if missing is Step.CONSULATE and choices(context, session.draft) <= 1:
+        missing = None  # assigned automatically
+    if session.editing:
+        return await ask(update, context, missing or Step.SUMMARY, session)
+    following = next_step(step, session.draft, choices(context, session.draft))
+    if missing is not None and ORDER_INDEX[missing] < ORDER_INDEX[following]:
+        following = missing
+    return await ask(update, context, following, session)
+
+
+ORDER_INDEX = {step: index for index, step in enumerate(Step)}
+
+
+# --- entry points ---------------------------------------------------------------------------
+
+
+async def begin(update: Update, context: AppContext) -> object:
+    """/start: registered members get the main menu; everyone else the consent text first."""
+    if context.member is not None and context.member.registered:
+        await start.start(update, context)
+        return END
+    if update.callback_query:
+        await update.callback_query.answer()
+    await reply(update, context, start.welcome_text(context))
+    return await ask(update, context, Step.CONSENT, Session(Draft()))
+
+
+async def open_profile(update: Update, context: AppContext) -> object:
+    """/profile: the member's confirmed answers in the summary, ready to change."""
+    if update.callback_query:
+        await update.callback_query.answer()
+    user = update.effective_user
+    assert user is not None
+    draft = await context.services.registration.profile(user.id)
+    if draft is None:
+        await reply(
+            update,
+            context,
+            context.tr.gettext("You are not registered yet. Send /start to register."),
+        )
+        return END
+    return await ask(update, context, Step.SUMMARY, Session(draft, editing=True, profile=True))
+
+
+# --- answers --------------------------------------------------------------------------------
+
+
+async def on_button(update: Update, context: AppContext, step: Step) -> object:
+    """Any registration button, interpreted for the step the member is at."""
+    query = update.callback_query
+    assert query is not None
+    if not Session.exists(context):
+        return await begin(update, context)
+    fields = callbacks.fields(query.data, questions.FEATURE)
+    session = Session.load(context)
+    outcome = await handle_button(update, context, step, session, fields)
+    if outcome is None:
+        await query.answer(
+            context.tr.gettext("This button is no longer valid. Send /start."), show_alert=True
+        )
+        return step
+    await query.answer()
+    return outcome
+
+
+async def handle_button(
+    update: Update, context: AppContext, step: Step, session: Session, fields: list[str]
+) -> object | None:
+    """The new state, or None when the button does not belong to this step."""
+    action, value = [*fields, "", ""][:2]
+    if len(fields) > 2:
+        return None
+    if action == "cancel":
+        return await cancel(update, context)
+    if action == "back" and step is not Step.CONSENT:
+        return await go_back(update, context, step, session)
+    if action == "skip" and step in OPTIONAL:
+        clear_answer(session.draft, step)
+        return await advance(update, context, step, session)
+    handler = BUTTON_ACTIONS.get((step, action))
+    if handler is None:
+        return None
+    return await handler(update, context, session, value)
+
+
+async def go_back(update: Update, context: AppContext, step: Step, session: Session) -> object:
+    if session.editing and step is not Step.SUMMARY:
+        return await ask(update, context, first_missing(session.draft) or Step.SUMMARY, session)
+    if step is Step.MEMBER_TYPE or (step is Step.SUMMARY and session.profile):
+        if session.profile:
+            return await cancel(update, context)
+        return await ask(update, context, Step.CONSENT, session)
+    target = previous_step(step, session.draft, choices(context, session.draft))
+    return await ask(update, context, target, session)
+
+
+def clear_answer(draft: Draft, step: Step) -> None:
+    attribute = {
+        Step.DEPARTURE: "departure_date",
+        Step.CITY: "city",
+        Step.REGION: "region_id",
+        Step.OCCUPATION: "occupation_group",
+        Step.SKILLS: "skills",
+        Step.BIRTH_YEAR: "birth_year",
+        Step.GENDER: "gender",
+        Step.INTENTION: "intention",
+        Step.PHONE: "phone",
+    }.get(step)
+    if attribute:
+        setattr(draft, attribute, None)
+    elif step is Step.INTERESTS:
+        draft.interests = set()
+
+
+async def on_consent(
+    update: Update, context: AppContext, session: Session, value: str
+) -> object | None:
+    user = update.effective_user
+    assert user is not None
+    if value == "yes":
+        return await ask(update, context, Step.MEMBER_TYPE, session)
+    if value == "no":
+        await context.services.registration.decline(user.id)
+        forget(context)
+        await edit_or_reply(
+            update,
+            context,
+            context.tr.gettext(
+                "Understood. Nothing about you has been kept. If you change your mind, send /start."
+            ),
+        )
+        return END
+    return None
+
+
+async def on_member_type(
+    update: Update, context: AppContext, session: Session, value: str
+) -> object | None:
+    if value not in set(MemberType):
+        return None
+    context.services.registration.start_draft(MemberType(value), session.draft)
+    return await advance(update, context, Step.MEMBER_TYPE, session)
+
+
+async def on_country(
+    update: Update, context: AppContext, session: Session, value: str
+) -> object | None:
+    if not is_country(value) or value == context.services.deployment.home_country:
+        return None
+    set_country(session.draft, value)
+    return await advance(update, context, Step.COUNTRY, session)
+
+
+def set_country(draft: Draft, country: str) -> None:
+    """A new country makes the city and consulate of the old one meaningless."""
+    if draft.country != country:
+        draft.city = None
+        draft.consulate_id = None
+    draft.country = country
+
+
+async def on_consulate(
+    update: Update, context: AppContext, session: Session, value: str
+) -> object | None:
+    if value not in consulate_candidates(context, session.draft):
+        return None
+    session.draft.consulate_id = value
+    return await advance(update, context, Step.CONSULATE, session)
+
+
+async def on_region(
+    update: Update, context: AppContext, session: Session, value: str
+) -> object | None:
+    if context.services.deployment.region(value) is None:
+        return None
+    session.draft.region_id = value
+    return await advance(update, context, Step.REGION, session)
+
+
+async def on_occupation(
+    update: Update, context: AppContext, session: Session, value: str
+) -> object | None:
+    if value not in set(OccupationGroup):
+        return None
+    session.draft.occupation_group = OccupationGroup(value)
+    return await advance(update, context, Step.OCCUPATION, session)
+
+
+async def on_interest(
+    update: Update, context: AppContext, session: Session, value: str
+) -> object | None:
+    if value not in set(Interest):
+        return None
+    session.draft.interests ^= {Interest(value)}
+    return await ask(update, context, Step.INTERESTS, session)
+
+
+async def on_interests_done(
+    update: Update, context: AppContext, session: Session, value: str
+) -> object | None:
+    return await advance(update, context, Step.INTERESTS, session) if not value else None
+
+
+async def on_gender(
+    update: Update, context: AppContext, session: Session, value: str
+) -> object | None:
+    if value not in set(Gender):
+        return None
+    session.draft.gender = Gender(value)
+    return await advance(update, context, Step.GENDER, session)
+
+
+async def on_intention(
+    update: Update, context: AppContext, session: Session, value: str
+) -> object | None:
+    if value not in set(Intention):
+        return None
+    session.draft.intention = Intention(value)
+    return await advance(update, context, Step.INTENTION, session)
+
+
+async def on_edit(
+    update: Update, context: AppContext, session: Session, value: str
+) -> object | None:
+    if not value.isdigit() or int(value) not in {
+        s.value for s in summary_steps(context, session.draft)
+    }:
+        return None
+    session.editing = True
+    return await ask(update, context, Step(int(value)), session)
+
+
+async def on_confirm(
+    update: Update, context: AppContext, session: Session, value: str
+) -> object | None:
+    if value or not session.draft.is_complete:
+        return None
+    user = update.effective_user
+    assert user is not None
+    await context.services.registration.confirm(user.id, context.tr.language, session.draft)
+    forget(context)
+    context.member = await context.services.members.find(user.id)
+    if session.profile:
+        text = context.tr.gettext("Your changes are saved.")
+    elif session.draft.consulate_id:
+        office = context.services.deployment.consulate(session.draft.consulate_id)
+        text = context.tr.gettext(
+            "Thank you! You are registered with %(consulate)s. You can see or change your "
+            "answers at any time with /profile."
+        ) % {"consulate": esc(office.name_in(context.tr.language) if office else "")}
+    else:
+        text = context.tr.gettext(
+            "Thank you! You are registered. You can see or change your answers at any time "
+            "with /profile."
+        )
+    await edit_or_reply(update, context, text)
+    await reply(
+        update, context, context.tr.gettext("What would you like to do?"), start.main_menu(context)
+    )
+    return END
+
+
+ButtonAction = Callable[[Update, AppContext, Session, str], Awaitable[object | None]]
+BUTTON_ACTIONS: dict[tuple[Step, str], ButtonAction] = {
+    (Step.CONSENT, "consent"): on_consent,
+    (Step.MEMBER_TYPE, "type"): on_member_type,
+    (Step.COUNTRY, "country"): on_country,
+    (Step.CONSULATE, "consulate"): on_consulate,
+    (Step.REGION, "region"): on_region,
+    (Step.OCCUPATION, "occ"): on_occupation,
+    (Step.INTERESTS, "int"): on_interest,
+    (Step.INTERESTS, "done"): on_interests_done,
+    (Step.GENDER, "gender"): on_gender,
+    (Step.INTENTION, "intent"): on_intention,
+    (Step.SUMMARY, "edit"): on_edit,
+    (Step.SUMMARY, "confirm"): on_confirm,
+}
+
+
+async def on_text(update: Update, context: AppContext, step: Step) -> object:
+    """A typed answer: checked, explained and asked again when wrong."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    if not Session.exists(context):
+        return await begin(update, context)
+    session = Session.load(context)
+    text, tr = message.text, context.tr
+    if step is Step.PHONE:
+        return await on_phone_text(update, context, session, text)
+    if step is Step.COUNTRY:
+        return await on_country_text(update, context, session, text)
+    checks: dict[Step, Callable[[str], validation.Checked[Any]]] = {
+        Step.DEPARTURE: lambda t: validation.check_departure_date(t, tr.language, today()),
+        Step.CITY: validation.check_city,
+        Step.SKILLS: validation.check_skills,
+        Step.BIRTH_YEAR: lambda t: validation.check_birth_year(t, today()),
+    }
+    check = checks.get(step)
+    if check is None:
+        notice = tr.gettext("Please choose one of the buttons.")
+        return await ask(update, context, step, session, notice=notice)
+    checked = check(text)
+    if checked.problem is not None:
+        notice = questions.problem(tr, checked.problem, today())
+        return await ask(update, context, step, session, notice=notice)
+    attribute = {
+        Step.DEPARTURE: "departure_date",
+        Step.CITY: "city",
+        Step.SKILLS: "skills",
+        Step.BIRTH_YEAR: "birth_year",
+    }[step]
+    setattr(session.draft, attribute, checked.value)
+    return await advance(update, context, step, session)
+
+
+async def on_country_text(
+    update: Update, context: AppContext, session: Session, text: str
+) -> object:
+    found = [
+        code
+        for code in search_countries(text, context.tr.language)
+        if code != context.services.deployment.home_country
+    ]
+    if len(found) == 1:
+        set_country(session.draft, found[0])
+        return await advance(update, context, Step.COUNTRY, session)
+    if found:
+        notice = context.tr.gettext("Which one do you mean?")
+        return await ask(
+            update, context, Step.COUNTRY, session, notice=notice, country_choices=found
+        )
+    notice = context.tr.gettext(
+        "I could not find a country called “%(text)s”. Try typing it another way, or choose below."
+    ) % {"text": esc(validation.clean_text(text)[:40])}
+    return await ask(update, context, Step.COUNTRY, session, notice=notice)
+
+
+async def on_phone_text(update: Update, context: AppContext, session: Session, text: str) -> object:
+    tr = context.tr
+    if text == tr.gettext("Cancel"):
+        return await cancel(update, context)
+    if text == tr.gettext("⬅️ Back"):
+        await reply(update, context, tr.gettext("OK."), ReplyKeyboardRemove())
+        return await go_back(update, context, Step.PHONE, session)
+    if text == tr.gettext("Skip"):
+        session.draft.phone = None
+        await reply(update, context, tr.gettext("OK, no phone number."), ReplyKeyboardRemove())
+        return await advance(update, context, Step.PHONE, session)
+    notice = tr.gettext("Please use the button below to share your number, or press Skip.")
+    return await ask(update, context, Step.PHONE, session, notice=notice)
+
+
+async def on_contact(update: Update, context: AppContext) -> object:
+    """The member shared a contact at the phone step: only their own number is accepted."""
+    message = update.effective_message
+    user = update.effective_user
+    assert message is not None and message.contact is not None and user is not None
+    if not Session.exists(context):
+        return await begin(update, context)
+    session = Session.load(context)
+    if message.contact.user_id != user.id:
+        notice = context.tr.gettext("Please use the button below to share your own number.")
+        return await ask(update, context, Step.PHONE, session, notice=notice)
+    session.draft.phone = validation.clean_text(message.contact.phone_number)[:32]
+    await reply(
+        update,
+        context,
+        context.tr.gettext("Thank you. Your number is saved for emergencies only."),
+        ReplyKeyboardRemove(),
+    )
+    return await advance(update, context, Step.PHONE, session)
+
+
+async def cancel(update: Update, context: AppContext) -> object:
+    """Leave registration; nothing unconfirmed is kept."""
+    profile = Session.load(context).profile
+    forget(context)
+    if update.callback_query:
+        await update.callback_query.answer()
+    text = (
+        context.tr.gettext("No changes were made.")
+        if profile
+        else context.tr.gettext(
+            "Registration cancelled. Nothing was saved. Send /start if you change your mind."
+        )
+    )
+    if update.callback_query:
+        await edit_or_reply(update, context, text)
+    else:
+        await reply(update, context, text, ReplyKeyboardRemove())
+    return END
+
+
+async def resume(update: Update, context: AppContext, step: Step) -> object:
+    """/start or /profile in the middle of registration: ask the current question again."""
+    if not Session.exists(context):
+        return await begin(update, context)
+    return await ask(update, context, step, Session.load(context))
+
+
+def step_handlers(step: Step) -> list[BaseHandler[Update, AppContext, object]]:
+    """The handlers active while the member is at ``step``."""
+    bound: list[BaseHandler[Update, AppContext, object]] = [
+        CallbackQueryHandler(
+            partial(on_button, step=step), pattern=callbacks.pattern(questions.FEATURE)
+        ),
+        CommandHandler(["start", "profile"], partial(resume, step=step)),
+        MessageHandler(filters.TEXT & ~filters.COMMAND, partial(on_text, step=step)),
+    ]
+    if step is Step.PHONE:
+        bound.append(MessageHandler(filters.CONTACT, on_contact))
+    return bound
+
+
+def conversation() -> ConversationHandler[AppContext]:
+    private = filters.ChatType.PRIVATE
+    with warnings.catch_warnings():
+        # Buttons are matched by their data, not per message: that is intended here.
+        warnings.filterwarnings("ignore", category=PTBUserWarning, message=".*per_message.*")
+        return ConversationHandler(
+            entry_points=[
+                CommandHandler("start", begin, filters=private),
+                CommandHandler("profile", open_profile, filters=private),
+                CallbackQueryHandler(begin, pattern=f"^{questions.data('begin')}$"),
+                CallbackQueryHandler(open_profile, pattern=f"^{questions.data('profile')}$"),
+            ],
+            states={step: step_handlers(step) for step in Step},
+            fallbacks=[CommandHandler("cancel", cancel)],
+            name=CONVERSATION,
+            persistent=True,
+        )
+
+
+def register(application: App) -> None:
+    application.add_handler(conversation())

@@ -1,0 +1,301 @@
+"""The text and buttons of each registration step, in the member's language."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
+
+from bot.deployment import Deployment
+from bot.i18n import N_, Translator
+from bot.registration.answers import MemberType
+from bot.registration.countries import country_names
+from bot.registration.draft import Draft
+from bot.registration.validation import OLDEST_AGE, YOUNGEST_AGE, Problem
+from handlers import callbacks
+from handlers.registration import labels
+from handlers.registration.flow import OPTIONAL, Step
+from handlers.replies import esc
+
+FEATURE = "reg"
+EXAMPLE_DATE = date(2027, 3, 15)
+
+FIELD_NAMES = {
+    Step.MEMBER_TYPE: N_("Situation"),
+    Step.COUNTRY: N_("Country"),
+    Step.DEPARTURE: N_("Departure date"),
+    Step.CITY: N_("City"),
+    Step.CONSULATE: N_("Consulate"),
+    Step.REGION: N_("Region of origin"),
+    Step.OCCUPATION: N_("Work"),
+    Step.SKILLS: N_("Skills"),
+    Step.INTERESTS: N_("Interests"),
+    Step.BIRTH_YEAR: N_("Birth year"),
+    Step.GENDER: N_("Gender"),
+    Step.INTENTION: N_("Plans"),
+    Step.PHONE: N_("Phone"),
+}
+
+
+def data(*fields: str) -> str:
+    return callbacks.encode(FEATURE, *fields)
+
+
+def button(text: str, *fields: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text, callback_data=data(*fields))
+
+
+def in_rows(buttons: list[InlineKeyboardButton], per_row: int) -> list[list[InlineKeyboardButton]]:
+    return [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
+
+
+def navigation(tr: Translator, step: Step) -> list[InlineKeyboardButton]:
+    row = [button(tr.gettext("⬅️ Back"), "back")]
+    if step in OPTIONAL:
+        row.append(button(tr.gettext("Skip"), "skip"))
+    row.append(button(tr.gettext("Cancel"), "cancel"))
+    return row
+
+
+def consent(tr: Translator, government: str) -> tuple[str, InlineKeyboardMarkup]:
+    text = tr.gettext(
+        "<b>Before you register</b>\n\n"
+        "• <b>What we keep:</b> the answers you give here: whether you live abroad, are "
+        "preparing to leave or have returned; your country and city; your consulate; and, only "
+        "if you choose, your region of origin, work, interests, birth year, gender, plans and "
+        "phone number.\n"
+        "• <b>Why:</b> to send you consular information and announcements that matter to you, "
+        "to ask your opinion in short polls, and to reach you in an emergency.\n"
+        "• <b>Who sees it:</b> the staff of your consulate and of %(government)s who run this "
+        "service. Poll results are only published as totals, and small groups are never shown.\n"
+        "• <b>Never for immigration enforcement:</b> we never ask about your immigration or "
+        "legal status, and nothing you share here is used for immigration control.\n"
+        "• <b>You stay in control:</b> /mydata sends you everything we hold, /profile changes "
+        "it, /stop pauses announcements and /delete erases it, at any time.\n\n"
+        "Do you agree to register?"
+    ) % {"government": esc(government)}
+    keyboard = InlineKeyboardMarkup(
+        [
+            [button(tr.gettext("✅ I agree"), "consent", "yes")],
+            [button(tr.gettext("No, thanks"), "consent", "no")],
+        ]
+    )
+    return text, keyboard
+
+
+def member_type(tr: Translator) -> tuple[str, InlineKeyboardMarkup]:
+    rows = [
+        [button(tr.gettext(text), "type", value)] for value, text in labels.MEMBER_TYPES.items()
+    ]
+    rows.append([button(tr.gettext("Cancel"), "cancel")])
+    return tr.gettext("Which describes you best?"), InlineKeyboardMarkup(rows)
+
+
+def country(
+    tr: Translator, draft: Draft, deployment: Deployment, choices: list[str] | None = None
+) -> tuple[str, InlineKeyboardMarkup]:
+    """Ask for the country; ``choices`` are search results to pick from, if any."""
+    if draft.member_type is MemberType.LEAVING:
+        text = tr.gettext(
+            "Which country are you going to? Type its name, or part of it, or choose below."
+        )
+    else:
+        text = tr.gettext(
+            "In which country do you live? Type its name, or part of it, or choose below."
+        )
+    names = country_names(tr.language)
+    codes = choices if choices is not None else served_countries(deployment, names)
+    buttons = [button(names.get(code, code), "country", code) for code in codes]
+    return text, InlineKeyboardMarkup([*in_rows(buttons, 2), navigation(tr, Step.COUNTRY)])
+
+
+def served_countries(deployment: Deployment, names: dict[str, str]) -> list[str]:
+    served = {code for consulate in deployment.consulates for code in consulate.jurisdiction}
+    return sorted(served, key=lambda code: names.get(code, code))
+
+
+def departure(tr: Translator) -> tuple[str, InlineKeyboardMarkup]:
+    text = tr.gettext(
+        "When do you plan to leave? Type the date, for example %(example)s. You can skip this."
+    ) % {"example": tr.format_date(EXAMPLE_DATE, "short")}
+    return text, InlineKeyboardMarkup([navigation(tr, Step.DEPARTURE)])
+
+
+def city(tr: Translator, draft: Draft) -> tuple[str, InlineKeyboardMarkup]:
+    if draft.member_type is MemberType.LEAVING:
+        text = tr.gettext("Which city are you going to? Type its name, or skip this.")
+    else:
+        text = tr.gettext("Which city or town do you live in? Type its name, or skip this.")
+    return text, InlineKeyboardMarkup([navigation(tr, Step.CITY)])
+
+
+def consulate(
+    tr: Translator, draft: Draft, deployment: Deployment, candidates: list[str]
+) -> tuple[str, InlineKeyboardMarkup]:
+    country_name = tr.country(draft.country or "")
+    if draft.country and deployment.consulates_serving(draft.country):
+        text = tr.gettext("Several consulates serve %(country)s. Which one is closest to you?")
+    else:
+        text = tr.gettext(
+            "No consulate serves %(country)s yet. Choose the one you would like to be "
+            "registered with."
+        )
+    buttons = []
+    for consulate_id in candidates:
+        office = deployment.consulate(consulate_id)
+        if office is not None:
+            buttons.append([button(office.name_in(tr.language), "consulate", office.id)])
+    return text % {"country": esc(country_name)}, InlineKeyboardMarkup(
+        [*buttons, navigation(tr, Step.CONSULATE)]
+    )
+
+
+def region(tr: Translator, deployment: Deployment) -> tuple[str, InlineKeyboardMarkup]:
+    buttons = [button(r.name_in(tr.language), "region", r.id) for r in deployment.regions]
+    return tr.gettext(
+        "Which region are you originally from? You can skip this."
+    ), InlineKeyboardMarkup([*in_rows(buttons, 2), navigation(tr, Step.REGION)])
+
+
+def occupation(tr: Translator) -> tuple[str, InlineKeyboardMarkup]:
+    buttons = [button(tr.gettext(text), "occ", value) for value, text in labels.OCCUPATIONS.items()]
+    return tr.gettext("What kind of work do you do? You can skip this."), InlineKeyboardMarkup(
+        [*in_rows(buttons, 2), navigation(tr, Step.OCCUPATION)]
+    )
+
+
+def skills(tr: Translator) -> tuple[str, InlineKeyboardMarkup]:
+    text = tr.gettext(
+        "In a few words, what are your main skills or trade? For example: nurse, electrician, "
+        "accounting. You can skip this."
+    )
+    return text, InlineKeyboardMarkup([navigation(tr, Step.SKILLS)])
+
+
+def interests(tr: Translator, draft: Draft) -> tuple[str, InlineKeyboardMarkup]:
+    buttons = [
+        [button(("✅ " if value in draft.interests else "▫️ ") + tr.gettext(text), "int", value)]
+        for value, text in labels.INTERESTS.items()
+    ]
+    buttons.append([button(tr.gettext("Done"), "done")])
+    text = tr.gettext("What would you like to hear about? Choose all that apply, then press Done.")
+    return text, InlineKeyboardMarkup([*buttons, navigation(tr, Step.INTERESTS)])
+
+
+def birth_year(tr: Translator) -> tuple[str, InlineKeyboardMarkup]:
+    text = tr.gettext("In which year were you born? Type it, for example 1990. You can skip this.")
+    return text, InlineKeyboardMarkup([navigation(tr, Step.BIRTH_YEAR)])
+
+
+def gender(tr: Translator) -> tuple[str, InlineKeyboardMarkup]:
+    buttons = [button(tr.gettext(text), "gender", value) for value, text in labels.GENDERS.items()]
+    return tr.gettext("What is your gender? You can skip this."), InlineKeyboardMarkup(
+        [*in_rows(buttons, 2), navigation(tr, Step.GENDER)]
+    )
+
+
+def intention(tr: Translator) -> tuple[str, InlineKeyboardMarkup]:
+    buttons = [
+        [button(tr.gettext(text), "intent", value)] for value, text in labels.INTENTIONS.items()
+    ]
+    text = tr.gettext("What are your plans? You can skip this, and change it at any time.")
+    return text, InlineKeyboardMarkup([*buttons, navigation(tr, Step.INTENTION)])
+
+
+def phone(tr: Translator) -> tuple[str, ReplyKeyboardMarkup]:
+    text = tr.gettext(
+        "Would you like to share your phone number? Your consulate would use it only to "
+        "contact you in an emergency. You can skip this."
+    )
+    keyboard = ReplyKeyboardMarkup(
+        [
+            [KeyboardButton(share_phone_label(tr), request_contact=True)],
+            [KeyboardButton(tr.gettext("Skip")), KeyboardButton(tr.gettext("⬅️ Back"))],
+            [KeyboardButton(tr.gettext("Cancel"))],
+        ],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+    )
+    return text, keyboard
+
+
+def share_phone_label(tr: Translator) -> str:
+    return tr.gettext("📱 Share my phone number")
+
+
+def summary(
+    tr: Translator, draft: Draft, deployment: Deployment, steps: list[Step]
+) -> tuple[str, InlineKeyboardMarkup]:
+    lines = [tr.gettext("<b>Please check your answers</b>"), ""]
+    for step in steps:
+        lines.append(f"{tr.gettext(FIELD_NAMES[step])}: {esc(answer(tr, draft, deployment, step))}")
+    lines += ["", tr.gettext("Press an answer to change it, or Confirm.")]
+    edits = [
+        button("✏️ " + tr.gettext(FIELD_NAMES[step]), "edit", str(step.value)) for step in steps
+    ]
+    keyboard = [
+        *in_rows(edits, 2),
+        [button(tr.gettext("✅ Confirm"), "confirm")],
+        [button(tr.gettext("Cancel"), "cancel")],
+    ]
+    return "\n".join(lines), InlineKeyboardMarkup(keyboard)
+
+
+def answer(tr: Translator, draft: Draft, deployment: Deployment, step: Step) -> str:
+    """One answer as the member reads it in the summary."""
+    empty = "—"
+    if step is Step.MEMBER_TYPE:
+        return labels.label(tr, labels.MEMBER_TYPES, draft.member_type)
+    if step is Step.COUNTRY:
+        return tr.country(draft.country) if draft.country else empty
+    if step is Step.DEPARTURE:
+        return tr.format_date(draft.departure_date, "long") if draft.departure_date else empty
+    if step is Step.CONSULATE:
+        office = deployment.consulate(draft.consulate_id or "")
+        return office.name_in(tr.language) if office else empty
+    if step is Step.REGION:
+        region_ = deployment.region(draft.region_id or "")
+        return region_.name_in(tr.language) if region_ else empty
+    if step is Step.OCCUPATION:
+        return labels.label(tr, labels.OCCUPATIONS, draft.occupation_group)
+    if step is Step.INTERESTS:
+        chosen = [
+            tr.gettext(text) for value, text in labels.INTERESTS.items() if value in draft.interests
+        ]
+        return ", ".join(chosen) or empty
+    if step is Step.GENDER:
+        return labels.label(tr, labels.GENDERS, draft.gender)
+    if step is Step.INTENTION:
+        return labels.label(tr, labels.INTENTIONS, draft.intention)
+    if step is Step.BIRTH_YEAR:
+        return str(draft.birth_year) if draft.birth_year else empty
+    if step is Step.PHONE:
+        return tr.isolate(draft.phone) if draft.phone else empty
+    values = {Step.CITY: draft.city, Step.SKILLS: draft.skills}
+    return values.get(step) or empty
+
+
+def problem(tr: Translator, issue: Problem, today: date) -> str:
+    """Explain what was wrong with a typed answer."""
+    if issue is Problem.EMPTY:
+        return tr.gettext("Please type an answer, or press Skip.")
+    if issue is Problem.TOO_LONG:
+        return tr.gettext("That is too long. Please keep it shorter.")
+    if issue is Problem.BAD_CHARACTERS:
+        return tr.gettext("Please use letters, spaces and simple punctuation only.")
+    if issue is Problem.LINK:
+        return tr.gettext("Please do not send links or usernames here.")
+    if issue is Problem.NOT_A_YEAR:
+        return tr.gettext("Please type the year with four digits, for example 1990.")
+    if issue is Problem.IMPLAUSIBLE_YEAR:
+        return tr.gettext("Please check the year: it should be between %(first)s and %(last)s.") % {
+            "first": today.year - OLDEST_AGE,
+            "last": today.year - YOUNGEST_AGE,
+        }
+    if issue is Problem.NOT_A_DATE:
+        return tr.gettext("I could not read that date. Please type it like %(example)s.") % {
+            "example": tr.format_date(EXAMPLE_DATE, "short")
+        }
+    if issue is Problem.DATE_IN_PAST:
+        return tr.gettext("That date has already passed. Please type a future date, or press Skip.")
+    return tr.gettext("That is more than two years away. Please check the date, or press Skip.")

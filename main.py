@@ -3,6 +3,7 @@
     python main.py run              run the bot (sandbox when TELEGRAM_BOT_TOKEN is unset)
     python main.py sandbox          run only the sandbox (Bot API emulator and web chat)
     python main.py stats            member counts (small groups hidden)
+    python main.py staff ...        list, add or remove consular staff
     python main.py db upgrade       apply pending database migrations
     python main.py db backup FILE   copy the live database with SQLite's online backup
 
@@ -76,6 +77,43 @@ async def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def cmd_staff(args: argparse.Namespace, settings: Settings) -> int:
+    """List, add or remove staff from the command line (audited as cli:<login>)."""
+    import getpass
+
+    from bot.staff import StaffError, StaffService
+    from bot.storage.staff import StaffRepository
+
+    deployment = load_deployment(settings.deployment_path)
+    database = await Database.open(settings.db_path)
+    service = StaffService(StaffRepository(database), deployment)
+    actor = f"cli:{getpass.getuser()}"
+    try:
+        if args.staff_command == "add":
+            consulates = [c for c in (args.consulates or "").split(",") if c]
+            member = await service.put(actor, args.telegram_id, args.role, consulates)
+            consulates_text = ",".join(sorted(member.consulates)) or "all consulates"
+            print(f"saved {member.telegram_user_id} {member.role.value} {consulates_text}")
+        elif args.staff_command == "remove":
+            if not await service.remove(actor, args.telegram_id):
+                print(
+                    f"error: staff: no staff member with Telegram id {args.telegram_id}",
+                    file=sys.stderr,
+                )
+                return 1
+            print(f"removed {args.telegram_id}")
+        else:
+            for member in await service.all():
+                consulates = ",".join(sorted(member.consulates)) or "all consulates"
+                print(f"{member.telegram_user_id}\t{member.role.value}\t{consulates}")
+    except StaffError as exc:
+        print(f"error: staff {args.staff_command}: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        await database.close()
+    return 0
+
+
 async def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     """Apply pending migrations and report the schema version."""
     database = await Database.open(settings.db_path, migrate=False)
@@ -117,6 +155,17 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.set_defaults(handler=cmd_sandbox)
     stats = commands.add_parser("stats", help="member counts by consulate, country, type, language")
     stats.set_defaults(handler=cmd_stats)
+    staff = commands.add_parser("staff", help="consular staff: list, add, remove")
+    staff_commands = staff.add_subparsers(dest="staff_command", required=True, metavar="ACTION")
+    staff_commands.add_parser("list", help="list staff").set_defaults(handler=cmd_staff)
+    add = staff_commands.add_parser("add", help="add or change a staff member")
+    add.add_argument("telegram_id", type=int, help="the person's Telegram user id")
+    add.add_argument("role", choices=["admin", "editor", "viewer"])
+    add.add_argument("--consulates", help="comma-separated consulate ids (default: all)")
+    add.set_defaults(handler=cmd_staff)
+    remove = staff_commands.add_parser("remove", help="remove a staff member")
+    remove.add_argument("telegram_id", type=int)
+    remove.set_defaults(handler=cmd_staff)
     db = commands.add_parser("db", help="database upkeep: upgrade, backup")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
     db_commands.add_parser("upgrade", help="apply pending migrations").set_defaults(

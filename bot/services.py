@@ -9,8 +9,10 @@ from bot.i18n import Languages
 from bot.members import MemberService
 from bot.registration.service import RegistrationService
 from bot.settings import Settings
+from bot.staff import StaffService
 from bot.storage.database import Database
 from bot.storage.members import MemberRepository
+from bot.storage.staff import StaffRepository
 
 
 @dataclass
@@ -23,6 +25,7 @@ class Services:
     languages: Languages
     members: MemberService
     registration: RegistrationService
+    staff: StaffService
 
     @classmethod
     async def open(cls, settings: Settings, deployment: Deployment) -> Services:
@@ -30,6 +33,8 @@ class Services:
         languages = Languages(deployment.languages, deployment.default_language)
         database = await Database.open(settings.db_path)
         member_repository = MemberRepository(database)
+        staff = StaffService(StaffRepository(database), deployment)
+        await staff.ensure_admins(settings.admin_ids)
         return cls(
             settings=settings,
             deployment=deployment,
@@ -37,6 +42,7 @@ class Services:
             languages=languages,
             members=MemberService(member_repository, languages),
             registration=RegistrationService(member_repository, deployment),
+            staff=staff,
         )
 
     async def close(self) -> None:

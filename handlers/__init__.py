@@ -17,6 +17,7 @@ from handlers import (
     my_data,
     persistence_flush,
     registration,
+    staff,
     start,
     subscription,
 )
@@ -35,6 +36,8 @@ def register_all(application: Application) -> None:  # type: ignore[type-arg]
     subscription.register(application)
     my_data.register(application)
     chat_member.register(application)
+    # Staff features (refused to everyone else by the gatekeeper, see handlers/access.py).
+    staff.register(application)
     # Last in group 0: anything no feature understood gets a short hint, not silence.
     start.register_fallbacks(application)
     # Group 1: after the features, write conversation state to the database at once.

@@ -8,13 +8,18 @@ from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from bot.i18n import Translator
 from bot.services import Services
+from bot.staff import StaffMember
 from bot.storage.members import MemberRow
+from handlers.access import AccessRules
 
 
 class BotData:
     """Application-wide data; ``services`` is set by the app factory before start."""
 
     services: Services
+
+    def __init__(self) -> None:
+        self.access = AccessRules()
 
 
 class AppContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], BotData]):
@@ -28,6 +33,7 @@ class AppContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], Bo
     ) -> None:
         super().__init__(application=application, chat_id=chat_id, user_id=user_id)
         self.member: MemberRow | None = None
+        self.staff: StaffMember | None = None
         self._tr: Translator | None = None
 
     @property

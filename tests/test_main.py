@@ -107,3 +107,22 @@ def test_stats_hide_small_groups(tmp_path: Path) -> None:
     # Dubai's 3 could be worked out from 21 - 12 - 6, so Madrid's 6 is hidden as well.
     assert "madrid *" in lines and "ES *" in lines
     assert "3" not in " ".join(line for line in lines if "dubai" in line or "AE" in line)
+
+
+def test_staff_from_the_command_line_is_audited(tmp_path: Path) -> None:
+    env = {"BOT_DB_PATH": str(tmp_path / "staff.sqlite3")}
+    added = run_main("staff", "add", "4242", "editor", "--consulates", "london,dubai", env=env)
+    assert added.returncode == 0, added.stderr
+    listed = run_main("staff", "list", env=env)
+    assert "4242\teditor\tdubai,london" in listed.stdout
+    bad = run_main("staff", "add", "4243", "editor", "--consulates", "atlantis", env=env)
+    assert bad.returncode == 2
+    assert bad.stderr.strip() == "error: staff add: consulate 'atlantis' is not in the deployment"
+    assert run_main("staff", "remove", "4242", env=env).returncode == 0
+    assert run_main("staff", "remove", "4242", env=env).returncode == 1
+    with sqlite3.connect(tmp_path / "staff.sqlite3") as db:
+        actions = db.execute("SELECT actor, action, subject FROM audit_log ORDER BY id").fetchall()
+    assert [(a.startswith("cli:"), b, c) for a, b, c in actions] == [
+        (True, "staff.put", "4242"),
+        (True, "staff.remove", "4242"),
+    ]

@@ -1,0 +1,438 @@
+"""The delivery engine: fills outboxes, claims batches, sends through shared rate-limited workers.
+
+One feeder task fills each running delivery's outbox chunk by chunk (sending starts with the
+first chunk) and claims due rows into an in-memory queue; ``workers`` sender tasks take rows,
+wait for the shared token bucket, send through the transport and record results; one flusher
+task writes results back in batches (every ``flush_interval`` s or ``flush_size`` results).
+
+Outcomes: sent; a 429 pauses *all* sending for its retry_after and the same row is sent again;
+403 / chat not found marks the row and the member unreachable (``members.reachable = 0``),
+never retried; 5xx, timeouts and network errors are retried after an exponential backoff
+(``backoff_base * 2**(attempt-1)``, capped) and failed with the last reason after
+``max_attempts``; any other refusal fails at once with Telegram's description. Members who
+stopped announcements, were deleted, unregistered or became unreachable after the fill are
+skipped when their row is claimed.
+
+Crash policy. A row is marked ``sending`` (in its claim batch) before its request is made and
+``sent`` (in a later write-back batch) after. At start, rows left ``sending`` go back to
+``pending`` and are sent again. So after a kill -9 at any point nothing is lost, and the only
+possible duplicates are rows whose request had been made but whose result was not yet written
+back: at most the rows in ``sending`` at the crash (claimed batch + queue + unflushed results,
+bounded by queue size + workers + flush_size). A timed-out request that Telegram did in fact
+deliver is also sent again on retry; Telegram offers no way to tell. Filling is crash-safe too:
+each chunk and its cursor are committed together.
+
+Stop: ``stop()`` stops claiming, puts queued rows back to pending, lets requests in progress
+finish (up to ``grace_seconds``), then flushes every result. Pause keeps the rows, resume
+continues, cancel marks the rows not yet sent ``cancelled``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bot.storage.database import Database
+from broadcasts.deliveries import Delivery, DeliveryRepository, DeliveryStatus
+from broadcasts.outbox import ClaimedRow, Outbox, OutboxStatus, RowResult
+from broadcasts.payload import Payload
+from broadcasts.progress import Progress, RateMeter, build_progress
+from broadcasts.ratelimit import TokenBucket
+from broadcasts.transport import Outcome, OutcomeKind, Recipient, Transport
+
+logger = logging.getLogger(__name__)
+
+#: Telegram's free broadcast rate, and the ceiling with paid broadcasts.
+FREE_RATE = 30.0
+PAID_RATE_CEILING = 1000.0
+
+
+def effective_rate(rate_limit: float, paid_broadcast: bool) -> float:
+    """The sending rate to use: BOT_RATE_LIMIT, at most 1000/s (Telegram's paid ceiling)."""
+    if rate_limit > FREE_RATE and not paid_broadcast:
+        logger.warning(
+            "BOT_RATE_LIMIT %.0f/s is above Telegram's free %.0f/s; Telegram will answer 429 "
+            "unless paid broadcasts are on",
+            rate_limit,
+            FREE_RATE,
+        )
+    return min(rate_limit, PAID_RATE_CEILING)
+
+
+def default_workers(rate: float | None) -> int:
+    """Enough concurrent requests to keep the rate with up to ~200 ms per request."""
+    if rate is None:
+        return 64
+    return max(4, min(200, math.ceil(rate * 0.2)))
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """Tuning; the defaults suit production. ``rate=None`` means no client-side limit."""
+
+    rate: float | None = FREE_RATE
+    workers: int | None = None
+    batch_size: int = 100
+    flush_interval: float = 0.2
+    flush_size: int = 200
+    max_attempts: int = 5
+    backoff_base: float = 2.0
+    backoff_cap: float = 300.0
+    max_flood_retries: int = 10
+    idle_interval: float = 0.5
+    grace_seconds: float = 10.0
+
+    @property
+    def worker_count(self) -> int:
+        return self.workers or default_workers(self.rate)
+
+    @property
+    def queue_size(self) -> int:
+        return max(self.batch_size, 2 * self.worker_count)
+
+    def backoff(self, attempt: int) -> float:
+        """Seconds to wait before retry number ``attempt`` (1-based)."""
+        return float(min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1)))
+
+
+@dataclass
+class _Running:
+    """The engine's in-memory state of one delivery it knows about."""
+
+    delivery: Delivery
+    payloads: dict[str, Payload]
+    status: DeliveryStatus
+    filled: bool
+    in_flight: int = 0
+    meter: RateMeter = field(default_factory=RateMeter)
+
+    def payload_for(self, language: str) -> Payload:
+        return self.payloads.get(language) or self.payloads[self.delivery.default_language]
+
+
+class DeliveryEngine:
+    """Runs every delivery in status ``sending``; ``start()`` / ``stop()`` with the app."""
+
+    def __init__(
+        self,
+        database: Database,
+        transport: Transport,
+        config: EngineConfig | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.config = config or EngineConfig()
+        self.deliveries = DeliveryRepository(database)
+        self.outbox = Outbox(database)
+        self.bucket = TokenBucket(self.config.rate)
+        self._transport = transport
+        self._clock = clock
+        self._running: dict[int, _Running] = {}
+        self._finished: dict[int, asyncio.Event] = {}
+        self._queue: asyncio.Queue[ClaimedRow | None] = asyncio.Queue()
+        self._results: list[tuple[int, RowResult]] = []
+        self._wake = asyncio.Event()
+        self._flush_now = asyncio.Event()
+        self._stopping = False
+        self._flushing = False
+        self._feeder: asyncio.Task[None] | None = None
+        self._flusher: asyncio.Task[None] | None = None
+        self._workers: list[asyncio.Task[None]] = []
+
+    # --- life cycle ----------------------------------------------------------------------------
+    async def start(self) -> None:
+        """Put rows a crash left in flight back to pending, load unfinished deliveries, run."""
+        recovered = await self.outbox.recover_in_flight()
+        if recovered:
+            logger.info("Resending %d outbox rows left in flight by the last run", recovered)
+        for delivery in await self.deliveries.with_status(
+            DeliveryStatus.SENDING, DeliveryStatus.PAUSED
+        ):
+            await self._load(delivery)
+        self._stopping = False
+        self._flushing = True
+        self._feeder = asyncio.create_task(self._feed(), name="delivery-feeder")
+        self._flusher = asyncio.create_task(self._flush_loop(), name="delivery-flusher")
+        self._workers = [
+            asyncio.create_task(self._work(), name=f"delivery-worker-{index}")
+            for index in range(self.config.worker_count)
+        ]
+        logger.info(
+            "Delivery engine started: %d workers, rate %s/s, %d deliveries to resume",
+            len(self._workers),
+            self.config.rate or "unlimited",
+            len(self._running),
+        )
+
+    async def stop(self) -> None:
+        """Stop claiming, release queued rows, finish requests in progress, flush results."""
+        if self._feeder is None:
+            return
+        self._stopping = True
+        self._wake.set()
+        await self._feeder
+        self._release_queued()
+        for _ in self._workers:
+            self._queue.put_nowait(None)
+        _, late = await asyncio.wait(self._workers, timeout=self.config.grace_seconds)
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*late, return_exceptions=True)
+        self._flushing = False
+        self._flush_now.set()
+        assert self._flusher is not None
+        await self._flusher
+        await self._flush()
+        self._feeder = self._flusher = None
+        self._workers = []
+        logger.info("Delivery engine stopped")
+
+    async def kill(self) -> None:
+        """Cancel every task at once and write nothing more, as a crash would (for tests)."""
+        tasks = [task for task in (self._feeder, self._flusher, *self._workers) if task]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._feeder = self._flusher = None
+        self._workers = []
+        self._results = []
+
+    # --- staff actions -------------------------------------------------------------------------
+    async def start_delivery(self, delivery_id: int) -> None:
+        """Begin a created delivery: fill its outbox and send (the engine may be stopped)."""
+        delivery = await self._require(delivery_id)
+        if delivery.status is not DeliveryStatus.CREATED:
+            raise ValueError(f"delivery {delivery_id} is {delivery.status}, not created")
+        await self.deliveries.set_status(delivery_id, DeliveryStatus.SENDING)
+        await self._load(await self._require(delivery_id))
+        logger.info("Delivery %d started", delivery_id)
+        self._wake.set()
+
+    async def pause(self, delivery_id: int) -> None:
+        """Stop sending a delivery for now; queued rows go back to pending."""
+        await self._change(delivery_id, DeliveryStatus.SENDING, DeliveryStatus.PAUSED)
+
+    async def resume(self, delivery_id: int) -> None:
+        await self._change(delivery_id, DeliveryStatus.PAUSED, DeliveryStatus.SENDING)
+
+    async def cancel(self, delivery_id: int) -> None:
+        """Send nothing more; rows not yet sent become ``cancelled``."""
+        delivery = await self._require(delivery_id)
+        if delivery.status in (DeliveryStatus.DONE, DeliveryStatus.CANCELLED):
+            return
+        await self.deliveries.set_status(delivery_id, DeliveryStatus.CANCELLED)
+        running = self._running.get(delivery_id)
+        if running is not None:
+            running.status = DeliveryStatus.CANCELLED
+        cancelled = await self.outbox.cancel_pending(delivery_id)
+        logger.info("Delivery %d cancelled: %d rows not sent", delivery_id, cancelled)
+        self._finished_event(delivery_id).set()
+
+    # --- reports -------------------------------------------------------------------------------
+    async def progress(self, delivery_id: int) -> Progress:
+        """Live counts, the measured rate and the estimated time left."""
+        delivery = await self._require(delivery_id)
+        counts = await self.outbox.counts(delivery_id)
+        running = self._running.get(delivery_id)
+        rate = running.meter.rate() if running else None
+        return build_progress(delivery_id, delivery.status.value, counts, rate)
+
+    async def wait_finished(self, delivery_id: int) -> None:
+        """Return once the delivery is done or cancelled."""
+        delivery = await self._require(delivery_id)
+        if delivery.status in (DeliveryStatus.DONE, DeliveryStatus.CANCELLED):
+            return
+        await self._finished_event(delivery_id).wait()
+
+    # --- feeding -------------------------------------------------------------------------------
+    async def _feed(self) -> None:
+        while not self._stopping:
+            worked = False
+            for running in list(self._running.values()):
+                if self._stopping:
+                    break
+                if running.status is DeliveryStatus.SENDING:
+                    worked = await self._feed_one(running) or worked
+            if not worked:
+                await self._idle()
+
+    async def _feed_one(self, running: _Running) -> bool:
+        """Fill a chunk and/or claim a batch; finish the delivery when nothing is left."""
+        worked = False
+        if not running.filled:
+            running.filled = await self.outbox.fill_next_chunk(
+                running.delivery, sorted(running.payloads)
+            )
+            worked = True
+        room = self.config.queue_size - self._queue.qsize()
+        if room < min(self.config.batch_size, self.config.queue_size) // 2:
+            return worked
+        claim = await self.outbox.claim(
+            running.delivery.id, min(room, self.config.batch_size), self._clock()
+        )
+        running.in_flight += len(claim.rows)
+        for row in claim.rows:
+            self._queue.put_nowait(row)
+        if claim.examined:
+            return True
+        if running.filled and running.in_flight == 0:
+            await self._finish_if_complete(running)
+        return worked
+
+    async def _finish_if_complete(self, running: _Running) -> None:
+        delivery_id = running.delivery.id
+        if await self.outbox.has_unfinished(delivery_id):
+            return
+        await self.deliveries.set_status(delivery_id, DeliveryStatus.DONE)
+        running.status = DeliveryStatus.DONE
+        del self._running[delivery_id]
+        logger.info("Delivery %d done", delivery_id)
+        self._finished_event(delivery_id).set()
+
+    async def _idle(self) -> None:
+        await _wait_for_event(self._wake, self.config.idle_interval)
+
+    # --- sending -------------------------------------------------------------------------------
+    async def _work(self) -> None:
+        while (row := await self._queue.get()) is not None:
+            if self._queue.qsize() <= self.config.queue_size // 2:
+                self._wake.set()
+            self._record(row.delivery_id, await self._deliver(row))
+
+    async def _deliver(self, row: ClaimedRow) -> RowResult:
+        """Send one row (retrying through 429 pauses) and say what became of it."""
+        for _ in range(self.config.max_flood_retries):
+            held = self._held(row)
+            if held is not None:
+                return held
+            await self.bucket.acquire()
+            held = self._held(row)
+            if held is not None:
+                return held
+            running = self._running[row.delivery_id]
+            recipient = Recipient(row.chat_id, row.language)
+            outcome = await self._transport.send(recipient, running.payload_for(row.language))
+            if outcome.kind is not OutcomeKind.RATE_LIMITED:
+                return self._result_of(row, outcome)
+            logger.warning("429 from Telegram: pausing all sending for %.0f s", outcome.retry_after)
+            self.bucket.pause_for(outcome.retry_after)
+        return self._retry_later(row, "flood control", count_attempt=False)
+
+    def _held(self, row: ClaimedRow) -> RowResult | None:
+        """The result for a row that must not be sent now (cancelled, paused, stopping)."""
+        running = self._running.get(row.delivery_id)
+        if running is None or running.status is DeliveryStatus.CANCELLED:
+            return RowResult(row.outbox_id, OutboxStatus.CANCELLED)
+        if running.status is DeliveryStatus.PAUSED or self._stopping:
+            return RowResult(row.outbox_id, OutboxStatus.PENDING)
+        return None
+
+    def _result_of(self, row: ClaimedRow, outcome: Outcome) -> RowResult:
+        if outcome.kind is OutcomeKind.SENT:
+            return RowResult(
+                row.outbox_id,
+                OutboxStatus.SENT,
+                attempted=True,
+                message_id=outcome.message_id,
+                poll_id=outcome.poll_id,
+            )
+        if outcome.kind is OutcomeKind.UNREACHABLE:
+            return RowResult(
+                row.outbox_id, OutboxStatus.UNREACHABLE, attempted=True, error=outcome.error
+            )
+        if outcome.kind is OutcomeKind.RETRY and row.attempts + 1 < self.config.max_attempts:
+            return self._retry_later(row, outcome.error or "retry", count_attempt=True)
+        return RowResult(row.outbox_id, OutboxStatus.FAILED, attempted=True, error=outcome.error)
+
+    def _retry_later(self, row: ClaimedRow, error: str, *, count_attempt: bool) -> RowResult:
+        attempt = row.attempts + 1
+        return RowResult(
+            row.outbox_id,
+            OutboxStatus.PENDING,
+            attempted=count_attempt,
+            next_attempt_at=self._clock() + self.config.backoff(attempt),
+            error=error,
+        )
+
+    def _release_queued(self) -> None:
+        """Rows claimed but not yet taken by a worker go back to pending."""
+        while not self._queue.empty():
+            row = self._queue.get_nowait()
+            if row is not None:
+                self._record(row.delivery_id, RowResult(row.outbox_id, OutboxStatus.PENDING))
+
+    # --- writing results back ------------------------------------------------------------------
+    def _record(self, delivery_id: int, result: RowResult) -> None:
+        self._results.append((delivery_id, result))
+        running = self._running.get(delivery_id)
+        if running is not None and result.status not in (
+            OutboxStatus.PENDING,
+            OutboxStatus.CANCELLED,
+        ):
+            running.meter.record()
+        if len(self._results) >= self.config.flush_size or self._queue.empty():
+            self._flush_now.set()
+
+    async def _flush_loop(self) -> None:
+        while self._flushing:
+            await _wait_for_event(self._flush_now, self.config.flush_interval)
+            await self._flush()
+
+    async def _flush(self) -> None:
+        batch, self._results = self._results, []
+        if not batch:
+            return
+        await self.outbox.write_back([result for _, result in batch])
+        for delivery_id, _ in batch:
+            running = self._running.get(delivery_id)
+            if running is not None:
+                running.in_flight -= 1
+                if running.status is DeliveryStatus.CANCELLED and running.in_flight == 0:
+                    del self._running[delivery_id]
+        self._wake.set()
+
+    # --- helpers -------------------------------------------------------------------------------
+    async def _load(self, delivery: Delivery) -> None:
+        payloads = await self.deliveries.payloads(delivery)
+        self._running[delivery.id] = _Running(
+            delivery, payloads, delivery.status, filled=delivery.filled
+        )
+
+    async def _change(
+        self, delivery_id: int, expected: DeliveryStatus, new: DeliveryStatus
+    ) -> None:
+        delivery = await self._require(delivery_id)
+        if delivery.status is not expected:
+            raise ValueError(f"delivery {delivery_id} is {delivery.status}, not {expected}")
+        await self.deliveries.set_status(delivery_id, new)
+        running = self._running.get(delivery_id)
+        if running is not None:
+            running.status = new
+        logger.info("Delivery %d %s", delivery_id, new)
+        self._wake.set()
+
+    async def _require(self, delivery_id: int) -> Delivery:
+        delivery = await self.deliveries.get(delivery_id)
+        if delivery is None:
+            raise LookupError(f"no delivery {delivery_id}")
+        return delivery
+
+    def _finished_event(self, delivery_id: int) -> asyncio.Event:
+        return self._finished.setdefault(delivery_id, asyncio.Event())
+
+
+async def _wait_for_event(event: asyncio.Event, timeout: float) -> None:
+    """Wait until ``event`` is set or ``timeout`` passes, then clear it.
+
+    ``asyncio.timeout`` rather than ``wait_for``, which in Python 3.11 can swallow a
+    cancellation that arrives as the event is set.
+    """
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(timeout):
+            await event.wait()
+    event.clear()

@@ -1,0 +1,125 @@
+"""What a delivery sends, per language: an HTML message (with optional media and URL buttons)
+or a poll. Plain data, checked against Telegram's limits when built; no I/O here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+MAX_TEXT = 4096
+MAX_CAPTION = 1024
+MAX_POLL_QUESTION = 300
+MAX_POLL_OPTION = 100
+MIN_POLL_OPTIONS = 2
+MAX_POLL_OPTIONS = 12
+
+
+class DeliveryKind(StrEnum):
+    MESSAGE = "message"
+    POLL = "poll"
+
+
+class MediaKind(StrEnum):
+    PHOTO = "photo"
+    DOCUMENT = "document"
+
+
+@dataclass(frozen=True)
+class Media:
+    """One photo or document: a local file ``path`` (uploaded once) or a Telegram ``file_id``."""
+
+    kind: MediaKind
+    path: str | None = None
+    file_id: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.path is None) == (self.file_id is None):
+            raise ValueError("media needs exactly one of path or file_id")
+
+
+@dataclass(frozen=True)
+class Button:
+    """An inline URL button."""
+
+    text: str
+    url: str
+
+
+@dataclass(frozen=True)
+class PollSettings:
+    """Poll settings shared by every language of one delivery."""
+
+    anonymous: bool = True
+    allows_multiple_answers: bool = False
+    close_date: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Payload:
+    """The content for one language. A message has ``text`` and/or ``media``; a poll has
+    ``poll_question`` and ``poll_options`` (and ``poll`` settings when it is sent)."""
+
+    language: str
+    text: str | None = None
+    media: Media | None = None
+    buttons: tuple[Button, ...] = ()
+    poll_question: str | None = None
+    poll_options: tuple[str, ...] = ()
+    poll: PollSettings | None = field(default=None, compare=False)
+
+    @property
+    def kind(self) -> DeliveryKind:
+        return DeliveryKind.POLL if self.poll_question is not None else DeliveryKind.MESSAGE
+
+    def check(self) -> None:
+        """Raise ValueError when Telegram would refuse this content."""
+        if self.kind is DeliveryKind.POLL:
+            _check_poll(self)
+        else:
+            _check_message(self)
+
+
+def _check_message(payload: Payload) -> None:
+    if not payload.text and payload.media is None:
+        raise ValueError(f"{payload.language}: a message needs text or media")
+    limit = MAX_CAPTION if payload.media is not None else MAX_TEXT
+    if payload.text and len(payload.text) > limit:
+        raise ValueError(f"{payload.language}: text longer than {limit} characters")
+    if payload.poll_options:
+        raise ValueError(f"{payload.language}: poll options without a poll question")
+
+
+def _check_poll(payload: Payload) -> None:
+    question = payload.poll_question or ""
+    if not question.strip() or len(question) > MAX_POLL_QUESTION:
+        raise ValueError(
+            f"{payload.language}: a poll question has 1-{MAX_POLL_QUESTION} characters"
+        )
+    options = payload.poll_options
+    if not MIN_POLL_OPTIONS <= len(options) <= MAX_POLL_OPTIONS:
+        raise ValueError(f"{payload.language}: a poll has 2-{MAX_POLL_OPTIONS} options")
+    if any(not option.strip() or len(option) > MAX_POLL_OPTION for option in options):
+        raise ValueError(f"{payload.language}: poll options have 1-{MAX_POLL_OPTION} characters")
+    if payload.text or payload.media is not None:
+        raise ValueError(f"{payload.language}: a poll carries no text or media")
+
+
+def check_payloads(payloads: list[Payload], default_language: str) -> DeliveryKind:
+    """Check a delivery's payloads together; return their common kind."""
+    if not payloads:
+        raise ValueError("a delivery needs at least one payload")
+    languages = [payload.language for payload in payloads]
+    if len(set(languages)) != len(languages):
+        raise ValueError("one payload per language")
+    if default_language not in languages:
+        raise ValueError(f"no payload in the default language {default_language!r}")
+    kinds = {payload.kind for payload in payloads}
+    if len(kinds) != 1:
+        raise ValueError("every language must carry the same kind (message or poll)")
+    for payload in payloads:
+        payload.check()
+    if len({len(payload.poll_options) for payload in payloads}) != 1:
+        raise ValueError("a poll has the same number of options in every language")
+    return kinds.pop()

@@ -1,0 +1,85 @@
+"""Payload checks, delivery creation, and progress arithmetic."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.storage.database import Database
+from broadcasts import Audience, Media, MediaKind, OutboxStatus, Payload, create_delivery
+from broadcasts.deliveries import DeliveryRepository
+from broadcasts.payload import check_payloads
+from broadcasts.progress import RateMeter, build_progress
+
+
+def test_payloads_must_include_the_default_language() -> None:
+    with pytest.raises(ValueError, match="default language"):
+        check_payloads([Payload("ar", text="x")], "en")
+
+
+def test_messages_and_polls_do_not_mix() -> None:
+    payloads = [Payload("en", text="x"), Payload("ar", poll_question="q", poll_options=("a", "b"))]
+    with pytest.raises(ValueError, match="same kind"):
+        check_payloads(payloads, "en")
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        Payload("en"),
+        Payload("en", text="x" * 4097),
+        Payload("en", text="x" * 1025, media=Media(MediaKind.PHOTO, file_id="f")),
+        Payload("en", poll_question="q", poll_options=("only one",)),
+        Payload("en", poll_question="q", poll_options=("a", "")),
+    ],
+)
+def test_content_telegram_would_refuse_is_rejected(payload: Payload) -> None:
+    with pytest.raises(ValueError):
+        payload.check()
+
+
+def test_media_needs_one_source() -> None:
+    with pytest.raises(ValueError):
+        Media(MediaKind.DOCUMENT)
+
+
+async def test_created_delivery_round_trips(database: Database) -> None:
+    payloads = [
+        Payload("en", text="Hi", media=Media(MediaKind.PHOTO, path="/tmp/a.png")),
+        Payload("ar", text="مرحبا", media=Media(MediaKind.PHOTO, file_id="abc")),
+    ]
+    audience = Audience.of(countries=["AE"])
+    delivery_id = await create_delivery(
+        database, payloads, audience, "en", origin="broadcast", origin_id=4
+    )
+    repository = DeliveryRepository(database)
+    delivery = await repository.get(delivery_id)
+    assert delivery is not None
+    assert (delivery.audience, delivery.origin, delivery.origin_id) == (audience, "broadcast", 4)
+    stored = await repository.payloads(delivery)
+    assert stored == {payload.language: payload for payload in payloads}
+
+
+def test_progress_counts_and_eta() -> None:
+    counts = dict.fromkeys(OutboxStatus, 0)
+    counts.update(
+        {
+            OutboxStatus.SENT: 60,
+            OutboxStatus.PENDING: 30,
+            OutboxStatus.SENDING: 10,
+            OutboxStatus.SKIPPED: 2,
+        }
+    )
+    progress = build_progress(1, "sending", counts, rate=20.0)
+    assert (progress.pending, progress.total, progress.finished) == (40, 102, 62)
+    assert progress.eta_seconds == 2.0
+    assert build_progress(1, "sending", counts, rate=None).eta_seconds is None
+
+
+def test_rate_meter_measures_recent_completions() -> None:
+    now = [0.0]
+    meter = RateMeter(window=10.0, clock=lambda: now[0])
+    assert meter.rate() is None
+    for _ in range(50):
+        meter.record()
+        now[0] += 0.1
+    assert meter.rate() == pytest.approx(10.0, rel=0.05)

@@ -12,6 +12,7 @@ import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from functools import partial
 from typing import Any
 
@@ -47,7 +48,6 @@ from handlers.replies import edit_or_reply, esc, reply
 CONVERSATION = "registration"
 SESSION = "registration"
 END = ConversationHandler.END
-StepCallback = Callable[[Update, AppContext], Awaitable[object]]
 
 
 @dataclass
@@ -79,6 +79,10 @@ class Session:
             "editing": self.editing,
             "profile": self.profile,
         }
+
+
+# A button handler for one step: the new state, or None if the button is not this step's.
+ButtonAction = Callable[[Update, AppContext, "Session", str], Awaitable[object | None]]
 
 
 def forget(context: AppContext) -> None:
@@ -352,13 +356,18 @@ async def on_region(
     return await advance(update, context, Step.REGION, session)
 
 
-async def on_occupation(
-    update: Update, context: AppContext, session: Session, value: str
-) -> object | None:
-    if value not in set(OccupationGroup):
-        return None
-    session.draft.occupation_group = OccupationGroup(value)
-    return await advance(update, context, Step.OCCUPATION, session)
+def closed_choice(step: Step, answers: type[StrEnum], attribute: str) -> ButtonAction:
+    """A button that sets one answer from a closed set, then moves on."""
+
+    async def choose(
+        update: Update, context: AppContext, session: Session, value: str
+    ) -> object | None:
+        if value not in set(answers):
+            return None
+        setattr(session.draft, attribute, answers(value))
+        return await advance(update, context, step, session)
+
+    return choose
 
 
 async def on_interest(
@@ -374,24 +383,6 @@ async def on_interests_done(
     update: Update, context: AppContext, session: Session, value: str
 ) -> object | None:
     return await advance(update, context, Step.INTERESTS, session) if not value else None
-
-
-async def on_gender(
-    update: Update, context: AppContext, session: Session, value: str
-) -> object | None:
-    if value not in set(Gender):
-        return None
-    session.draft.gender = Gender(value)
-    return await advance(update, context, Step.GENDER, session)
-
-
-async def on_intention(
-    update: Update, context: AppContext, session: Session, value: str
-) -> object | None:
-    if value not in set(Intention):
-        return None
-    session.draft.intention = Intention(value)
-    return await advance(update, context, Step.INTENTION, session)
 
 
 async def on_edit(
@@ -435,18 +426,17 @@ async def on_confirm(
     return END
 
 
-ButtonAction = Callable[[Update, AppContext, Session, str], Awaitable[object | None]]
 BUTTON_ACTIONS: dict[tuple[Step, str], ButtonAction] = {
     (Step.CONSENT, "consent"): on_consent,
     (Step.MEMBER_TYPE, "type"): on_member_type,
     (Step.COUNTRY, "country"): on_country,
     (Step.CONSULATE, "consulate"): on_consulate,
     (Step.REGION, "region"): on_region,
-    (Step.OCCUPATION, "occ"): on_occupation,
+    (Step.OCCUPATION, "occ"): closed_choice(Step.OCCUPATION, OccupationGroup, "occupation_group"),
     (Step.INTERESTS, "int"): on_interest,
     (Step.INTERESTS, "done"): on_interests_done,
-    (Step.GENDER, "gender"): on_gender,
-    (Step.INTENTION, "intent"): on_intention,
+    (Step.GENDER, "gender"): closed_choice(Step.GENDER, Gender, "gender"),
+    (Step.INTENTION, "intent"): closed_choice(Step.INTENTION, Intention, "intention"),
     (Step.SUMMARY, "edit"): on_edit,
     (Step.SUMMARY, "confirm"): on_confirm,
 }

@@ -1,0 +1,42 @@
+"""Builders: members written straight into the database, as registration would leave them."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.services import Services
+from bot.storage.database import utc_now_iso
+
+
+async def add_member(
+    services: Services,
+    telegram_user_id: int,
+    *,
+    language: str = "en",
+    country: str | None = "GB",
+    member_type: str | None = "abroad",
+    departure_date: date | None = None,
+    consulate_id: str | None = None,
+    registered: bool = True,
+) -> int:
+    """Insert a member (registered unless told otherwise); return the member id."""
+    now = utc_now_iso()
+    async with services.database.transaction() as tx:
+        return await tx.insert(
+            "INSERT INTO members (telegram_user_id, language, status, consent_version,"
+            " consent_at, registered_at, member_type, country, departure_date, consulate_id,"
+            " created_at, updated_at) VALUES (?, ?, ?, 'test', ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                telegram_user_id,
+                language,
+                "registered" if registered else "visitor",
+                now,
+                now,
+                member_type,
+                country,
+                departure_date.isoformat() if departure_date else None,
+                consulate_id,
+                now,
+                now,
+            ),
+        )

@@ -132,7 +132,7 @@ class DeliveryRepository:
         rows = await self.database.fetch_all(
             "SELECT * FROM delivery_payloads WHERE delivery_id = ?", (delivery.id,)
         )
-        return {row["language"]: _row_to_payload(row, delivery.poll) for row in rows}
+        return {row["language"]: payload_from_row(row, delivery.poll) for row in rows}
 
     async def set_status(self, delivery_id: int, status: DeliveryStatus) -> None:
         """Move to ``status``, stamping started_at / finished_at where they apply."""
@@ -148,12 +148,20 @@ class DeliveryRepository:
 
 
 async def _insert_payload(tx: Transaction, delivery_id: int, payload: Payload) -> None:
+    await insert_payload(tx, "delivery_payloads", "delivery_id", delivery_id, payload)
+
+
+async def insert_payload(
+    tx: Transaction, table: str, owner_column: str, owner_id: int, payload: Payload
+) -> None:
+    """Store one language's payload in a payload table (deliveries' or broadcasts': they
+    share the columns)."""
     media = payload.media
     await tx.execute(
-        "INSERT INTO delivery_payloads (delivery_id, language, text, media_kind, media_path,"
+        f"INSERT INTO {table} ({owner_column}, language, text, media_kind, media_path,"
         " media_file_id, buttons, poll_question, poll_options) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
-            delivery_id,
+            owner_id,
             payload.language,
             payload.text,
             media.kind.value if media else None,
@@ -193,7 +201,8 @@ def _row_to_delivery(row: aiosqlite.Row) -> Delivery:
     )
 
 
-def _row_to_payload(row: aiosqlite.Row, poll: PollSettings | None) -> Payload:
+def payload_from_row(row: aiosqlite.Row, poll: PollSettings | None = None) -> Payload:
+    """A payload read back from either payload table."""
     media = None
     if row["media_kind"]:
         media = Media(MediaKind(row["media_kind"]), row["media_path"], row["media_file_id"])

@@ -1,0 +1,243 @@
+"""``python main.py broadcast ...``: create from a file, list, report, approve, cancel, pause,
+resume, and send in the foreground (the engine in this process, with a progress bar).
+
+Everything goes through BroadcastService, as the /announce wizard does. A broadcast created
+here while the bot runs is sent by the bot's sweep at its time; ``send --foreground`` is for
+when the bot is not running. Operator errors print one line and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TextIO
+
+from bot.deployment import Deployment, load_deployment
+from bot.errors import ConfigError
+from bot.settings import Settings
+from bot.staff import StaffService
+from bot.storage.database import Database
+from bot.storage.staff import StaffRepository
+from broadcasts.compose import BroadcastError, BroadcastRequest, BroadcastService
+from broadcasts.engine import DeliveryEngine, EngineConfig, effective_rate
+from broadcasts.file import load_announcement
+from broadcasts.payload import DeliveryKind
+from broadcasts.progress import Progress
+from broadcasts.repository import Broadcast
+
+BAR_WIDTH = 30
+
+
+def operator() -> str:
+    return f"cli:{getpass.getuser()}"
+
+
+async def run(args: argparse.Namespace, settings: Settings) -> int:
+    """Run one ``broadcast`` action."""
+    deployment = load_deployment(settings.deployment_path)
+    database = await Database.open(settings.db_path)
+    service = BroadcastService(
+        database, deployment, StaffService(StaffRepository(database), deployment)
+    )
+    try:
+        return await _dispatch(args, settings, deployment, service)
+    except BroadcastError as exc:
+        print(f"error: broadcast {args.broadcast_command}: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        await database.close()
+
+
+async def _dispatch(
+    args: argparse.Namespace, settings: Settings, deployment: Deployment, service: BroadcastService
+) -> int:
+    action = args.broadcast_command
+    now = datetime.now(UTC)
+    if action == "create":
+        return await create(service, deployment, args.file, now)
+    if action == "list":
+        for broadcast in await service.recent(args.limit):
+            print(summary(broadcast))
+        return 0
+    if action == "report":
+        await report(service, args.id, sys.stdout)
+        return 0
+    if action == "approve":
+        return await approve(service, args.id, args.as_id)
+    if action == "cancel":
+        await service.cancel(args.id, None, operator())
+    elif action == "pause":
+        await service.pause(args.id, None, operator())
+    elif action == "resume":
+        await service.resume(args.id, None, operator(), now)
+    elif action == "send":
+        return await send_foreground(service, settings, args.id)
+    print(summary(await service.require(args.id)))
+    return 0
+
+
+async def create(
+    service: BroadcastService, deployment: Deployment, file: str, now: datetime
+) -> int:
+    parsed = load_announcement(Path(file), deployment)
+    request = BroadcastRequest(
+        kind=DeliveryKind.MESSAGE,
+        category=parsed.category,
+        payloads=parsed.payloads,
+        audience=parsed.audience,
+        schedule=parsed.schedule,
+        author=operator(),
+    )
+    try:
+        created = await service.create(request, now)
+    except BroadcastError as exc:
+        raise ConfigError(f"{file}: {exc}") from None
+    print(summary(created.broadcast))
+    for note in created.notes:
+        print(f"note: {note}")
+    if created.needs_approval:
+        print(
+            f"waiting for approval: broadcast approve {created.broadcast.id} --as TELEGRAM_ID,"
+            " or a staff member's Approve button in /broadcasts"
+        )
+    return 0
+
+
+async def approve(service: BroadcastService, broadcast_id: int, telegram_id: int) -> int:
+    member = await service.staff.find(telegram_id)
+    if member is None:
+        print(
+            f"error: broadcast approve: --as {telegram_id} is not a staff member", file=sys.stderr
+        )
+        return 2
+    print(summary(await service.approve(broadcast_id, member, f"tg:{telegram_id}")))
+    return 0
+
+
+def summary(broadcast: Broadcast) -> str:
+    schedule = broadcast.schedule
+    when = schedule.kind.value
+    if schedule.local is not None:
+        when += f" {schedule.local:%Y-%m-%d %H:%M} {schedule.zone or 'recipient zones'}"
+    if schedule.recurrence is not None:
+        when += f" {schedule.recurrence.value}"
+    return (
+        f"{broadcast.id}\t{broadcast.status.value}\t{broadcast.category}\t{when}\t"
+        f"{broadcast.author}"
+    )
+
+
+async def report(service: BroadcastService, broadcast_id: int, out: TextIO) -> None:
+    found = await service.report(broadcast_id)
+    print(summary(found.broadcast), file=out)
+    for row in found.schedules:
+        due = row.next_due_at.isoformat() if row.next_due_at else "no more"
+        last = row.last_run_at.isoformat() if row.last_run_at else "never"
+        consulates = ",".join(sorted(row.consulates)) or "audience"
+        print(f"  schedule {row.id} {row.zone} ({consulates}): next {due}, last {last}", file=out)
+    for progress in found.deliveries:
+        print(f"  delivery {progress.delivery_id} {progress.status}: {counts(progress)}", file=out)
+    names = ("sent", "failed", "unreachable", "skipped", "cancelled", "pending")
+    print("  total: " + ", ".join(f"{n} {found.total(n)}" for n in names), file=out)
+
+
+def counts(progress: Progress) -> str:
+    return (
+        f"sent {progress.sent}, failed {progress.failed}, unreachable {progress.unreachable}, "
+        f"skipped {progress.skipped}, pending {progress.pending}"
+    )
+
+
+def progress_bar(progress: Progress) -> str:
+    """``[#####-----]  50% sent 5 failed 0 unreachable 0 pending 5 ETA 3 s``."""
+    total = progress.total or 1
+    done = progress.finished / total
+    filled = round(BAR_WIDTH * done)
+    eta = f"{progress.eta_seconds:.0f} s" if progress.eta_seconds is not None else "?"
+    return (
+        f"[{'#' * filled}{'-' * (BAR_WIDTH - filled)}] {done:4.0%} sent {progress.sent} "
+        f"failed {progress.failed} unreachable {progress.unreachable} "
+        f"pending {progress.pending} ETA {eta}"
+    )
+
+
+async def send_foreground(service: BroadcastService, settings: Settings, broadcast_id: int) -> int:
+    """Run the engine here until the broadcast's due occurrences are sent."""
+    from broadcasts.telegram_transport import TelegramTransport
+
+    if settings.token is None:
+        raise ConfigError("TELEGRAM_BOT_TOKEN: needed to send from the command line")
+    await service.require(broadcast_id)
+    config = EngineConfig(rate=effective_rate(settings.rate_limit, settings.paid_broadcast))
+    transport = TelegramTransport.create(
+        settings.token,
+        settings.api_base_url,
+        pool_size=config.worker_count,
+        paid_broadcast=settings.paid_broadcast,
+    )
+    engine = DeliveryEngine(service.database, transport, config)
+    await transport.start()
+    await engine.start()
+    service.engine = engine
+    try:
+        started = await service.sweep(datetime.now(UTC), broadcast_id)
+        if not started:
+            print(f"broadcast {broadcast_id}: nothing due now", file=sys.stderr)
+        for item in started:
+            await _show_until_done(service, engine, item.delivery_id)
+    finally:
+        service.engine = None
+        await engine.stop()
+        await transport.stop()
+    await report(service, broadcast_id, sys.stdout)
+    return 0
+
+
+async def _show_until_done(
+    service: BroadcastService, engine: DeliveryEngine, delivery_id: int
+) -> None:
+    waiting = asyncio.create_task(engine.wait_finished(delivery_id))
+    while not waiting.done():
+        print(
+            "\r" + progress_bar(await service.delivery_progress(delivery_id)),
+            end="",
+            file=sys.stderr,
+        )
+        await asyncio.wait({waiting}, timeout=0.5)
+    print("\r" + progress_bar(await service.delivery_progress(delivery_id)), file=sys.stderr)
+
+
+def add_parser(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser], handler: object
+) -> None:
+    """Add ``broadcast`` and its actions to main.py's parser, each run by ``handler``."""
+    parser = commands.add_parser(
+        "broadcast", help="announcements: create, list, report, approve, cancel, send"
+    )
+    parser.set_defaults(handler=handler)
+    actions = parser.add_subparsers(dest="broadcast_command", required=True, metavar="ACTION")
+    create = actions.add_parser("create", help="create a broadcast from a TOML file")
+    create.add_argument("file", metavar="FILE.toml")
+    listing = actions.add_parser("list", help="recent broadcasts")
+    listing.add_argument("--limit", type=int, default=20)
+    actions.add_parser("report", help="a broadcast's schedule and delivery counts").add_argument(
+        "id", type=int
+    )
+    approve_parser = actions.add_parser("approve", help="approve as a staff member")
+    approve_parser.add_argument("id", type=int)
+    approve_parser.add_argument(
+        "--as", dest="as_id", type=int, required=True, metavar="TELEGRAM_ID"
+    )
+    for name, text in (
+        ("cancel", "send nothing more"),
+        ("pause", "hold the schedule and sending"),
+        ("resume", "continue a paused broadcast"),
+    ):
+        actions.add_parser(name, help=text).add_argument("id", type=int)
+    send = actions.add_parser("send", help="send what is due now, in this process")
+    send.add_argument("id", type=int)
+    send.add_argument("--foreground", action="store_true", required=True)

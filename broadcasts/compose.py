@@ -1,0 +1,500 @@
+"""Composing, approving and scheduling broadcasts: the one service behind the /announce wizard,
+/broadcasts and ``python main.py broadcast ...``. No telegram import here.
+
+``BroadcastService.create(BroadcastRequest)`` checks the request (payloads, the default
+language, the author's remit over the audience's consulates, the schedule) and stores the
+broadcast with its schedule rows. Approval follows the deployment's policy:
+
+- ``none``: the broadcast is scheduled at once;
+- ``two-person``: it waits in ``pending_approval`` until someone other than the author, with
+  the APPROVE permission and covering the audience's consulates, approves it.
+
+An admin (SEND_EMERGENCY_NOW) composing the emergency category skips approval. Cancel, pause
+and resume are for the author or an admin (or the command-line operator). Every action is
+written to the audit log.
+
+Sending: ``sweep(now)`` (a JobQueue job in the bot, every few seconds) turns each due schedule
+row into a delivery (``create_delivery(..., origin='broadcast')``), starts it on the engine
+and advances the row (recurring rows to their next fire time). The database is the source of
+truth, so a broadcast created by the command line while the bot runs goes out on time, and
+nothing is lost across restarts. An occurrence fires at most once: the delivery is linked to
+(schedule row, due time) in the same transaction that advances the row; a crash between
+creating and linking leaves an unsent, unlinked delivery behind, never a duplicate.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
+
+from babel import Locale, UnknownLocaleError
+
+from bot.deployment import Deployment
+from bot.staff import Permission, Role, StaffMember, StaffService
+from bot.storage.database import Database
+from broadcasts.audience import Audience, LanguageCounts, count_by_language
+from broadcasts.deliveries import DeliveryRepository, create_delivery
+from broadcasts.engine import DeliveryEngine
+from broadcasts.outbox import Outbox
+from broadcasts.payload import DeliveryKind, Payload, PollSettings, check_payloads
+from broadcasts.progress import Progress, build_progress
+from broadcasts.repository import (
+    Broadcast,
+    BroadcastRepository,
+    BroadcastStatus,
+    NewBroadcast,
+    ScheduleRow,
+)
+from broadcasts.schedule import (
+    PlannedRun,
+    Schedule,
+    ScheduleError,
+    ScheduleKind,
+    ambiguity_note,
+    next_occurrence,
+    plan,
+    zone_of,
+)
+from broadcasts.transport import Outcome, Recipient
+
+logger = logging.getLogger(__name__)
+
+RIGHT_TO_LEFT_MARK = "\u200f"
+
+
+class Category(StrEnum):
+    CONSULAR = "consular"
+    EMERGENCY = "emergency"
+    INVESTMENT = "investment"
+    PROGRAMME = "programme"
+    EVENT = "event"
+    YOUTH_CULTURE = "youth_culture"
+    OTHER = "other"
+
+
+class BroadcastError(ValueError):
+    """A request or action refused; the message says why (shown to staff and operators)."""
+
+
+@dataclass(frozen=True)
+class BroadcastRequest:
+    """What an author asks to send. ``author`` is an actor string ("tg:123", "cli:name");
+    ``author_member`` their staff record (None for the command line)."""
+
+    kind: DeliveryKind
+    category: Category
+    payloads: list[Payload]
+    audience: Audience
+    schedule: Schedule
+    author: str
+    author_member: StaffMember | None = None
+    poll: PollSettings | None = None
+
+
+@dataclass(frozen=True)
+class Preview:
+    """The content per language, the recipients per language, the fallback count, and when
+    each schedule row would fire (UTC)."""
+
+    payloads: dict[str, Payload]
+    counts: LanguageCounts
+    default_language: str
+    runs: list[PlannedRun]
+
+    @property
+    def total(self) -> int:
+        return self.counts.total
+
+
+@dataclass(frozen=True)
+class Created:
+    broadcast: Broadcast
+    needs_approval: bool
+    notes: list[str]
+
+
+@dataclass(frozen=True)
+class Started:
+    """A delivery the sweep created and started for a broadcast."""
+
+    broadcast: Broadcast
+    delivery_id: int
+
+
+@dataclass(frozen=True)
+class BroadcastReport:
+    broadcast: Broadcast
+    schedules: list[ScheduleRow]
+    deliveries: list[Progress]
+
+    def total(self, name: str) -> int:
+        return sum(int(getattr(progress, name)) for progress in self.deliveries)
+
+
+DeliveryHook = Callable[[Broadcast, int], Awaitable[None]]
+
+
+@dataclass
+class BroadcastService:
+    """Create, approve, schedule and control broadcasts. ``engine`` is attached while a
+    delivery engine runs in this process (the bot, or ``broadcast send --foreground``)."""
+
+    database: Database
+    deployment: Deployment
+    staff: StaffService
+    engine: DeliveryEngine | None = None
+    on_delivery_created: list[DeliveryHook] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.repository = BroadcastRepository(self.database)
+
+    # --- composing -----------------------------------------------------------------------------
+    async def preview(self, request: BroadcastRequest, now: datetime) -> Preview:
+        """Check the request and say who would receive what, and when."""
+        payloads = self._checked_payloads(request)
+        runs = self._plan(request, now)
+        counts = await count_by_language(
+            self.database,
+            request.audience,
+            [p.language for p in payloads],
+            self.deployment.default_language,
+        )
+        return Preview(
+            {p.language: p for p in payloads}, counts, self.deployment.default_language, runs
+        )
+
+    async def create(self, request: BroadcastRequest, now: datetime) -> Created:
+        """Check and store a broadcast; scheduled at once or waiting for approval."""
+        payloads = self._checked_payloads(request)
+        self._check_author(request)
+        runs = self._plan(request, now)
+        at_once = self._skips_approval(request)
+        status = BroadcastStatus.SCHEDULED if at_once else BroadcastStatus.PENDING_APPROVAL
+        broadcast_id = await self.repository.insert(
+            NewBroadcast(
+                kind=request.kind,
+                category=request.category.value,
+                status=status,
+                author=request.author,
+                author_telegram_id=_telegram_id(request.author),
+                audience=request.audience,
+                default_language=self.deployment.default_language,
+                schedule=request.schedule,
+                poll=request.poll,
+                payloads=payloads,
+                runs=runs,
+            )
+        )
+        await self.staff.audit(
+            request.author,
+            "broadcast.create",
+            str(broadcast_id),
+            category=request.category.value,
+            status=status.value,
+            schedule=request.schedule.kind.value,
+            languages=[p.language for p in payloads],
+        )
+        logger.info("Broadcast %d created (%s)", broadcast_id, status)
+        broadcast = await self.require(broadcast_id)
+        return Created(broadcast, not at_once, self._notes(request))
+
+    def _checked_payloads(self, request: BroadcastRequest) -> list[Payload]:
+        try:
+            payloads = [_with_direction(replace(p, poll=request.poll)) for p in request.payloads]
+            kind = check_payloads(payloads, self.deployment.default_language)
+        except ValueError as exc:
+            raise BroadcastError(str(exc)) from None
+        if kind is not request.kind:
+            raise BroadcastError(f"the payloads are a {kind.value}, not a {request.kind.value}")
+        unknown = sorted({p.language for p in payloads} - set(self.deployment.languages))
+        if unknown:
+            raise BroadcastError(f"language {unknown[0]!r} is not enabled in the deployment")
+        return payloads
+
+    def _check_author(self, request: BroadcastRequest) -> None:
+        self._check_consulates(request.audience)
+        member = request.author_member
+        if member is None:
+            return
+        if not member.may(Permission.COMPOSE):
+            raise BroadcastError("your role may not compose broadcasts")
+        if not member.covers(request.audience.consulates):
+            raise BroadcastError(
+                "the audience reaches consulates outside your remit; choose among "
+                + ", ".join(sorted(member.consulates))
+            )
+
+    def _check_consulates(self, audience: Audience) -> None:
+        known = {c.id for c in self.deployment.consulates}
+        unknown = sorted(audience.consulates - known)
+        if unknown:
+            raise BroadcastError(f"consulate {unknown[0]!r} is not in the deployment")
+
+    def _skips_approval(self, request: BroadcastRequest) -> bool:
+        if self.deployment.policies.approval == "none":
+            return True
+        member = request.author_member
+        return (
+            request.category is Category.EMERGENCY
+            and member is not None
+            and member.may(Permission.SEND_EMERGENCY_NOW)
+        )
+
+    def _plan(self, request: BroadcastRequest, now: datetime) -> list[PlannedRun]:
+        try:
+            runs = plan(request.schedule, now, self.zones_for(request.audience))
+        except ScheduleError as exc:
+            raise BroadcastError(str(exc)) from None
+        if request.schedule.kind is not ScheduleKind.NOW and all(r.due_at < now for r in runs):
+            raise BroadcastError("that time has already passed")
+        return runs
+
+    def zones_for(self, audience: Audience) -> dict[str, str]:
+        """The audience's consulates (every consulate when it names none) and their zones."""
+        return {
+            c.id: c.timezone
+            for c in self.deployment.consulates
+            if not audience.consulates or c.id in audience.consulates
+        }
+
+    def _notes(self, request: BroadcastRequest) -> list[str]:
+        schedule = request.schedule
+        if schedule.local is None:
+            return []
+        zones = (
+            [schedule.zone]
+            if schedule.zone
+            else sorted(set(self.zones_for(request.audience).values()))
+        )
+        notes = [ambiguity_note(schedule.local, zone_of(zone)) for zone in zones if zone]
+        return [note for note in notes if note]
+
+    # --- approval ------------------------------------------------------------------------------
+    async def approve(self, broadcast_id: int, approver: StaffMember, actor: str) -> Broadcast:
+        """Approve someone else's broadcast (APPROVE permission, covering its consulates)."""
+        broadcast = await self.require(broadcast_id)
+        self._check_approver(broadcast, approver)
+        moved = await self.repository.set_status(
+            broadcast_id,
+            BroadcastStatus.SCHEDULED,
+            expected=(BroadcastStatus.PENDING_APPROVAL,),
+            approver=actor,
+        )
+        if not moved:
+            raise BroadcastError(f"broadcast {broadcast_id} is not waiting for approval")
+        await self.staff.audit(actor, "broadcast.approve", str(broadcast_id))
+        logger.info("Broadcast %d approved", broadcast_id)
+        return await self.require(broadcast_id)
+
+    async def reject(self, broadcast_id: int, approver: StaffMember, actor: str) -> Broadcast:
+        broadcast = await self.require(broadcast_id)
+        self._check_approver(broadcast, approver)
+        moved = await self.repository.set_status(
+            broadcast_id, BroadcastStatus.REJECTED, expected=(BroadcastStatus.PENDING_APPROVAL,)
+        )
+        if not moved:
+            raise BroadcastError(f"broadcast {broadcast_id} is not waiting for approval")
+        await self.repository.stop_schedules(broadcast_id)
+        await self.staff.audit(actor, "broadcast.reject", str(broadcast_id))
+        return await self.require(broadcast_id)
+
+    def _check_approver(self, broadcast: Broadcast, approver: StaffMember) -> None:
+        if broadcast.author_telegram_id == approver.telegram_user_id:
+            raise BroadcastError("someone other than the author must approve")
+        if not approver.may(Permission.APPROVE):
+            raise BroadcastError("your role may not approve broadcasts")
+        if not approver.covers(broadcast.audience.consulates):
+            raise BroadcastError("the audience reaches consulates outside your remit")
+
+    def may_approve(self, broadcast: Broadcast, member: StaffMember) -> bool:
+        try:
+            self._check_approver(broadcast, member)
+        except BroadcastError:
+            return False
+        return broadcast.status is BroadcastStatus.PENDING_APPROVAL
+
+    async def approvers_for(self, broadcast: Broadcast) -> list[StaffMember]:
+        """Staff who could approve ``broadcast`` (to notify them)."""
+        return [m for m in await self.staff.all() if self.may_approve(broadcast, m)]
+
+    # --- control -------------------------------------------------------------------------------
+    def may_control(self, broadcast: Broadcast, member: StaffMember | None) -> bool:
+        """The author, an admin, or the command-line operator (member None)."""
+        return (
+            member is None
+            or member.role is Role.ADMIN
+            or broadcast.author_telegram_id == member.telegram_user_id
+        )
+
+    async def cancel(self, broadcast_id: int, member: StaffMember | None, actor: str) -> None:
+        """Send nothing more: stop the schedule rows and cancel unfinished deliveries."""
+        broadcast = await self._controllable(broadcast_id, member)
+        if broadcast.status.is_final:
+            raise BroadcastError(f"broadcast {broadcast_id} is already {broadcast.status.value}")
+        await self.repository.set_status(broadcast_id, BroadcastStatus.CANCELLED)
+        await self.repository.stop_schedules(broadcast_id)
+        engine = self._controller()
+        for delivery_id in await self.repository.delivery_ids(
+            broadcast_id, "created", "sending", "paused"
+        ):
+            await engine.cancel(delivery_id)
+        await self.staff.audit(actor, "broadcast.cancel", str(broadcast_id))
+
+    async def pause(self, broadcast_id: int, member: StaffMember | None, actor: str) -> None:
+        """Hold the schedule and the deliveries in progress until resumed."""
+        broadcast = await self._controllable(broadcast_id, member)
+        allowed = (BroadcastStatus.SCHEDULED, BroadcastStatus.RUNNING)
+        if broadcast.status not in allowed:
+            raise BroadcastError(f"broadcast {broadcast_id} is {broadcast.status.value}")
+        await self.repository.set_status(broadcast_id, BroadcastStatus.PAUSED, expected=allowed)
+        engine = self._controller()
+        for delivery_id in await self.repository.delivery_ids(broadcast_id, "sending"):
+            await engine.pause(delivery_id)
+        await self.staff.audit(actor, "broadcast.pause", str(broadcast_id))
+
+    async def resume(
+        self, broadcast_id: int, member: StaffMember | None, actor: str, now: datetime
+    ) -> None:
+        """Continue: paused deliveries resume; one-off rows missed while paused fire at the
+        next sweep; recurring rows skip the occurrences missed while paused."""
+        broadcast = await self._controllable(broadcast_id, member)
+        if broadcast.status is not BroadcastStatus.PAUSED:
+            raise BroadcastError(f"broadcast {broadcast_id} is not paused")
+        started = await self.repository.delivery_ids(broadcast_id)
+        status = BroadcastStatus.RUNNING if started else BroadcastStatus.SCHEDULED
+        await self.repository.set_status(broadcast_id, status, expected=(BroadcastStatus.PAUSED,))
+        for row in await self.repository.schedules(broadcast_id):
+            if row.recurrence and row.next_due_at and row.next_due_at < now:
+                await self.repository.set_next_due(row.id, _next_for(row, now))
+        engine = self._controller()
+        for delivery_id in await self.repository.delivery_ids(broadcast_id, "paused"):
+            await engine.resume(delivery_id)
+        await self.staff.audit(actor, "broadcast.resume", str(broadcast_id))
+
+    async def _controllable(self, broadcast_id: int, member: StaffMember | None) -> Broadcast:
+        broadcast = await self.require(broadcast_id)
+        if not self.may_control(broadcast, member):
+            raise BroadcastError("only the author or an admin may do that")
+        return broadcast
+
+    def _controller(self) -> DeliveryEngine:
+        """The running engine, or a stopped one whose actions only change the database."""
+        return self.engine or DeliveryEngine(self.database, _NoTransport())
+
+    # --- sending -------------------------------------------------------------------------------
+    async def sweep(self, now: datetime, broadcast_id: int | None = None) -> list[Started]:
+        """Create and start a delivery for every due schedule row; advance the rows."""
+        if self.engine is None:
+            raise RuntimeError("sweep needs a delivery engine")
+        started = [
+            await self._restart(b, d) for b, d in await self.repository.unstarted_deliveries()
+        ]
+        for row in await self.repository.due_schedules(now, broadcast_id):
+            delivery = await self._fire(row, now)
+            if delivery is not None:
+                started.append(delivery)
+        await self.repository.finish_completed()
+        return started
+
+    async def _fire(self, row: ScheduleRow, now: datetime) -> Started | None:
+        assert self.engine is not None and row.next_due_at is not None
+        broadcast = await self.require(row.broadcast_id)
+        due_at = row.next_due_at
+        next_due = _next_for(row, now) if row.recurrence else None
+        if await self.repository.occurrence_exists(row, due_at):
+            await self.repository.set_next_due(row.id, next_due)
+            return None
+        delivery_id = await create_delivery(
+            self.database,
+            await self.repository.payloads(broadcast),
+            _narrowed(broadcast.audience, row.consulates),
+            broadcast.default_language,
+            poll=broadcast.poll,
+            origin="broadcast",
+            origin_id=broadcast.id,
+        )
+        await self.repository.record_run(row, due_at, delivery_id, next_due)
+        for hook in self.on_delivery_created:
+            await hook(broadcast, delivery_id)
+        await self.engine.start_delivery(delivery_id)
+        logger.info("Broadcast %d: delivery %d started", broadcast.id, delivery_id)
+        return Started(broadcast, delivery_id)
+
+    async def _restart(self, broadcast_id: int, delivery_id: int) -> Started:
+        assert self.engine is not None
+        await self.engine.start_delivery(delivery_id)
+        return Started(await self.require(broadcast_id), delivery_id)
+
+    # --- reports -------------------------------------------------------------------------------
+    async def require(self, broadcast_id: int) -> Broadcast:
+        broadcast = await self.repository.get(broadcast_id)
+        if broadcast is None:
+            raise BroadcastError(f"no broadcast {broadcast_id}")
+        return broadcast
+
+    async def recent(self, limit: int = 10) -> list[Broadcast]:
+        return await self.repository.recent(limit)
+
+    async def payloads(self, broadcast: Broadcast) -> list[Payload]:
+        return await self.repository.payloads(broadcast)
+
+    async def delivery_progress(self, delivery_id: int) -> Progress:
+        """Live progress (with the measured rate when the engine runs here)."""
+        if self.engine is not None:
+            return await self.engine.progress(delivery_id)
+        delivery = await DeliveryRepository(self.database).get(delivery_id)
+        if delivery is None:
+            raise BroadcastError(f"no delivery {delivery_id}")
+        counts = await Outbox(self.database).counts(delivery_id)
+        return build_progress(delivery_id, delivery.status.value, counts, None)
+
+    async def report(self, broadcast_id: int) -> BroadcastReport:
+        broadcast = await self.require(broadcast_id)
+        deliveries = [
+            await self.delivery_progress(delivery_id)
+            for delivery_id in await self.repository.delivery_ids(broadcast_id)
+        ]
+        return BroadcastReport(broadcast, await self.repository.schedules(broadcast_id), deliveries)
+
+
+def _next_for(row: ScheduleRow, now: datetime) -> datetime | None:
+    assert row.recurrence is not None and row.local_at is not None
+    return next_occurrence(row.recurrence, row.local_at, zone_of(row.zone), now)
+
+
+def _narrowed(audience: Audience, consulates: frozenset[str]) -> Audience:
+    """The audience limited to one time zone's consulates (for LOCAL_TIME rows)."""
+    if not consulates:
+        return audience
+    chosen = audience.consulates & consulates if audience.consulates else consulates
+    return replace(audience, consulates=chosen)
+
+
+def _telegram_id(actor: str) -> int | None:
+    prefix, _, rest = actor.partition(":")
+    return int(rest) if prefix == "tg" and rest.lstrip("-").isdigit() else None
+
+
+def is_right_to_left(language: str) -> bool:
+    try:
+        return Locale.parse(language, sep="-").text_direction == "rtl"
+    except (ValueError, UnknownLocaleError):
+        return False
+
+
+def _with_direction(payload: Payload) -> Payload:
+    """Start right-to-left text with a mark so it lays out right to left in every client."""
+    text = payload.text
+    if text and is_right_to_left(payload.language) and not text.startswith(RIGHT_TO_LEFT_MARK):
+        return replace(payload, text=RIGHT_TO_LEFT_MARK + text)
+    return payload
+
+
+class _NoTransport:
+    """For a stopped engine used only to change delivery states in the database."""
+
+    async def send(self, recipient: Recipient, payload: Payload) -> Outcome:
+        return Outcome.failed("this engine does not send")

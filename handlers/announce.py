@@ -1,0 +1,491 @@
+"""/announce (staff with COMPOSE): the wizard that composes a broadcast, step by step.
+
+category -> text in the staff member's language, then optionally other languages ("Done"
+finishes; the default language is required) -> optional photo or document -> audience
+(consulates within the staff member's remit, member types, languages) -> schedule (now; a
+date and time in the consulate's zone; a date and time in each recipient's own zone;
+recurring) -> preview (the message in each language, recipients per language and the
+fallback count) -> submit. The service (broadcasts/compose.py) makes every decision.
+
+A persistent ConversationHandler: the draft lives in user_data (written after every update),
+so a restart resumes the wizard. Buttons are ``v1:ann:<step>:<value>``, every value re-checked.
+"""
+
+from __future__ import annotations
+
+import warnings
+from datetime import UTC, datetime
+from enum import IntEnum
+from functools import partial
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+from telegram.warnings import PTBUserWarning
+
+from bot.i18n import N_
+from bot.registration.answers import MemberType
+from bot.staff import Permission, StaffMember
+from broadcasts.audience import Audience
+from broadcasts.compose import BroadcastError, BroadcastRequest, Category, Preview
+from broadcasts.payload import DeliveryKind, Media, MediaKind, Payload
+from broadcasts.schedule import Recurrence, Schedule
+from handlers import callbacks
+from handlers.broadcasts import CATEGORY_LABELS, describe, notify_approvers, schedule_text
+from handlers.context import App, AppContext
+from handlers.replies import edit_or_reply, esc, reply
+
+FEATURE = "ann"
+DRAFT = "announce"
+END = ConversationHandler.END
+WHEN_FORMAT = "%Y-%m-%d %H:%M"
+MEMBER_TYPE_LABELS = {
+    MemberType.ABROAD: N_("Living abroad"),
+    MemberType.LEAVING: N_("Preparing to leave"),
+    MemberType.RETURNED: N_("Returned"),
+}
+
+
+class State(IntEnum):
+    CATEGORY = 1
+    TEXT = 2
+    LANGUAGES = 3
+    MEDIA = 4
+    AUDIENCE = 5
+    SCHEDULE = 6
+    WHEN = 7
+    PREVIEW = 8
+
+
+def data(*parts: str) -> str:
+    return callbacks.encode(FEATURE, *parts)
+
+
+def button(label: str, *parts: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=data(*parts))
+
+
+def draft(context: AppContext) -> dict[str, Any]:
+    assert context.user_data is not None
+    found: dict[str, Any] = context.user_data.setdefault(DRAFT, {})
+    return found
+
+
+async def current_staff(update: Update, context: AppContext) -> StaffMember | None:
+    """The staff member, re-read for every step (a role can change mid-wizard)."""
+    user = update.effective_user
+    if user is None:
+        return None
+    member = context.staff or await context.services.staff.find(user.id)
+    return member if member and member.may(Permission.COMPOSE) else None
+
+
+# --- steps ----------------------------------------------------------------------------------
+
+
+async def start(update: Update, context: AppContext) -> State:
+    """Begin a new broadcast: choose its category."""
+    assert context.user_data is not None
+    context.user_data[DRAFT] = {"texts": {}, "consulates": [], "types": [], "languages": []}
+    tr = context.tr
+    rows = [[button(tr.gettext(label), "cat", c.value)] for c, label in CATEGORY_LABELS.items()]
+    rows.append([button(tr.gettext("Cancel"), "quit")])
+    text = tr.gettext("<b>New broadcast</b>\nWhat kind of announcement is it?")
+    await reply(update, context, text, InlineKeyboardMarkup(rows))
+    return State.CATEGORY
+
+
+async def ask_text(update: Update, context: AppContext, language: str) -> State:
+    draft(context)["pending"] = language
+    tr = context.tr
+    text = tr.gettext("Send the text in %(language)s (formatting is kept).") % {
+        "language": esc(tr.language_name(language))
+    }
+    await edit_or_reply(update, context, text)
+    return State.TEXT
+
+
+async def ask_languages(update: Update, context: AppContext) -> State:
+    tr, services, texts = context.tr, context.services, draft(context)["texts"]
+    missing = [code for code in services.languages.enabled if code not in texts]
+    rows = [[button(tr.language_name(code), "lang", code)] for code in missing]
+    rows.append([button(tr.gettext("Done"), "done")])
+    have = ", ".join(tr.language_name(code) for code in texts)
+    text = tr.gettext("Saved. Texts so far: %(have)s.\nAdd another language, or press Done.") % {
+        "have": esc(have)
+    }
+    await reply(update, context, text, InlineKeyboardMarkup(rows))
+    return State.LANGUAGES
+
+
+async def ask_media(update: Update, context: AppContext) -> State:
+    tr = context.tr
+    text = tr.gettext("Send a photo or a document to attach, or press Skip.")
+    await edit_or_reply(
+        update, context, text, InlineKeyboardMarkup([[button(tr.gettext("Skip"), "skip")]])
+    )
+    return State.MEDIA
+
+
+def remit(context: AppContext, staff: StaffMember) -> list[str]:
+    """The consulates this staff member may address."""
+    return [
+        c.id
+        for c in context.services.deployment.consulates
+        if not staff.consulates or c.id in staff.consulates
+    ]
+
+
+def audience_markup(context: AppContext, staff: StaffMember) -> InlineKeyboardMarkup:
+    tr, current = context.tr, draft(context)
+
+    def ticked(label: str, on: bool) -> str:
+        return f"☑️ {label}" if on else label
+
+    rows = [
+        [button(ticked(cid, cid in current["consulates"]), "con", cid)]
+        for cid in remit(context, staff)
+    ]
+    rows.append(
+        [
+            button(ticked(tr.gettext(label), kind.value in current["types"]), "mt", kind.value)
+            for kind, label in MEMBER_TYPE_LABELS.items()
+        ]
+    )
+    rows.append(
+        [
+            button(ticked(code, code in current["languages"]), "al", code)
+            for code in context.services.languages.enabled
+        ]
+    )
+    rows.append([button(tr.gettext("Continue"), "aud")])
+    return InlineKeyboardMarkup(rows)
+
+
+async def ask_audience(update: Update, context: AppContext, staff: StaffMember) -> State:
+    text = context.tr.gettext(
+        "Who should receive it? Tick consulates, member types and languages "
+        "(nothing ticked in a row means all of them), then Continue."
+    )
+    await edit_or_reply(update, context, text, audience_markup(context, staff))
+    return State.AUDIENCE
+
+
+async def ask_schedule(update: Update, context: AppContext) -> State:
+    tr = context.tr
+    rows = [
+        [button(tr.gettext("Now"), "when", "now")],
+        [button(tr.gettext("At a date and time (consulate's time zone)"), "when", "at")],
+        [button(tr.gettext("At a time in each recipient's own time zone"), "when", "local")],
+        [
+            button(tr.gettext("Daily"), "when", "daily"),
+            button(tr.gettext("Weekly"), "when", "weekly"),
+            button(tr.gettext("Monthly"), "when", "monthly"),
+        ],
+    ]
+    await edit_or_reply(
+        update, context, tr.gettext("When should it go out?"), InlineKeyboardMarkup(rows)
+    )
+    return State.SCHEDULE
+
+
+def schedule_zone(context: AppContext, staff: StaffMember) -> str:
+    """The consulate zone for 'at' and recurring schedules: the first chosen consulate's."""
+    chosen = draft(context)["consulates"] or remit(context, staff)
+    consulate = context.services.deployment.consulate(sorted(chosen)[0])
+    assert consulate is not None
+    return consulate.timezone
+
+
+def build_schedule(context: AppContext, staff: StaffMember, when: datetime | None) -> Schedule:
+    kind = draft(context)["when"]
+    if kind == "now" or when is None:
+        return Schedule.now()
+    if kind == "local":
+        return Schedule.local_time(when)
+    zone = schedule_zone(context, staff)
+    if kind == "at":
+        return Schedule.at(when, zone)
+    return Schedule.recurring(Recurrence(kind), when, zone)
+
+
+def build_request(update: Update, context: AppContext, staff: StaffMember) -> BroadcastRequest:
+    current = draft(context)
+    media = None
+    if current.get("media"):
+        media = Media(MediaKind(current["media"][0]), file_id=current["media"][1])
+    payloads = [
+        Payload(language, text=text, media=media) for language, text in current["texts"].items()
+    ]
+    when = datetime.fromisoformat(current["at"]) if current.get("at") else None
+    assert update.effective_user is not None
+    return BroadcastRequest(
+        kind=DeliveryKind.MESSAGE,
+        category=Category(current["category"]),
+        payloads=payloads,
+        audience=Audience.of(
+            consulates=current["consulates"],
+            member_types=current["types"],
+            languages=current["languages"],
+        ),
+        schedule=build_schedule(context, staff, when),
+        author=f"tg:{update.effective_user.id}",
+        author_member=staff,
+    )
+
+
+def preview_text(context: AppContext, preview: Preview, schedule: Schedule) -> str:
+    tr = context.tr
+    lines = [
+        tr.gettext("<b>Preview</b>"),
+        tr.gettext("When: %(when)s") % {"when": esc(schedule_text(tr, schedule))},
+    ]
+    for language, count in sorted(preview.counts.per_language.items()):
+        lines.append(
+            tr.gettext("%(language)s: %(count)s recipients")
+            % {"language": esc(tr.language_name(language)), "count": tr.format_number(count)}
+        )
+    lines.append(
+        tr.gettext("Total: %(total)s, of whom %(fallback)s get the %(default)s text as a fallback")
+        % {
+            "total": tr.format_number(preview.total),
+            "fallback": tr.format_number(preview.counts.fallback),
+            "default": esc(tr.language_name(preview.default_language)),
+        }
+    )
+    return "\n".join(lines)
+
+
+async def show_preview(update: Update, context: AppContext, staff: StaffMember) -> State:
+    """Show the message in each language, the counts, and Submit."""
+    tr, service = context.tr, context.services.broadcasts
+    request = build_request(update, context, staff)
+    try:
+        preview = await service.preview(request, datetime.now(UTC))
+    except BroadcastError as exc:
+        notice = tr.gettext("That will not work: %(reason)s") % {"reason": esc(exc)}
+        await reply(update, context, notice)
+        return await ask_schedule(update, context)
+    chat = update.effective_chat
+    assert chat is not None
+    for language, payload in sorted(preview.payloads.items()):
+        await context.bot.send_message(
+            chat.id, f"[{language}]\n{payload.text or ''}", parse_mode=ParseMode.HTML
+        )
+    rows = [[button(tr.gettext("Submit"), "submit"), button(tr.gettext("Cancel"), "quit")]]
+    await reply(
+        update,
+        context,
+        preview_text(context, preview, request.schedule),
+        InlineKeyboardMarkup(rows),
+    )
+    return State.PREVIEW
+
+
+async def submit(update: Update, context: AppContext, staff: StaffMember) -> object:
+    """Store the broadcast; ask approvers when it needs approval."""
+    tr, services = context.tr, context.services
+    try:
+        created = await services.broadcasts.create(
+            build_request(update, context, staff), datetime.now(UTC)
+        )
+    except BroadcastError as exc:
+        await edit_or_reply(
+            update, context, tr.gettext("Not saved: %(reason)s") % {"reason": esc(exc)}
+        )
+        return await ask_schedule(update, context)
+    draft(context).clear()
+    lines = [describe(tr, created.broadcast), *map(esc, created.notes)]
+    if created.needs_approval:
+        told = await notify_approvers(context.bot, services, created.broadcast)
+        lines.append(
+            tr.gettext("Sent for approval to %(count)s staff members.")
+            % {"count": tr.format_number(told)}
+        )
+    await edit_or_reply(update, context, "\n".join(lines))
+    return END
+
+
+# --- input ------------------------------------------------------------------------------------
+
+
+async def on_button(update: Update, context: AppContext, state: State) -> object:
+    """Every wizard button: re-check the data against the state and the staff member."""
+    query = update.callback_query
+    assert query is not None
+    staff = await current_staff(update, context)
+    if staff is None:
+        await query.answer(context.tr.gettext("This is only for consular staff."), show_alert=True)
+        return END
+    await query.answer()
+    fields = callbacks.fields(query.data, FEATURE)
+    action, value = [*fields, "", ""][:2]
+    if action == "quit":
+        draft(context).clear()
+        await edit_or_reply(update, context, context.tr.gettext("Broadcast discarded."))
+        return END
+    return await on_step_button(update, context, staff, state, action, value)
+
+
+async def on_step_button(
+    update: Update, context: AppContext, staff: StaffMember, state: State, action: str, value: str
+) -> object:
+    current, services = draft(context), context.services
+    if state is State.CATEGORY and action == "cat" and value in set(Category):
+        current["category"] = value
+        first = (
+            context.tr.language
+            if context.tr.language in services.languages.enabled
+            else services.languages.default
+        )
+        return await ask_text(update, context, first)
+    if state is State.LANGUAGES and action == "lang" and value in services.languages.enabled:
+        return await ask_text(update, context, value)
+    if state is State.LANGUAGES and action == "done":
+        if services.languages.default not in current["texts"]:
+            await reply(
+                update,
+                context,
+                context.tr.gettext("The text in %(language)s is needed too.")
+                % {"language": esc(context.tr.language_name(services.languages.default))},
+            )
+            return await ask_text(update, context, services.languages.default)
+        return await ask_media(update, context)
+    if state is State.MEDIA and action == "skip":
+        current.pop("media", None)
+        return await ask_audience(update, context, staff)
+    if state is State.AUDIENCE:
+        return await on_audience_button(update, context, staff, action, value)
+    if (
+        state is State.SCHEDULE
+        and action == "when"
+        and value in {"now", "at", "local", *Recurrence}
+    ):
+        current["when"] = value
+        current.pop("at", None)
+        if value == "now":
+            return await show_preview(update, context, staff)
+        return await ask_when(update, context, staff)
+    if state is State.PREVIEW and action == "submit":
+        return await submit(update, context, staff)
+    return state  # a stale or forged button: ignored
+
+
+async def on_audience_button(
+    update: Update, context: AppContext, staff: StaffMember, action: str, value: str
+) -> object:
+    current, services = draft(context), context.services
+    toggles = {
+        "con": ("consulates", set(remit(context, staff))),
+        "mt": ("types", {kind.value for kind in MemberType}),
+        "al": ("languages", set(services.languages.enabled)),
+    }
+    if action == "aud":
+        return await ask_schedule(update, context)
+    if action in toggles and value in toggles[action][1]:
+        key = toggles[action][0]
+        chosen = set(current[key]) ^ {value}
+        current[key] = sorted(chosen)
+    return await ask_audience(update, context, staff)
+
+
+async def ask_when(update: Update, context: AppContext, staff: StaffMember) -> State:
+    tr, kind = context.tr, draft(context)["when"]
+    if kind == "local":
+        text = tr.gettext(
+            "Type the date and time as YYYY-MM-DD HH:MM; each recipient gets it at that time "
+            "where they live."
+        )
+    else:
+        text = tr.gettext("Type the date and time as YYYY-MM-DD HH:MM (time zone %(zone)s).") % {
+            "zone": esc(schedule_zone(context, staff))
+        }
+    await edit_or_reply(update, context, text)
+    return State.WHEN
+
+
+async def on_text(update: Update, context: AppContext, state: State) -> object:
+    """Typed input: a text in the pending language, or the date and time."""
+    message = update.effective_message
+    staff = await current_staff(update, context)
+    assert message is not None
+    if staff is None:
+        return END
+    current = draft(context)
+    if state is State.TEXT and current.get("pending"):
+        current["texts"][current.pop("pending")] = message.text_html
+        return await ask_languages(update, context)
+    if state is State.WHEN:
+        try:
+            when = datetime.strptime((message.text or "").strip(), WHEN_FORMAT)
+        except ValueError:
+            await reply(
+                update,
+                context,
+                context.tr.gettext(
+                    "Please type it as YYYY-MM-DD HH:MM, for example 2027-03-28 10:00."
+                ),
+            )
+            return State.WHEN
+        current["at"] = when.isoformat()
+        return await show_preview(update, context, staff)
+    await reply(update, context, context.tr.gettext("Please use the buttons, or /cancel."))
+    return state
+
+
+async def on_media(update: Update, context: AppContext) -> object:
+    """A photo or document to attach (kept by Telegram file id)."""
+    message = update.effective_message
+    staff = await current_staff(update, context)
+    assert message is not None
+    if staff is None:
+        return END
+    if message.photo:
+        draft(context)["media"] = [MediaKind.PHOTO.value, message.photo[-1].file_id]
+    elif message.document:
+        draft(context)["media"] = [MediaKind.DOCUMENT.value, message.document.file_id]
+    return await ask_audience(update, context, staff)
+
+
+async def cancel(update: Update, context: AppContext) -> object:
+    """Leave the wizard; nothing is kept."""
+    draft(context).clear()
+    await reply(update, context, context.tr.gettext("Broadcast discarded."))
+    return END
+
+
+def state_handlers(state: State) -> list[BaseHandler[Update, AppContext, object]]:
+    found: list[BaseHandler[Update, AppContext, object]] = [
+        CallbackQueryHandler(partial(on_button, state=state), pattern=callbacks.pattern(FEATURE)),
+        MessageHandler(filters.TEXT & ~filters.COMMAND, partial(on_text, state=state)),
+    ]
+    if state is State.MEDIA:
+        found.append(MessageHandler(filters.PHOTO | filters.Document.ALL, on_media))
+    return found
+
+
+def conversation() -> ConversationHandler[AppContext]:
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=PTBUserWarning, message=".*per_message.*")
+        return ConversationHandler(
+            entry_points=[CommandHandler("announce", start, filters=filters.ChatType.PRIVATE)],
+            states={state: state_handlers(state) for state in State},
+            fallbacks=[CommandHandler("cancel", cancel), CommandHandler("announce", start)],
+            name="announce",
+            persistent=True,
+        )
+
+
+def register(application: App) -> None:
+    application.bot_data.access.require(
+        Permission.COMPOSE, commands=("announce",), features=(FEATURE,)
+    )
+    application.add_handler(conversation())

@@ -1,0 +1,210 @@
+"""Composing and approving broadcasts: approval rules, remit, control, the sweep, restart."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.deployment import Deployment
+from bot.services import Services
+from bot.settings import Settings
+from bot.staff import Role, StaffMember
+from broadcasts import Audience, DeliveryEngine, EngineConfig, Outcome, Payload, Recipient
+from broadcasts.compose import BroadcastError, BroadcastRequest, BroadcastService, Category
+from broadcasts.payload import DeliveryKind
+from broadcasts.repository import BroadcastStatus
+from broadcasts.schedule import Recurrence, Schedule
+from tests.broadcasts.builders import add_member
+
+NOW = datetime(2027, 3, 1, 12, tzinfo=UTC)
+ADMIN = StaffMember(1, Role.ADMIN, frozenset())
+EDITOR = StaffMember(2, Role.EDITOR, frozenset())
+LONDON_EDITOR = StaffMember(3, Role.EDITOR, frozenset({"london"}))
+DUBAI_EDITOR = StaffMember(4, Role.EDITOR, frozenset({"dubai"}))
+VIEWER = StaffMember(5, Role.VIEWER, frozenset())
+
+
+class Recorder:
+    """A transport that records what it would have sent."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[int, str]] = []
+
+    async def send(self, recipient: Recipient, payload: Payload) -> Outcome:
+        self.sent.append((recipient.chat_id, payload.text or ""))
+        return Outcome.sent(len(self.sent))
+
+
+def request(
+    author: StaffMember | None,
+    *,
+    category: Category = Category.CONSULAR,
+    audience: Audience | None = None,
+    schedule: Schedule | None = None,
+) -> BroadcastRequest:
+    return BroadcastRequest(
+        kind=DeliveryKind.MESSAGE,
+        category=category,
+        payloads=[Payload("en", text="Hello"), Payload("ar", text="مرحبا")],
+        audience=audience or Audience.of(consulates=["london"]),
+        schedule=schedule or Schedule.at(datetime(2027, 3, 28, 10), "Europe/London"),
+        author=f"tg:{author.telegram_user_id}" if author else "cli:operator",
+        author_member=author,
+    )
+
+
+@pytest.fixture
+async def engine(services: Services) -> AsyncIterator[tuple[DeliveryEngine, Recorder]]:
+    recorder = Recorder()
+    config = EngineConfig(rate=None, workers=2, flush_interval=0.01, idle_interval=0.01)
+    running = DeliveryEngine(services.database, recorder, config)
+    await running.start()
+    services.broadcasts.engine = running
+    yield running, recorder
+    services.broadcasts.engine = None
+    await running.stop()
+
+
+async def test_two_person_rule(services: Services) -> None:
+    service = services.broadcasts
+    created = await service.create(request(LONDON_EDITOR), NOW)
+    assert created.needs_approval
+    broadcast_id = created.broadcast.id
+    with pytest.raises(BroadcastError, match="other than the author"):
+        await service.approve(broadcast_id, LONDON_EDITOR, "tg:3")
+    with pytest.raises(BroadcastError, match="may not approve"):
+        await service.approve(broadcast_id, VIEWER, "tg:5")
+    with pytest.raises(BroadcastError, match="outside your remit"):
+        await service.approve(broadcast_id, DUBAI_EDITOR, "tg:4")
+    approved = await service.approve(broadcast_id, EDITOR, "tg:2")
+    assert approved.status is BroadcastStatus.SCHEDULED and approved.approver == "tg:2"
+    actions = [entry.action for entry in await services.staff.audit_log()]
+    assert "broadcast.create" in actions and "broadcast.approve" in actions
+
+
+async def test_authors_stay_within_their_remit(services: Services) -> None:
+    with pytest.raises(BroadcastError, match="outside your remit"):
+        await services.broadcasts.create(request(DUBAI_EDITOR), NOW)
+    with pytest.raises(BroadcastError, match="outside your remit"):
+        await services.broadcasts.create(request(DUBAI_EDITOR, audience=Audience.everyone()), NOW)
+    with pytest.raises(BroadcastError, match="compose"):
+        await services.broadcasts.create(request(VIEWER), NOW)
+
+
+async def test_admin_emergency_goes_at_once_but_not_an_editors(services: Services) -> None:
+    emergency = await services.broadcasts.create(
+        request(ADMIN, category=Category.EMERGENCY, schedule=Schedule.now()), NOW
+    )
+    assert not emergency.needs_approval
+    assert emergency.broadcast.status is BroadcastStatus.SCHEDULED
+    editors = await services.broadcasts.create(
+        request(EDITOR, category=Category.EMERGENCY, schedule=Schedule.now()), NOW
+    )
+    assert editors.needs_approval
+
+
+async def test_policy_none_needs_no_approval(services: Services, deployment: Deployment) -> None:
+    relaxed = replace(deployment, policies=replace(deployment.policies, approval="none"))
+    service = BroadcastService(services.database, relaxed, services.staff)
+    created = await service.create(request(EDITOR), NOW)
+    assert created.broadcast.status is BroadcastStatus.SCHEDULED
+
+
+async def test_bad_requests_are_refused_with_reasons(services: Services) -> None:
+    no_default = replace(request(EDITOR), payloads=[Payload("fr", text="Bonjour")])
+    with pytest.raises(BroadcastError, match="default language"):
+        await services.broadcasts.create(no_default, NOW)
+    gap = request(EDITOR, schedule=Schedule.at(datetime(2027, 3, 28, 1, 30), "Europe/London"))
+    with pytest.raises(BroadcastError, match="does not exist"):
+        await services.broadcasts.create(gap, NOW)
+    past = request(EDITOR, schedule=Schedule.at(datetime(2027, 2, 1, 10), "Europe/London"))
+    with pytest.raises(BroadcastError, match="passed"):
+        await services.broadcasts.create(past, NOW)
+
+
+async def test_preview_counts_per_language_and_fallback(services: Services) -> None:
+    db = services.database
+    await add_member(db, 101, language="en", consulate_id="london", country="GB")
+    await add_member(db, 102, language="ar", consulate_id="london", country="GB")
+    await add_member(db, 103, language="fr", consulate_id="london", country="GB")
+    await add_member(db, 104, language="en", consulate_id="dubai")
+    preview = await services.broadcasts.preview(request(EDITOR), NOW)
+    assert preview.counts.per_language == {"en": 2, "ar": 1}
+    assert preview.counts.fallback == 1
+    assert preview.payloads["ar"].text == "\u200fمرحبا"  # right-to-left mark added
+
+
+async def test_cli_broadcast_is_sent_by_the_sweep_at_its_time(
+    services: Services, engine: tuple[DeliveryEngine, Recorder]
+) -> None:
+    running, recorder = engine
+    db = services.database
+    await add_member(db, 201, language="en", consulate_id="london", country="GB")
+    await add_member(db, 202, language="ar", consulate_id="dubai", country="AE")
+    local = request(
+        None,
+        audience=Audience.of(consulates=["london", "dubai", "toronto"]),
+        schedule=Schedule.local_time(datetime(2027, 3, 28, 10)),
+    )
+    created = await services.broadcasts.create(local, NOW)
+    broadcast_id = created.broadcast.id
+    assert created.needs_approval  # two-person policy applies to the command line too
+    await services.broadcasts.approve(broadcast_id, EDITOR, "tg:2")
+    assert await services.broadcasts.sweep(datetime(2027, 3, 28, 5, 59, tzinfo=UTC)) == []
+    dubai = await services.broadcasts.sweep(datetime(2027, 3, 28, 6, 0, 1, tzinfo=UTC))
+    assert len(dubai) == 1
+    await running.wait_finished(dubai[0].delivery_id)
+    assert recorder.sent == [(202, "\u200fمرحبا")]
+    london = await services.broadcasts.sweep(datetime(2027, 3, 28, 9, 0, 1, tzinfo=UTC))
+    await running.wait_finished(london[0].delivery_id)
+    assert (201, "Hello") in recorder.sent
+    toronto = await services.broadcasts.sweep(datetime(2027, 3, 28, 23, tzinfo=UTC))
+    assert len(toronto) == 1  # no member there: an empty delivery
+    await running.wait_finished(toronto[0].delivery_id)
+    await services.broadcasts.sweep(datetime(2027, 3, 28, 23, 1, tzinfo=UTC))
+    report = await services.broadcasts.report(broadcast_id)
+    assert report.total("sent") == 2
+    assert report.broadcast.status is BroadcastStatus.DONE
+
+
+async def test_cancel_pause_resume(
+    services: Services, engine: tuple[DeliveryEngine, Recorder]
+) -> None:
+    service = services.broadcasts
+    await add_member(services.database, 301, language="en", consulate_id="london", country="GB")
+    recurring = request(EDITOR, schedule=Schedule.at(datetime(2027, 3, 28, 10), "Europe/London"))
+    broadcast_id = (await service.create(recurring, NOW)).broadcast.id
+    await service.approve(broadcast_id, ADMIN, "tg:1")
+    with pytest.raises(BroadcastError, match="author or an admin"):
+        await service.pause(broadcast_id, DUBAI_EDITOR, "tg:4")
+    await service.pause(broadcast_id, EDITOR, "tg:2")
+    due = datetime(2027, 3, 28, 9, 0, 1, tzinfo=UTC)
+    assert await service.sweep(due) == []  # paused: nothing goes out
+    await service.resume(broadcast_id, ADMIN, "tg:1", due)
+    started = await service.sweep(due + timedelta(seconds=5))
+    assert len(started) == 1
+    await service.cancel(broadcast_id, None, "cli:operator")
+    assert (await service.require(broadcast_id)).status is BroadcastStatus.CANCELLED
+    with pytest.raises(BroadcastError, match="already cancelled"):
+        await service.cancel(broadcast_id, ADMIN, "tg:1")
+
+
+async def test_schedules_survive_a_restart(settings: Settings, deployment: Deployment) -> None:
+    first = await Services.open(settings, deployment)
+    weekly = Schedule.recurring(
+        Recurrence.WEEKLY,
+        datetime(2027, 3, 21, 10),
+        "Europe/London",
+    )
+    created = await first.broadcasts.create(request(EDITOR, schedule=weekly), NOW)
+    await first.close()
+    second = await Services.open(settings, deployment)
+    try:
+        (row,) = await second.broadcasts.repository.schedules(created.broadcast.id)
+        assert row.next_due_at == datetime(2027, 3, 21, 10, tzinfo=UTC)
+        assert (await second.broadcasts.require(created.broadcast.id)).schedule == weekly
+    finally:
+        await second.close()

@@ -368,3 +368,115 @@ class PollRepository:
             (poll_id,),
         )
         return [LanguageCount(row["language"], None, row["n"]) for row in rows]
+
+    # Listing, and the deliveries that carried a poll (see _DELIVERED_VARIANTS)
+
+    async def recent(self, limit: int = 10) -> list[PollRow]:
+        """The newest polls first."""
+        rows = await self.database.fetch_all(
+            "SELECT * FROM polls ORDER BY id DESC LIMIT ?", (limit,)
+        )
+        return [_row_to_poll(row) for row in rows]
+
+    async def audience(self, poll_id: int) -> str:
+        """The poll's audience filter as stored (JSON; '{}' when there is no such poll)."""
+        row = await self.database.fetch_one("SELECT audience FROM polls WHERE id = ?", (poll_id,))
+        return str(row[0]) if row else "{}"
+
+    async def set_broadcast(self, poll_id: int, broadcast_id: int) -> None:
+        """Link the poll to the broadcast that carries it (its deliveries carry the votes)."""
+        async with self.database.transaction() as tx:
+            await tx.execute(
+                "UPDATE polls SET broadcast_id = ? WHERE id = ?", (broadcast_id, poll_id)
+            )
+
+    async def broadcast_id(self, poll_id: int) -> int | None:
+        row = await self.database.fetch_one(
+            "SELECT broadcast_id FROM polls WHERE id = ?", (poll_id,)
+        )
+        return int(row[0]) if row and row[0] is not None else None
+
+    async def register_delivered(self, telegram_poll_id: str) -> bool:
+        """Record as a variant the Telegram poll one outbox row carried; False if no delivery
+        of a poll sent it. Idempotent."""
+        async with self.database.transaction() as tx:
+            changed = await _copy_variants(tx, "o.poll_id = ?", telegram_poll_id)
+            if changed:
+                return True
+            row = await tx.fetch_one(
+                "SELECT 1 FROM poll_variants WHERE telegram_poll_id = ?", (telegram_poll_id,)
+            )
+        return row is not None
+
+    async def register_all_delivered(self, poll_id: int) -> int:
+        """Record every Telegram poll the poll's deliveries have sent so far; return how many
+        were new."""
+        async with self.database.transaction() as tx:
+            return await _copy_variants(tx, "p.id = ?", poll_id)
+
+    async def recipients(self, poll_id: int) -> int:
+        """Members the poll reached (outbox rows sent), for the response rate."""
+        row = await self.database.fetch_one(
+            "SELECT count(*) FROM delivery_outbox o WHERE o.status = 'sent'"
+            " AND o.delivery_id IN ("
+            "  SELECT id FROM deliveries WHERE origin = ? AND origin_id = ?"
+            "  UNION ALL"
+            "  SELECT l.delivery_id FROM broadcast_deliveries l"
+            "  JOIN polls p ON p.broadcast_id = l.broadcast_id WHERE p.id = ?)",
+            (POLL_ORIGIN, poll_id, poll_id),
+        )
+        return int(row[0]) if row else 0
+
+    async def due_to_close(self, now: datetime) -> list[int]:
+        """Open polls whose closing time has passed at ``now``, oldest first."""
+        rows = await self.database.fetch_all(
+            "SELECT id FROM polls WHERE status = 'open' AND closes_at IS NOT NULL"
+            " AND julianday(closes_at) <= julianday(?) ORDER BY id",
+            (_iso(now),),
+        )
+        return [int(row[0]) for row in rows]
+
+    async def variant_messages(self, poll_id: int) -> list[tuple[int, int]]:
+        """(chat id, message id) of every variant whose message is known, to stop them."""
+        rows = await self.database.fetch_all(
+            "SELECT chat_id, message_id FROM poll_variants WHERE poll_id = ?"
+            " AND chat_id IS NOT NULL AND message_id IS NOT NULL AND final = 0",
+            (poll_id,),
+        )
+        return [(int(row[0]), int(row[1])) for row in rows]
+
+
+#: deliveries.origin of the deliveries that carry polls (origin_id: polls.id).
+POLL_ORIGIN = "poll"
+
+# Copy sent Telegram polls from the outbox into poll_variants. A poll is carried either by a
+# delivery of its own (deliveries.origin = 'poll', origin_id = polls.id)
+# or, when it was sent as an announcement, by every delivery its broadcast created
+# (broadcast_deliveries.broadcast_id = polls.broadcast_id, set when the broadcast is created).
+# The link is read from broadcast_deliveries rather than from deliveries.origin = 'broadcast'
+# because only linked deliveries are ever started. Both go from one index to the next.
+_VARIANT_COLUMNS = (
+    "INSERT OR IGNORE INTO poll_variants (poll_id, language, telegram_poll_id, chat_id,"
+    " message_id)"
+    " SELECT p.id, o.language, o.poll_id, m.telegram_user_id, o.message_id"
+)
+_DELIVERED_VARIANTS = (
+    f"{_VARIANT_COLUMNS}"
+    " FROM delivery_outbox o JOIN deliveries d ON d.id = o.delivery_id"
+    " JOIN polls p ON p.id = d.origin_id"
+    " LEFT JOIN members m ON m.id = o.member_id"
+    f" WHERE d.origin = '{POLL_ORIGIN}' AND o.poll_id IS NOT NULL",
+    f"{_VARIANT_COLUMNS}"
+    " FROM delivery_outbox o JOIN broadcast_deliveries l ON l.delivery_id = o.delivery_id"
+    " JOIN polls p ON p.broadcast_id = l.broadcast_id"
+    " LEFT JOIN members m ON m.id = o.member_id"
+    " WHERE o.poll_id IS NOT NULL",
+)
+
+
+async def _copy_variants(tx: Transaction, condition: str, value: object) -> int:
+    """Copy into poll_variants the sent Telegram polls matching ``condition`` (on o or p)."""
+    changed = 0
+    for carriers in _DELIVERED_VARIANTS:
+        changed += await tx.execute(f"{carriers} AND {condition}", (value,))
+    return changed

@@ -1,0 +1,261 @@
+"""The polls feature as handlers and the command line use it: create, count, report, close.
+
+Publishing goes through the ``PollPublisher`` wired in (``bot.polls.publishing``): in the bot
+and on the command line a ``BroadcastPublisher``, so a poll is an announcement of kind poll.
+
+Closing. ``close`` is /closepoll; ``close_due(now)`` closes every open poll whose
+``closes_at`` has passed (a JobQueue job in ``handlers.polls.closing`` calls it every half
+minute). Answers after ``closes_at`` are refused by counting even before the job runs; the job
+is what stops the recipients' messages and shares the results.
+
+Telegram poll ids. Every recipient gets their own Telegram poll, whose id the engine writes to
+the outbox once sent. The first answer or count update for an id not yet known as a variant
+registers it from the outbox (``register_delivered``); if the engine has not yet written that
+row back (it flushes in batches, within a fraction of a second), the lookup is retried a few
+times before the update is given up as unknown. Closing a poll registers all the variants at
+once, so every recipient's message can be stopped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from bot.deployment import Deployment
+from bot.i18n import Languages
+from bot.polls.counting import AnswerResult, Outcome, PollCounter
+from bot.polls.drafting import DraftError, PollDraft, check_draft
+from bot.polls.publishing import (
+    PollPublisher,
+    PollSubmission,
+    Published,
+    build_payloads,
+    poll_settings,
+    question_room,
+)
+from bot.polls.results import PollResults, PollResultsService
+from bot.storage.database import Database
+from bot.storage.polls import NewPoll, Participant, PollRepository, PollRow
+
+logger = logging.getLogger(__name__)
+
+#: Tries, and seconds between them, to find a just-sent poll in the outbox.
+LOOKUP_TRIES = 4
+LOOKUP_DELAY = 0.5
+
+
+class PublishingUnavailable(RuntimeError):
+    """No publisher is wired in (the announcement engine is not running)."""
+
+
+@dataclass(frozen=True)
+class CreatedPoll:
+    poll_id: int
+    published: Published
+    fallback_languages: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PollReport:
+    """A poll's results with the texts to show them in a language."""
+
+    poll: PollRow
+    question: str
+    option_labels: tuple[str, ...]
+    results: PollResults
+
+
+@dataclass(frozen=True)
+class ClosedPoll:
+    """What closing did: the messages to stop and whom to send the results to."""
+
+    poll_id: int
+    already_closed: bool
+    messages: list[tuple[int, int]]
+    participants: list[Participant]
+
+
+class PollService:
+    """Polls end to end, over the repository, the counter and the results service."""
+
+    def __init__(
+        self,
+        database: Database,
+        deployment: Deployment,
+        languages: Languages,
+        publisher: PollPublisher | None = None,
+    ) -> None:
+        self.repository = PollRepository(database)
+        self.counter = PollCounter(self.repository)
+        self.results_service = PollResultsService(
+            self.repository, deployment.policies.poll_min_cell_size
+        )
+        self.deployment = deployment
+        self.languages = languages
+        self.publisher = publisher
+        self.lookup_delay = LOOKUP_DELAY
+
+    def translate(self, language: str, message: str) -> str:
+        return self.languages.translator(language).gettext(message)
+
+    # --- creating ------------------------------------------------------------------------------
+    def check(self, draft: PollDraft, now: datetime | None = None) -> None:
+        """Raise DraftError naming every problem with the draft."""
+        at = now or datetime.now(UTC)
+        room = question_room(draft, self.translate)
+        problems = check_draft(draft, self.deployment.languages, at, room)
+        if problems:
+            raise DraftError(problems)
+
+    async def store(self, draft: PollDraft) -> int:
+        """Store a checked draft as a poll (status draft) and return its id."""
+        return await self.repository.create(
+            NewPoll(
+                mode=draft.mode,
+                base_language=draft.base_language,
+                questions=dict(draft.questions),
+                options=[dict(texts) for texts in draft.options],
+                allows_multiple=draft.allows_multiple,
+                share_results=draft.share_results,
+                audience=draft.audience.to_json(),
+                opens_at=draft.opens_at,
+                closes_at=draft.closes_at,
+                created_by=draft.created_by,
+            )
+        )
+
+    def submission(self, poll_id: int, draft: PollDraft) -> PollSubmission:
+        languages = self.deployment.languages
+        return PollSubmission(
+            poll_id=poll_id,
+            payloads=build_payloads(draft, languages, self.translate),
+            audience=draft.audience,
+            default_language=self.deployment.default_language,
+            settings=poll_settings(draft),
+            author=draft.created_by,
+            opens_at=draft.opens_at,
+        )
+
+    async def create(self, draft: PollDraft, now: datetime | None = None) -> CreatedPoll:
+        """Check, store and publish a poll (sending now or waiting for approval)."""
+        if self.publisher is None:
+            raise PublishingUnavailable("the announcement engine is not running")
+        at = now or datetime.now(UTC)
+        self.check(draft, at)
+        poll_id = await self.store(draft)
+        published = await self.publisher.publish(self.submission(poll_id, draft))
+        await self.repository.set_status(poll_id, "open", at)
+        fallback = tuple(
+            language for language in self.deployment.languages if language not in draft.questions
+        )
+        return CreatedPoll(poll_id, published, fallback)
+
+    # --- counting ------------------------------------------------------------------------------
+    async def record_answer(
+        self,
+        update_id: int,
+        telegram_poll_id: str,
+        telegram_user_id: int,
+        option_ids: Sequence[int],
+    ) -> AnswerResult:
+        """Apply a poll_answer update (segmented polls)."""
+        await self.ensure_variant(telegram_poll_id)
+        return await self.counter.record_answer(
+            update_id=update_id,
+            telegram_poll_id=telegram_poll_id,
+            telegram_user_id=telegram_user_id,
+            option_ids=option_ids,
+        )
+
+    async def record_counts(
+        self,
+        update_id: int,
+        telegram_poll_id: str,
+        voter_counts: Sequence[int],
+        total_voter_count: int,
+        is_closed: bool,
+    ) -> AnswerResult:
+        """Apply a poll update (anonymous polls; ignored for segmented ones)."""
+        await self.ensure_variant(telegram_poll_id)
+        return await self.counter.record_counts(
+            update_id=update_id,
+            telegram_poll_id=telegram_poll_id,
+            voter_counts=voter_counts,
+            total_voter_count=total_voter_count,
+            is_closed_by_telegram=is_closed,
+        )
+
+    async def ensure_variant(self, telegram_poll_id: str) -> bool:
+        """Make sure the Telegram poll is a known variant; False if no delivery sent it."""
+        for attempt in range(LOOKUP_TRIES):
+            if await self.repository.register_delivered(telegram_poll_id):
+                return True
+            if attempt + 1 < LOOKUP_TRIES:
+                await asyncio.sleep(self.lookup_delay)
+        logger.info("A poll update names a Telegram poll no delivery sent")
+        return False
+
+    # --- reading -------------------------------------------------------------------------------
+    async def recent(self, limit: int = 8) -> list[tuple[PollRow, str]]:
+        """The newest polls with their question in the base language."""
+        polls = await self.repository.recent(limit)
+        return [(poll, await self._question(poll, poll.base_language)) for poll in polls]
+
+    async def report(self, poll_id: int, language: str) -> PollReport:
+        """Results with the question and options in ``language`` (else the base language)."""
+        poll = await self.repository.get(poll_id)
+        if poll is None:
+            raise LookupError(f"no poll {poll_id}")
+        await self.repository.register_all_delivered(poll_id)
+        recipients = await self.repository.recipients(poll_id)
+        results = await self.results_service.results(poll_id, recipients or None)
+        options = await self.repository.options(poll_id)
+        labels = tuple(
+            texts.get(language) or texts.get(poll.base_language, "") for texts in options
+        )
+        return PollReport(poll, await self._question(poll, language), labels, results)
+
+    async def _question(self, poll: PollRow, language: str) -> str:
+        questions = await self.repository.questions(poll.id)
+        return questions.get(language) or questions.get(poll.base_language, "")
+
+    async def audience_consulates(self, poll_id: int) -> frozenset[str]:
+        """The consulates a poll was sent to (empty: all)."""
+        data = json.loads(await self.repository.audience(poll_id))
+        return frozenset(data.get("consulates", ()))
+
+    # --- closing -------------------------------------------------------------------------------
+    async def close(self, poll_id: int, now: datetime | None = None) -> ClosedPoll:
+        """Stop taking answers; say which messages to stop and who gets the results."""
+        poll = await self.repository.get(poll_id)
+        if poll is None:
+            raise LookupError(f"no poll {poll_id}")
+        if poll.status == "closed":
+            return ClosedPoll(poll_id, True, [], [])
+        await self.repository.set_status(poll_id, "closed", now or datetime.now(UTC))
+        await self.repository.register_all_delivered(poll_id)
+        messages = await self.repository.variant_messages(poll_id)
+        participants = await self.repository.participants(poll_id) if poll.share_results else []
+        return ClosedPoll(poll_id, False, messages, participants)
+
+    async def close_due(self, now: datetime) -> list[ClosedPoll]:
+        """Close every open poll whose closing time has passed at ``now`` (as /closepoll
+        does), so their messages can be stopped and participants sent the results."""
+        closed = [
+            await self.close(poll_id, now) for poll_id in await self.repository.due_to_close(now)
+        ]
+        return [poll for poll in closed if not poll.already_closed]
+
+
+def counted(result: AnswerResult) -> bool:
+    """Whether an update changed the counts."""
+    return result.outcome in (
+        Outcome.RECORDED,
+        Outcome.CHANGED,
+        Outcome.RETRACTED,
+        Outcome.COUNTS_UPDATED,
+    )

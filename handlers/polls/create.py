@@ -1,0 +1,97 @@
+"""/poll: staff create a poll. The quick form ``/poll Question? | Yes | No`` asks everyone in
+the staff member's consulates now, segmented, closing in 24 hours (subject to the approval
+policy). ``/poll`` alone explains the quick form and the file form for fuller polls.
+
+The poll is sent as an announcement (``bot.polls.publishing.BroadcastPublisher``): when it
+waits for approval, the staff who may approve it get the same request with buttons as for any
+broadcast, and the sweep sends it once approved.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from telegram import Update
+from telegram.ext import CommandHandler
+
+from bot.i18n import Translator
+from bot.polls.drafting import DraftError, quick_draft
+from bot.polls.publishing import PublishState
+from bot.polls.service import CreatedPoll, PublishingUnavailable
+from bot.staff import Permission
+from broadcasts.audience import Audience
+from broadcasts.compose import BroadcastError
+from handlers.broadcasts import notify_approvers
+from handlers.context import App, AppContext
+from handlers.polls.texts import problem_text
+from handlers.replies import esc, reply
+
+
+def usage(tr: Translator) -> str:
+    return tr.gettext(
+        "Quick poll: /poll Question? | Option 1 | Option 2 (up to 12 options). It goes to"
+        " everyone in your consulates now, each answer linked to the member's profile for"
+        " breakdowns, and closes in 24 hours. For translations, anonymous polls, other"
+        " audiences and times, use: python main.py poll create FILE.toml"
+    )
+
+
+def confirmation(tr: Translator, created: CreatedPoll) -> str:
+    if created.published.state is PublishState.AWAITING_APPROVAL:
+        first = tr.gettext(
+            "Poll %(id)s is stored and waits for another staff member's approval; it closes"
+            " 24 hours after it is created."
+        )
+    else:
+        first = tr.gettext("Poll %(id)s is being sent now; it closes in 24 hours.")
+    lines = [first % {"id": created.poll_id}]
+    if created.fallback_languages:
+        languages = ", ".join(tr.language_name(code) for code in created.fallback_languages)
+        lines.append(
+            tr.gettext(
+                "The question and options are in your language only: members who use"
+                " %(languages)s see them in your language, with the privacy notice in their own."
+            )
+            % {"languages": esc(languages)}
+        )
+    lines.append(tr.gettext("See the answers with /results."))
+    return "\n".join(lines)
+
+
+async def poll_command(update: Update, context: AppContext) -> None:
+    """Create a quick poll from ``/poll Question? | A | B``."""
+    message, user, staff = update.effective_message, update.effective_user, context.staff
+    assert message is not None and user is not None and staff is not None
+    _, _, text = (message.text or "").partition(" ")
+    tr = context.tr
+    if not text.strip():
+        await reply(update, context, usage(tr))
+        return
+    audience = Audience.of(consulates=staff.consulates)
+    draft = quick_draft(text, tr.language, audience, user.id, datetime.now(UTC))
+    try:
+        created = await context.services.polls.create(draft)
+    except DraftError as error:
+        lines = [tr.gettext("The poll was not sent:")]
+        lines += [problem_text(tr, problem) for problem in error.problems]
+        await reply(update, context, "\n".join(lines))
+        return
+    except BroadcastError as error:
+        lines = [tr.gettext("The poll was not sent:"), esc(str(error))]
+        await reply(update, context, "\n".join(lines))
+        return
+    except PublishingUnavailable:
+        await reply(update, context, tr.gettext("Sending is not available right now."))
+        return
+    await reply(update, context, confirmation(tr, created))
+    broadcast_id = created.published.broadcast_id
+    if created.published.state is PublishState.AWAITING_APPROVAL and broadcast_id is not None:
+        services = context.services
+        await notify_approvers(
+            context.bot, services, await services.broadcasts.require(broadcast_id)
+        )
+
+
+def register(application: App) -> None:
+    application.bot_data.access.require(Permission.COMPOSE, commands=("poll",))
+    application.add_handler(CommandHandler("poll", poll_command))

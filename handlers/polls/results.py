@@ -1,0 +1,133 @@
+"""/results (VIEW): recent polls as buttons; a choice sends the totals, the breakdowns with
+small groups suppressed, the chart as a photo and the aggregate CSV as a document.
+/closepoll ID (COMPOSE): stop taking answers, stop every recipient's Telegram poll and, when
+the poll shares its results, send participants the totals in their own language.
+
+Staff limited to some consulates see and close only polls sent within their remit.
+"""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler
+
+from bot.i18n import Translator
+from bot.polls.chart import bars_for, results_chart
+from bot.polls.export import export_csv
+from bot.polls.service import PollReport
+from bot.staff import Permission
+from handlers import callbacks
+from handlers.context import App, AppContext
+from handlers.polls.closing import finish_closing
+from handlers.polls.texts import breakdown_lines, summary_text
+from handlers.replies import reply
+
+FEATURE = "pres"
+QUESTION_PREVIEW = 40
+
+
+def chart_png(tr: Translator, report: PollReport) -> bytes:
+    tally = report.results.tally
+    bars = bars_for(
+        report.option_labels,
+        [option.percent for option in tally.options],
+        [option.votes for option in tally.options],
+    )
+    return results_chart(report.question, bars, language=tr.language, right_to_left=tr.is_rtl)
+
+
+async def within_remit(context: AppContext, poll_id: int) -> bool:
+    staff = context.staff
+    consulates = await context.services.polls.audience_consulates(poll_id)
+    return staff is not None and staff.covers(consulates)
+
+
+async def results_command(update: Update, context: AppContext) -> None:
+    """List recent polls, or report on ``/results ID``."""
+    args = context.args or []
+    if args and args[0].isdigit():
+        await send_report(update, context, int(args[0]))
+        return
+    polls = await context.services.polls.recent()
+    if not polls:
+        await reply(update, context, context.tr.gettext("No polls yet."))
+        return
+    rows = [
+        [
+            InlineKeyboardButton(
+                f"#{poll.id} {question[:QUESTION_PREVIEW]} ({poll.status})",
+                callback_data=callbacks.encode(FEATURE, str(poll.id)),
+            )
+        ]
+        for poll, question in polls
+    ]
+    text = context.tr.gettext("Choose a poll:")
+    await reply(update, context, text, InlineKeyboardMarkup(rows))
+
+
+async def results_button(update: Update, context: AppContext) -> None:
+    """Report on the poll whose button was pressed."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    fields = callbacks.fields(query.data, FEATURE)
+    if len(fields) == 1 and fields[0].isdigit():
+        await send_report(update, context, int(fields[0]))
+
+
+async def send_report(update: Update, context: AppContext, poll_id: int) -> None:
+    """Totals and breakdowns as text, then the chart and the CSV."""
+    tr, chat = context.tr, update.effective_chat
+    assert chat is not None
+    try:
+        report = await context.services.polls.report(poll_id, tr.language)
+    except LookupError:
+        await reply(update, context, tr.gettext("No poll has that number."))
+        return
+    if not await within_remit(context, poll_id):
+        await reply(update, context, tr.gettext("That poll was sent outside your consulates."))
+        return
+    deployment = context.services.deployment
+    lines = [summary_text(tr, report)]
+    lines += breakdown_lines(tr, deployment, report.results, report.option_labels)
+    await reply(update, context, "\n".join(lines))
+    await context.bot.send_photo(chat.id, chart_png(tr, report))
+    csv_text = export_csv(report.results, report.question, report.option_labels)
+    await context.bot.send_document(
+        chat.id, csv_text.encode("utf-8"), filename=f"poll-{poll_id}-results.csv"
+    )
+
+
+async def close_command(update: Update, context: AppContext) -> None:
+    """Close ``/closepoll ID``: later answers are ignored."""
+    tr, args = context.tr, context.args or []
+    if len(args) != 1 or not args[0].isdigit():
+        await reply(update, context, tr.gettext("Use: /closepoll &lt;poll number&gt;"))
+        return
+    poll_id = int(args[0])
+    polls = context.services.polls
+    try:
+        if not await within_remit(context, poll_id):
+            await reply(update, context, tr.gettext("That poll was sent outside your consulates."))
+            return
+        closed = await polls.close(poll_id)
+    except LookupError:
+        await reply(update, context, tr.gettext("No poll has that number."))
+        return
+    if closed.already_closed:
+        await reply(update, context, tr.gettext("That poll is already closed."))
+        return
+    await finish_closing(context.bot, context.services, closed)
+    text = tr.gettext("Poll %(id)s is closed; answers from now on are ignored.")
+    await reply(update, context, text % {"id": poll_id})
+
+
+def register(application: App) -> None:
+    access = application.bot_data.access
+    access.require(Permission.VIEW, commands=("results",), features=(FEATURE,))
+    access.require(Permission.COMPOSE, commands=("closepoll",))
+    application.add_handler(CommandHandler("results", results_command))
+    application.add_handler(
+        CallbackQueryHandler(results_button, pattern=callbacks.pattern(FEATURE))
+    )
+    application.add_handler(CommandHandler("closepoll", close_command))

@@ -1,0 +1,67 @@
+"""``python main.py poll ...``: a poll file is checked (errors name file, field and problem),
+stored with its delivery, reported on and closed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import main
+
+GOOD = """
+mode = "segmented"
+closes = 2099-01-01T00:00:00Z
+opens = 2098-12-31T00:00:00Z
+[question]
+en = "Should the consulate open on Saturdays?"
+ar = "هل يجب أن تفتح القنصلية يوم السبت؟"
+[options]
+en = ["Yes", "No"]
+ar = ["نعم", "لا"]
+[audience]
+consulates = ["dubai"]
+"""
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("BOT_DB_PATH", str(tmp_path / "bot.sqlite3"))
+    return tmp_path
+
+
+def write(folder: Path, text: str) -> Path:
+    path = folder / "poll.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_create_results_close(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main.main(["poll", "create", str(write(env, GOOD))]) == 0
+    assert "poll 1 stored" in capsys.readouterr().out
+    assert main.main(["poll", "results", "1", "--out", str(env / "out")]) == 0
+    assert "respondents: 0" in capsys.readouterr().out
+    assert (env / "out" / "poll-1-chart.png").read_bytes().startswith(b"\x89PNG")
+    assert "total" in (env / "out" / "poll-1-results.csv").read_text("utf-8")
+    assert main.main(["poll", "close", "1"]) == 0
+    assert "poll 1 closed" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (('en = ["Yes", "No"]', 'en = ["Yes"]'), "options"),
+        (("closes = 2099-01-01T00:00:00Z\n", ""), "closes"),
+        (("segmented", "secret"), "mode"),
+        (("Should", "S" * 300), "question.en"),
+        (('["نعم", "لا"]', '["نعم", "نعم"]'), "options[2].ar"),
+        (("consulates", "planets"), "audience.planets"),
+    ],
+)
+def test_a_bad_file_names_the_field(
+    env: Path, capsys: pytest.CaptureFixture[str], change: tuple[str, str], field: str
+) -> None:
+    path = write(env, GOOD.replace(*change))
+    assert main.main(["poll", "create", str(path)]) == 2
+    error = capsys.readouterr().err
+    assert str(path) in error and f"{field}:" in error

@@ -4,6 +4,10 @@
     python main.py sandbox          run only the sandbox (Bot API emulator and web chat)
     python main.py stats            member counts (small groups hidden)
     python main.py staff ...        list, add or remove consular staff
+    python main.py remittance import FILE   import remittance prices (World Bank RPW CSV)
+    python main.py poll ...         polls: create FILE.toml, results ID, close ID
+    python main.py broadcast ...    announcements: create FILE.toml, list, report ID, approve ID
+                                    --as TELEGRAM_ID, cancel|pause|resume ID, send ID --foreground
     python main.py db upgrade       apply pending database migrations
     python main.py db backup FILE   copy the live database with SQLite's online backup
 
@@ -23,8 +27,10 @@ from typing import Any
 
 from bot.deployment import load_deployment
 from bot.errors import ConfigError
+from bot.polls.cli import add_parser as add_poll_parser
 from bot.settings import Settings
 from bot.storage.database import Database
+from broadcasts.cli import add_parser as add_broadcast_parser
 
 Command = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
 
@@ -104,14 +110,37 @@ async def cmd_staff(args: argparse.Namespace, settings: Settings) -> int:
             print(f"removed {args.telegram_id}")
         else:
             for member in await service.all():
-                consulates = ",".join(sorted(member.consulates)) or "all consulates"
-                print(f"{member.telegram_user_id}\t{member.role.value}\t{consulates}")
+                remit = ",".join(sorted(member.consulates)) or "all consulates"
+                print(f"{member.telegram_user_id}\t{member.role.value}\t{remit}")
     except StaffError as exc:
         print(f"error: staff {args.staff_command}: {exc}", file=sys.stderr)
         return 2
     finally:
         await database.close()
     return 0
+
+
+async def cmd_remittance_import(args: argparse.Namespace, settings: Settings) -> int:
+    """Import a remittance CSV; exit 2 if the file cannot be read, 1 if rows were rejected."""
+    from bot.remittance import format_report, import_file
+
+    database = await Database.open(settings.db_path)
+    try:
+        report = await import_file(database, Path(args.file))
+    finally:
+        await database.close()
+    if report.problem is not None:
+        print(f"error: {format_report(report)}", file=sys.stderr)
+        return 2
+    print(format_report(report))
+    return 1 if report.rejected else 0
+
+
+async def cmd_broadcast(args: argparse.Namespace, settings: Settings) -> int:
+    """Create, list, report, approve, control or send broadcasts (broadcasts/cli.py)."""
+    from broadcasts import cli
+
+    return await cli.run(args, settings)
 
 
 async def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
@@ -166,6 +195,17 @@ def build_parser() -> argparse.ArgumentParser:
     remove = staff_commands.add_parser("remove", help="remove a staff member")
     remove.add_argument("telegram_id", type=int)
     remove.set_defaults(handler=cmd_staff)
+    remittance = commands.add_parser("remittance", help="remittance cost data: import")
+    remittance_commands = remittance.add_subparsers(
+        dest="remittance_command", required=True, metavar="ACTION"
+    )
+    remittance_import = remittance_commands.add_parser(
+        "import", help="import a World Bank RPW prices CSV or a corridor-averages CSV"
+    )
+    remittance_import.add_argument("file", metavar="FILE")
+    remittance_import.set_defaults(handler=cmd_remittance_import)
+    add_poll_parser(commands)
+    add_broadcast_parser(commands, cmd_broadcast)
     db = commands.add_parser("db", help="database upkeep: upgrade, backup")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
     db_commands.add_parser("upgrade", help="apply pending migrations").set_defaults(

@@ -6,7 +6,7 @@ import asyncio
 import importlib
 import sys
 
-BENCHMARKS = ("registration",)
+BENCHMARKS = ("registration", "broadcast", "polls")
 
 
 def main(names: list[str]) -> int:

@@ -8,6 +8,7 @@ from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defau
 from telegram.request import HTTPXRequest
 
 import handlers
+from bot.broadcasting import BroadcastRuntime
 from bot.persistence import SQLitePersistence
 from bot.services import Services
 from bot.updates import PerUserUpdateProcessor
@@ -45,5 +46,6 @@ def build_application(services: Services, token: str, base_url: str) -> App:
     )
     application = cast(App, builder.build())
     application.bot_data.services = services
+    application.bot_data.broadcasting = BroadcastRuntime(services, token, base_url)
     handlers.register_all(application)
     return application

@@ -1,7 +1,8 @@
 """Running the bot: against the sandbox, by long polling, or by webhook, until a signal.
 
 Shutdown order matters: stop taking updates, let the handlers in progress finish, stop the
-application, then close the database (which waits for the last write).
+delivery engine (sends in flight finish, statuses are flushed), stop the application, then
+close the database (which waits for the last write).
 """
 
 from __future__ import annotations
@@ -52,6 +53,9 @@ async def run_application(application: App, settings: Settings, stop: asyncio.Ev
         if application.post_init:
             await application.post_init(application)
         await application.start()
+        # The delivery engine runs while the application does (its sweep job needs both).
+        broadcasting = application.bot_data.broadcasting
+        await broadcasting.start()
         updater = application.updater
         assert updater is not None
         if settings.webhook_url:
@@ -70,6 +74,7 @@ async def run_application(application: App, settings: Settings, stop: asyncio.Ev
         await stop.wait()
         logger.info("Shutting down: finishing the updates in progress")
         await updater.stop()
+        await broadcasting.stop()
         await application.stop()
 
 

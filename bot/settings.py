@@ -12,6 +12,8 @@ from bot.errors import ConfigError
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DEPLOYMENT = PROJECT_ROOT / "deploy" / "sample-philippines.toml"
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
+# The ECB's daily euro reference rates (the same address as bot.remittance.fx.ECB_DAILY_URL).
+DEFAULT_ECB_RATES_URL = "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml"
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,9 @@ class Settings:
     webhook_secret: str | None
     webhook_listen: str
     webhook_port: int
+    ecb_rates_url: str
+    # BOT_PAID_BROADCAST=1: send with allow_paid_broadcast (Telegram allows up to 1000/s).
+    paid_broadcast: bool = False
 
     @property
     def sandbox_mode(self) -> bool:
@@ -62,6 +67,8 @@ class Settings:
             webhook_secret=webhook_secret,
             webhook_listen=env.get("WEBHOOK_LISTEN") or "0.0.0.0",
             webhook_port=_port(env, "WEBHOOK_PORT", 8443),
+            ecb_rates_url=_http_url(env, "ECB_RATES_URL", DEFAULT_ECB_RATES_URL),
+            paid_broadcast=_flag(env, "BOT_PAID_BROADCAST"),
         )
 
 
@@ -77,6 +84,24 @@ def _is_local(url: str) -> bool:
 def _is_valid_secret(secret: str) -> bool:
     allowed = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
     return 1 <= len(secret) <= 256 and set(secret) <= allowed
+
+
+def _http_url(env: Mapping[str, str], name: str, default: str) -> str:
+    value = env.get(name, "").strip()
+    if not value:
+        return default
+    if not value.startswith(("https://", "http://")):
+        raise ConfigError(f"{name}={value!r}: expected an http:// or https:// URL")
+    return value
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw in ("", "0", "false", "no"):
+        return False
+    if raw in ("1", "true", "yes"):
+        return True
+    raise ConfigError(f"{name}={raw!r}: expected 1 or 0")
 
 
 def _id_set(env: Mapping[str, str], name: str) -> frozenset[int]:

@@ -9,14 +9,20 @@ from __future__ import annotations
 from telegram.ext import Application
 
 from handlers import (
+    announce,
+    broadcasts,
     chat_member,
     consulate,
     errors,
     gatekeeper,
+    guidance,
     language,
     my_data,
     persistence_flush,
+    polls,
     registration,
+    reminders,
+    remit,
     staff,
     start,
     subscription,
@@ -35,9 +41,18 @@ def register_all(application: Application) -> None:  # type: ignore[type-arg]
     consulate.register(application)
     subscription.register(application)
     my_data.register(application)
+    guidance.register(application)
     chat_member.register(application)
     # Staff features (refused to everyone else by the gatekeeper, see handlers/access.py).
     staff.register(application)
+    announce.register(application)
+    broadcasts.register(application)
+    polls.register(application)
+    # After the other features: /remit's conversation waits for an amount as plain text, so
+    # it must not take the commands and buttons that other features own.
+    remit.register(application)
+    # Jobs: the departure-reminder sweep (remit adds the exchange-rate refreshes).
+    reminders.register(application)
     # Last in group 0: anything no feature understood gets a short hint, not silence.
     start.register_fallbacks(application)
     # Group 1: after the features, write conversation state to the database at once.

@@ -12,6 +12,8 @@ MEMBER_COMMANDS: tuple[tuple[str, str], ...] = (
     ("start", N_("Main menu, or register")),
     ("profile", N_("See or change your answers")),
     ("consulate", N_("Your consulate: address, hours, phones")),
+    ("predeparture", N_("Guidance and a checklist before you leave")),
+    ("remit", N_("Compare the cost of sending money home")),
     ("stop", N_("Pause announcements")),
     ("resume", N_("Resume announcements")),
     ("mydata", N_("Everything we hold about you")),

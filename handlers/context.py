@@ -6,6 +6,7 @@ from typing import Any, TypeAlias
 
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
+from bot.broadcasting import BroadcastRuntime
 from bot.i18n import Translator
 from bot.services import Services
 from bot.staff import StaffMember
@@ -14,9 +15,11 @@ from handlers.access import AccessRules
 
 
 class BotData:
-    """Application-wide data; ``services`` is set by the app factory before start."""
+    """Application-wide data; ``services`` and ``broadcasting`` (the delivery engine's
+    runtime) are set by the app factory before start."""
 
     services: Services
+    broadcasting: BroadcastRuntime
 
     def __init__(self) -> None:
         self.access = AccessRules()

@@ -26,6 +26,8 @@ def main_menu(context: AppContext) -> InlineKeyboardMarkup:
         return [InlineKeyboardButton(text, callback_data=data)]
 
     rows = []
+    if member is not None and member.registered and member.member_type == "leaving":
+        rows.append(item(tr.gettext("🧳 Before you leave"), callbacks.encode("pd")))
     if member is not None and member.registered:
         rows += [
             item(tr.gettext("👤 My profile"), callbacks.encode("reg", "profile")),

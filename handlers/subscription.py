@@ -1,6 +1,9 @@
-"""/stop and /resume: a registered member pauses or resumes announcements."""
+"""/stop and /resume: a registered member pauses or resumes announcements (and with them
+the departure reminders, which are planned again on /resume)."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
@@ -19,6 +22,7 @@ async def set_announcements(update: Update, context: AppContext, wanted: bool) -
     if member is None or not member.registered:
         text = context.tr.gettext("You are not registered yet. Send /start to register.")
     elif await context.services.members.set_announcements(user.id, wanted):
+        await follow_with_reminders(context, user.id, wanted)
         text = (
             context.tr.gettext("Announcements are on again. Send /stop to pause them.")
             if wanted
@@ -30,6 +34,14 @@ async def set_announcements(update: Update, context: AppContext, wanted: bool) -
     else:
         text = context.tr.gettext("You are not registered yet. Send /start to register.")
     await reply(update, context, text)
+
+
+async def follow_with_reminders(context: AppContext, telegram_user_id: int, wanted: bool) -> None:
+    """Departure reminders stop with announcements and are planned again when they resume."""
+    if wanted:
+        await context.services.departures.plan(telegram_user_id, datetime.now(UTC))
+    else:
+        await context.services.departures.cancel(telegram_user_id)
 
 
 async def stop(update: Update, context: AppContext) -> None:

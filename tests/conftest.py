@@ -17,6 +17,7 @@ from bot.settings import SAMPLE_DEPLOYMENT, Settings
 from bot.storage.database import Database
 from handlers.context import App
 from sandbox import FaultConfig, Sandbox, SandboxClient
+from tests.auxil.ecb import OfflineEcb
 from tests.auxil.running import start_bot
 
 _real_connect = socket.socket.connect
@@ -88,7 +89,8 @@ async def client(sandbox: Sandbox) -> AsyncIterator[SandboxClient]:
 
 @pytest.fixture
 async def services(settings: Settings, deployment: Deployment) -> AsyncIterator[Services]:
-    opened = await Services.open(settings, deployment)
+    """The services on a real database file, with the ECB replaced at the network boundary."""
+    opened = await Services.open(settings, deployment, http_client=OfflineEcb().client())
     yield opened
     await opened.close()
 

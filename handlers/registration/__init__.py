@@ -31,7 +31,7 @@ from bot.registration import validation
 from bot.registration.answers import Gender, Intention, Interest, MemberType, OccupationGroup
 from bot.registration.countries import is_country, search_countries
 from bot.registration.draft import Draft
-from handlers import callbacks, start
+from handlers import callbacks, guidance, start
 from handlers.context import App, AppContext
 from handlers.registration import questions
 from handlers.registration.flow import (
@@ -404,6 +404,7 @@ async def on_confirm(
     user = update.effective_user
     assert user is not None
     await context.services.registration.confirm(user.id, context.tr.language, session.draft)
+    await context.services.departures.plan(user.id, datetime.now(UTC))
     forget(context)
     context.member = await context.services.members.find(user.id)
     if session.profile:
@@ -420,6 +421,8 @@ async def on_confirm(
             "with /profile."
         )
     await edit_or_reply(update, context, text)
+    if session.draft.member_type is MemberType.LEAVING and not session.profile:
+        await guidance.offer_after_registration(update, context)
     await reply(
         update, context, context.tr.gettext("What would you like to do?"), start.main_menu(context)
     )

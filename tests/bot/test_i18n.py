@@ -41,10 +41,12 @@ def test_telegram_language_code_is_negotiated(
 
 
 def test_each_catalogue_translates(languages: Languages) -> None:
-    texts = {code: languages.translator(code).gettext("Main menu") for code in languages.enabled}
-    assert texts["en"] == "Main menu"
-    assert texts["fr"] == "Menu principal"
-    assert texts["ar"] == "القائمة الرئيسية"
+    texts = {
+        code: languages.translator(code).gettext("Change language") for code in languages.enabled
+    }
+    assert texts["en"] == "Change language"
+    assert texts["fr"] == "Changer de langue"
+    assert texts["ar"] == "تغيير اللغة"
     assert len(set(texts.values())) >= 5  # pt and es may share a word; the rest differ
 
 

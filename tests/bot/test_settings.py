@@ -60,3 +60,13 @@ def test_every_variable_is_read() -> None:
 def test_a_bad_variable_is_named(env: dict[str, str], named: str) -> None:
     with pytest.raises(ConfigError, match=named):
         Settings.from_env(env)
+
+
+def test_ecb_rates_url_defaults_to_the_ecb_and_is_checked() -> None:
+    assert Settings.from_env({}).ecb_rates_url == (
+        "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml"
+    )
+    local = Settings.from_env({"ECB_RATES_URL": "http://127.0.0.1:9/rates.xml"})
+    assert local.ecb_rates_url == "http://127.0.0.1:9/rates.xml"
+    with pytest.raises(ConfigError, match="ECB_RATES_URL"):
+        Settings.from_env({"ECB_RATES_URL": "ftp://example.org/rates.xml"})

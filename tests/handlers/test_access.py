@@ -20,7 +20,7 @@ from tests.auxil.running import start_bot
 
 # Commands and button features any member may use.
 MEMBER_ONLY_COMMANDS = {command for command, _ in MEMBER_COMMANDS} | {"cancel"}
-MEMBER_FEATURES = {"reg", "menu", "lang", "consulate", "subs", "mydata", "delete"}
+MEMBER_FEATURES = {"reg", "menu", "lang", "consulate", "subs", "mydata", "delete", "pd"}
 REFUSAL = "This is only for consular staff."
 
 

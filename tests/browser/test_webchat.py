@@ -79,3 +79,52 @@ async def test_arabic_reply_is_right_to_left(
     )
     assert box is not None and first_line > box["x"] + box["width"] * 0.6
     await page.screenshot(path=str(tmp_path / "webchat-arabic.png"), full_page=True)
+
+
+async def test_registration_in_the_web_chat_on_a_phone(
+    bot: App, sandbox: Sandbox, page: object, tmp_path: Path
+) -> None:
+    """A new user registers by tapping, in under a minute, in a 390 px wide window."""
+    import time
+
+    from playwright.async_api import Page, expect
+
+    assert isinstance(page, Page)
+    started = time.monotonic()
+    await page.goto(f"{sandbox.url}/")
+    await page.fill("#new-user-name", "Rosa")
+    await page.select_option("#new-user-language", "es")
+    await page.click("#create-user")
+
+    async def send(text: str) -> None:
+        await page.fill("#message-input", text)
+        await page.click("#send-button")
+
+    async def tap(label: str) -> None:
+        button = page.locator(".inline-keyboard button", has_text=label).last
+        await expect(button).to_be_visible(timeout=5000)
+        await button.click()
+
+    await send("/start")
+    await tap("Acepto")
+    await tap("Vivo en el extranjero")
+    await expect(page.locator(".bubble.bot").last).to_contain_text("país", timeout=5000)
+    await send("españa")
+    await expect(page.locator(".bubble.bot").last).to_contain_text("ciudad", timeout=5000)
+    await send("Madrid")
+    for _ in range(3):  # region, work, skills
+        await tap("Omitir")
+    await tap("Noticias consulares")
+    await tap("Listo")
+    for _ in range(3):  # birth year, gender, plans
+        await tap("Omitir")
+    skip = page.locator("#reply-keyboard button", has_text="Omitir")
+    await expect(skip).to_be_visible(timeout=5000)
+    await skip.click()
+    await tap("Confirmar")
+    done = page.locator(".bubble.bot", has_text="Embajada en Madrid")
+    await expect(done.last).to_be_visible(timeout=5000)
+    assert time.monotonic() - started < 60
+    width = await page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, "the chat overflows a phone-sized window"
+    await page.screenshot(path=str(tmp_path / "webchat-registered.png"), full_page=True)

@@ -31,7 +31,6 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot.i18n import N_
 from bot.registration.answers import MemberType
 from bot.staff import Permission, StaffMember
 from broadcasts.audience import Audience
@@ -41,17 +40,14 @@ from broadcasts.schedule import Recurrence, Schedule
 from handlers import callbacks
 from handlers.broadcasts import CATEGORY_LABELS, describe, notify_approvers, schedule_text
 from handlers.context import App, AppContext
+from handlers.registration import labels
 from handlers.replies import edit_or_reply, esc, reply
 
 FEATURE = "ann"
 DRAFT = "announce"
 END = ConversationHandler.END
 WHEN_FORMAT = "%Y-%m-%d %H:%M"
-MEMBER_TYPE_LABELS = {
-    MemberType.ABROAD: N_("Living abroad"),
-    MemberType.LEAVING: N_("Preparing to leave"),
-    MemberType.RETURNED: N_("Returned"),
-}
+MEMBER_TYPE_LABELS = labels.MEMBER_TYPE_NAMES
 
 
 class State(IntEnum):

@@ -5,11 +5,15 @@ Every template is translated first and formatted after, and every value is escap
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from bot.deployment import Deployment
 from bot.i18n import N_, Translator
 from bot.polls import Dimension, PollResults
 from bot.polls.drafting import Problem, ProblemKind
 from bot.polls.service import PollReport
+from handlers.registration import labels
 from handlers.replies import esc
 
 PROBLEMS = {
@@ -40,6 +44,23 @@ DIMENSIONS = {
 }
 
 
+AGE_BANDS = {
+    "under_25": N_("Under 25"),
+    "25_34": "25–34",
+    "35_44": "35–44",
+    "45_54": "45–54",
+    "55_64": "55–64",
+    "65_plus": N_("65 and over"),
+}
+
+
+GROUP_NAMES: dict[Dimension, Mapping[Any, str]] = {
+    Dimension.MEMBER_TYPE: labels.MEMBER_TYPE_NAMES,
+    Dimension.GENDER: labels.GENDERS,
+    Dimension.AGE_BAND: AGE_BANDS,
+}
+
+
 def problem_text(tr: Translator, problem: Problem) -> str:
     values = {"field": esc(problem.field), "limit": problem.limit, "actual": problem.actual}
     return tr.gettext(PROBLEMS[problem.kind]) % values
@@ -58,7 +79,8 @@ def group_name(
         return tr.country(group)
     if dimension is Dimension.LANGUAGE:
         return tr.language_name(group)
-    return group
+    names: Mapping[Any, str] = GROUP_NAMES.get(dimension, {})
+    return tr.gettext(names[group]) if group in names else group
 
 
 def totals_lines(tr: Translator, results: PollResults, labels: tuple[str, ...]) -> list[str]:

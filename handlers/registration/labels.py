@@ -13,6 +13,12 @@ MEMBER_TYPES = {
     MemberType.LEAVING: N_("I am preparing to leave"),
     MemberType.RETURNED: N_("I have returned home"),
 }
+# The same situations described in the third person (staff screens, poll breakdowns).
+MEMBER_TYPE_NAMES = {
+    MemberType.ABROAD: N_("Living abroad"),
+    MemberType.LEAVING: N_("Preparing to leave"),
+    MemberType.RETURNED: N_("Returned"),
+}
 GENDERS = {
     Gender.FEMALE: N_("Woman"),
     Gender.MALE: N_("Man"),

@@ -224,6 +224,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     # httpx logs every request URL at INFO, and Bot API URLs contain the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # The sweeps run every few seconds; their "job executed" lines would drown the log.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     try:
         settings = Settings.from_env()
         handler: Command = args.handler

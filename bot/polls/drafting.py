@@ -45,6 +45,8 @@ class ProblemKind(StrEnum):
     UNKNOWN_MODE = "unknown_mode"
     CLOSES_BEFORE_OPENING = "closes_before_opening"
     CLOSES_TOO_LATE = "closes_too_late"
+    OPTION_COUNT_MISMATCH = "option_count_mismatch"
+    CLOSES_UNREADABLE = "closes_unreadable"
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,8 @@ _ENGLISH = {
     ProblemKind.UNKNOWN_MODE: "expected 'segmented' or 'anonymous'",
     ProblemKind.CLOSES_BEFORE_OPENING: "the poll would close before it opens",
     ProblemKind.CLOSES_TOO_LATE: "Telegram keeps a poll open at most {limit} seconds (30 days)",
+    ProblemKind.OPTION_COUNT_MISMATCH: "{actual} options given; the poll has {limit}",
+    ProblemKind.CLOSES_UNREADABLE: "expected a date and time as YYYY-MM-DD HH:MM",
 }
 
 

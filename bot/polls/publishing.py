@@ -95,11 +95,16 @@ def question_room(draft: PollDraft, translate: Translate) -> Callable[[str], int
     """Characters the question may have in each language once the notice is counted."""
 
     def room(language: str) -> int:
-        if draft.mode != SEGMENTED:
-            return MAX_POLL_QUESTION
-        return MAX_POLL_QUESTION - len(notice(translate, language) + NOTICE_SEPARATOR)
+        return room_for(draft.mode, language, translate)
 
     return room
+
+
+def room_for(mode: str, language: str, translate: Translate) -> int:
+    """Characters a question in ``language`` may have in a poll of this mode."""
+    if mode != SEGMENTED:
+        return MAX_POLL_QUESTION
+    return MAX_POLL_QUESTION - len(notice(translate, language) + NOTICE_SEPARATOR)
 
 
 def build_payloads(

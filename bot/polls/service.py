@@ -36,10 +36,13 @@ from bot.polls.publishing import (
     build_payloads,
     poll_settings,
     question_room,
+    room_for,
 )
 from bot.polls.results import PollResults, PollResultsService
+from bot.polls.wizard import PollSketch
 from bot.storage.database import Database
 from bot.storage.polls import NewPoll, Participant, PollRepository, PollRow
+from broadcasts.audience import LanguageCounts, count_by_language
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +92,7 @@ class PollService:
         languages: Languages,
         publisher: PollPublisher | None = None,
     ) -> None:
+        self.database = database
         self.repository = PollRepository(database)
         self.counter = PollCounter(self.repository)
         self.results_service = PollResultsService(
@@ -110,6 +114,25 @@ class PollService:
         problems = check_draft(draft, self.deployment.languages, at, room)
         if problems:
             raise DraftError(problems)
+
+    def question_room(self, sketch: PollSketch, language: str) -> int:
+        """Characters the question in ``language`` may have: the base language's text is
+        also what members of every language without a translation see, under their notice."""
+        if language != sketch.base_language:
+            return room_for(sketch.mode, language, self.translate)
+        readers = [
+            code
+            for code in self.deployment.languages
+            if code == language or code not in sketch.translations
+        ]
+        return min(room_for(sketch.mode, code, self.translate) for code in readers)
+
+    async def preview(self, draft: PollDraft) -> LanguageCounts:
+        """Recipients per language of the poll's texts, and how many get the base language's
+        text as a fallback."""
+        return await count_by_language(
+            self.database, draft.audience, draft.questions, draft.base_language
+        )
 
     async def store(self, draft: PollDraft) -> int:
         """Store a checked draft as a poll (status draft) and return its id."""

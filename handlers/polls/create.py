@@ -1,6 +1,7 @@
 """/poll: staff create a poll. The quick form ``/poll Question? | Yes | No`` asks everyone in
 the staff member's consulates now, segmented, closing in 24 hours (subject to the approval
-policy). ``/poll`` alone explains the quick form and the file form for fuller polls.
+policy). ``/poll`` alone in a private chat starts the staff wizard (``handlers.polls.wizard``);
+elsewhere it explains the quick form.
 
 The poll is sent as an announcement (``bot.polls.publishing.BroadcastPublisher``): when it
 waits for approval, the staff who may approve it get the same request with buttons as for any
@@ -9,13 +10,14 @@ broadcast, and the sweep sends it once approved.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from telegram import Update
 from telegram.ext import CommandHandler
 
 from bot.i18n import Translator
-from bot.polls.drafting import DraftError, quick_draft
+from bot.polls.drafting import DraftError, PollDraft, quick_draft
 from bot.polls.publishing import PublishState
 from bot.polls.service import CreatedPoll, PublishingUnavailable
 from bot.staff import Permission
@@ -69,27 +71,40 @@ async def poll_command(update: Update, context: AppContext) -> None:
         return
     audience = Audience.of(consulates=staff.consulates)
     draft = quick_draft(text, tr.language, audience, user.id, datetime.now(UTC))
+    await publish(update, context, draft, confirmation)
+
+
+async def publish(
+    update: Update,
+    context: AppContext,
+    draft: PollDraft,
+    confirm: Callable[[Translator, CreatedPoll], str],
+) -> bool:
+    """Create the poll through PollService (the approval policy applies), say what happened
+    and ask approvers when it waits for them; False when it was not sent."""
+    tr = context.tr
     try:
         created = await context.services.polls.create(draft)
     except DraftError as error:
         lines = [tr.gettext("The poll was not sent:")]
         lines += [problem_text(tr, problem) for problem in error.problems]
         await reply(update, context, "\n".join(lines))
-        return
+        return False
     except BroadcastError as error:
         lines = [tr.gettext("The poll was not sent:"), esc(str(error))]
         await reply(update, context, "\n".join(lines))
-        return
+        return False
     except PublishingUnavailable:
         await reply(update, context, tr.gettext("Sending is not available right now."))
-        return
-    await reply(update, context, confirmation(tr, created))
+        return False
+    await reply(update, context, confirm(tr, created))
     broadcast_id = created.published.broadcast_id
     if created.published.state is PublishState.AWAITING_APPROVAL and broadcast_id is not None:
         services = context.services
         await notify_approvers(
             context.bot, services, await services.broadcasts.require(broadcast_id)
         )
+    return True
 
 
 def register(application: App) -> None:

@@ -32,6 +32,12 @@ PROBLEMS = {
     ProblemKind.UNKNOWN_MODE: N_("%(field)s: choose segmented or anonymous."),
     ProblemKind.CLOSES_BEFORE_OPENING: N_("%(field)s: the poll would close before it opens."),
     ProblemKind.CLOSES_TOO_LATE: N_("%(field)s: Telegram keeps a poll open for 30 days at most."),
+    ProblemKind.OPTION_COUNT_MISMATCH: N_(
+        "%(field)s: %(actual)s options given, but the poll has %(limit)s."
+    ),
+    ProblemKind.CLOSES_UNREADABLE: N_(
+        "%(field)s: type the date and time as YYYY-MM-DD HH:MM, for example 2027-03-28 18:00."
+    ),
 }
 
 DIMENSIONS = {

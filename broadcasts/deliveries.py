@@ -7,6 +7,7 @@ stores the delivery in status ``created``; ``DeliveryEngine.start_delivery`` beg
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -134,17 +135,41 @@ class DeliveryRepository:
         )
         return {row["language"]: payload_from_row(row, delivery.poll) for row in rows}
 
-    async def set_status(self, delivery_id: int, status: DeliveryStatus) -> None:
-        """Move to ``status``, stamping started_at / finished_at where they apply."""
+    async def statuses(self, delivery_ids: Iterable[int]) -> dict[int, DeliveryStatus]:
+        """The stored status of each of ``delivery_ids`` (absent ids are left out)."""
+        ids = list(delivery_ids)
+        if not ids:
+            return {}
+        rows = await self.database.fetch_all(
+            "SELECT id, status FROM deliveries WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(ids),),
+        )
+        return {int(row[0]): DeliveryStatus(row[1]) for row in rows}
+
+    async def set_status(
+        self,
+        delivery_id: int,
+        status: DeliveryStatus,
+        *,
+        expected: Iterable[DeliveryStatus] = (),
+    ) -> bool:
+        """Move to ``status`` (only from one of ``expected`` when given), stamping started_at /
+        finished_at where they apply; False if not moved."""
         now = utc_now_iso()
         started = now if status is DeliveryStatus.SENDING else None
         finished = now if status in (DeliveryStatus.DONE, DeliveryStatus.CANCELLED) else None
+        condition, parameters = "", ()  # type: tuple[str, tuple[object, ...]]
+        states = [s.value for s in expected]
+        if states:
+            condition = f" AND status IN ({', '.join('?' * len(states))})"
+            parameters = tuple(states)
         async with self.database.transaction() as tx:
-            await tx.execute(
+            changed = await tx.execute(
                 "UPDATE deliveries SET status = ?, started_at = coalesce(started_at, ?),"
-                " finished_at = coalesce(?, finished_at) WHERE id = ?",
-                (status.value, started, finished, delivery_id),
+                " finished_at = coalesce(?, finished_at) WHERE id = ?" + condition,
+                (status.value, started, finished, delivery_id, *parameters),
             )
+        return changed > 0
 
 
 async def _insert_payload(tx: Transaction, delivery_id: int, payload: Payload) -> None:

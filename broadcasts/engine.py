@@ -23,8 +23,23 @@ deliver is also sent again on retry; Telegram offers no way to tell. Filling is 
 each chunk and its cursor are committed together.
 
 Stop: ``stop()`` stops claiming, puts queued rows back to pending, lets requests in progress
-finish (up to ``grace_seconds``), then flushes every result. Pause keeps the rows, resume
-continues, cancel marks the rows not yet sent ``cancelled``.
+finish (up to ``grace_seconds``), then flushes every result and re-reads the statuses (below).
+Pause keeps the rows, resume continues, cancel marks the rows not yet sent ``cancelled``.
+
+Changes from another process. The database is the source of truth for a delivery's status;
+``python main.py broadcast pause|resume|cancel`` changes it while the bot's engine runs. So the
+feeder re-reads the status of every delivery it holds, in one query, every ``sync_interval``
+seconds, and applies what changed: ``paused`` stops feeding it (queued rows go back to pending,
+as on a local pause); ``sending`` again feeds it again; ``cancelled`` stops it for good (queued
+rows are not sent, rows left pending become ``cancelled``, ``wait_finished`` returns). Requests
+already in progress finish, so up to one interval's worth of messages (plus those in flight)
+may still go out after an external pause or cancel. Every status move is a conditional UPDATE
+(from the states it may come from), so a cancelled or paused delivery is never marked
+``done`` and a cancelled one never comes back; when the move to ``done`` finds another status
+the engine re-reads at once. Only this engine's own ``start_delivery`` (the sweep here) and
+``start()`` make it run a delivery: one in ``sending`` that it does not hold belongs to another
+engine (``broadcast send --foreground``) or to one that stopped, and is picked up at the next
+``start()``, never adopted live, so no delivery is fed by two engines at once.
 """
 
 from __future__ import annotations
@@ -86,6 +101,7 @@ class EngineConfig:
     max_flood_retries: int = 10
     idle_interval: float = 0.5
     grace_seconds: float = 10.0
+    sync_interval: float = 1.0
 
     @property
     def worker_count(self) -> int:
@@ -98,6 +114,10 @@ class EngineConfig:
     def backoff(self, attempt: int) -> float:
         """Seconds to wait before retry number ``attempt`` (1-based)."""
         return float(min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1)))
+
+
+_CANCELLABLE = (DeliveryStatus.CREATED, DeliveryStatus.SENDING, DeliveryStatus.PAUSED)
+_ENDED = (DeliveryStatus.DONE, DeliveryStatus.CANCELLED)
 
 
 @dataclass
@@ -140,6 +160,8 @@ class DeliveryEngine:
         self._flush_now = asyncio.Event()
         self._stopping = False
         self._flushing = False
+        self._next_sync = 0.0
+        self._changes = 0
         self._feeder: asyncio.Task[None] | None = None
         self._flusher: asyncio.Task[None] | None = None
         self._workers: list[asyncio.Task[None]] = []
@@ -188,6 +210,7 @@ class DeliveryEngine:
         assert self._flusher is not None
         await self._flusher
         await self._flush()
+        await self._sync()  # rows released above of a delivery cancelled elsewhere: cancelled
         self._feeder = self._flusher = None
         self._workers = []
         logger.info("Delivery engine stopped")
@@ -206,10 +229,12 @@ class DeliveryEngine:
     async def start_delivery(self, delivery_id: int) -> None:
         """Begin a created delivery: fill its outbox and send (the engine may be stopped)."""
         delivery = await self._require(delivery_id)
-        if delivery.status is not DeliveryStatus.CREATED:
+        if delivery.status is not DeliveryStatus.CREATED or not await self.deliveries.set_status(
+            delivery_id, DeliveryStatus.SENDING, expected=(DeliveryStatus.CREATED,)
+        ):
             raise ValueError(f"delivery {delivery_id} is {delivery.status}, not created")
-        await self.deliveries.set_status(delivery_id, DeliveryStatus.SENDING)
         await self._load(await self._require(delivery_id))
+        self._changes += 1
         logger.info("Delivery %d started", delivery_id)
         self._wake.set()
 
@@ -222,15 +247,19 @@ class DeliveryEngine:
 
     async def cancel(self, delivery_id: int) -> None:
         """Send nothing more; rows not yet sent become ``cancelled``."""
-        delivery = await self._require(delivery_id)
-        if delivery.status in (DeliveryStatus.DONE, DeliveryStatus.CANCELLED):
+        await self._require(delivery_id)
+        if not await self.deliveries.set_status(
+            delivery_id, DeliveryStatus.CANCELLED, expected=_CANCELLABLE
+        ):
             return
-        await self.deliveries.set_status(delivery_id, DeliveryStatus.CANCELLED)
         running = self._running.get(delivery_id)
         if running is not None:
             running.status = DeliveryStatus.CANCELLED
+            self._changes += 1
         cancelled = await self.outbox.cancel_pending(delivery_id)
         logger.info("Delivery %d cancelled: %d rows not sent", delivery_id, cancelled)
+        if running is not None:
+            self._drop_if_idle(running)
         self._finished_event(delivery_id).set()
 
     # --- reports -------------------------------------------------------------------------------
@@ -252,6 +281,8 @@ class DeliveryEngine:
     # --- feeding -------------------------------------------------------------------------------
     async def _feed(self) -> None:
         while not self._stopping:
+            if time.monotonic() >= self._next_sync:
+                await self._sync()
             worked = False
             for running in list(self._running.values()):
                 if self._stopping:
@@ -288,11 +319,49 @@ class DeliveryEngine:
         delivery_id = running.delivery.id
         if await self.outbox.has_unfinished(delivery_id):
             return
-        await self.deliveries.set_status(delivery_id, DeliveryStatus.DONE)
+        if not await self.deliveries.set_status(
+            delivery_id, DeliveryStatus.DONE, expected=(DeliveryStatus.SENDING,)
+        ):
+            self._next_sync = 0.0  # changed by another process: re-read before feeding again
+            return
         running.status = DeliveryStatus.DONE
         del self._running[delivery_id]
         logger.info("Delivery %d done", delivery_id)
         self._finished_event(delivery_id).set()
+
+    async def _sync(self) -> None:
+        """Apply the status changes another process made to the deliveries held here."""
+        self._next_sync = time.monotonic() + self.config.sync_interval
+        if not self._running:
+            return
+        changes = self._changes
+        stored = await self.deliveries.statuses(list(self._running))
+        if changes != self._changes:
+            self._next_sync = 0.0  # a local action raced the read: read again
+            return
+        ended = []
+        for delivery_id, running in self._running.items():
+            status = stored.get(delivery_id)
+            if status is None or status is running.status:
+                continue
+            if running.status in _ENDED:
+                continue  # final here: nothing brings it back
+            logger.info("Delivery %d %s by another process", delivery_id, status)
+            running.status = status
+            if status in _ENDED:
+                ended.append(running)
+            else:
+                self._wake.set()
+        for running in ended:
+            if running.status is DeliveryStatus.CANCELLED:
+                await self.outbox.cancel_pending(running.delivery.id)
+            self._drop_if_idle(running)
+            self._finished_event(running.delivery.id).set()
+
+    def _drop_if_idle(self, running: _Running) -> None:
+        """Forget a finished delivery once none of its rows is in flight."""
+        if running.in_flight == 0 and self._running.get(running.delivery.id) is running:
+            del self._running[running.delivery.id]
 
     async def _idle(self) -> None:
         await _wait_for_event(self._wake, self.config.idle_interval)
@@ -328,7 +397,7 @@ class DeliveryEngine:
         running = self._running.get(row.delivery_id)
         if running is None or running.status is DeliveryStatus.CANCELLED:
             return RowResult(row.outbox_id, OutboxStatus.CANCELLED)
-        if running.status is DeliveryStatus.PAUSED or self._stopping:
+        if running.status is not DeliveryStatus.SENDING or self._stopping:
             return RowResult(row.outbox_id, OutboxStatus.PENDING)
         return None
 
@@ -388,12 +457,18 @@ class DeliveryEngine:
         if not batch:
             return
         await self.outbox.write_back([result for _, result in batch])
+        ended = {}
         for delivery_id, _ in batch:
             running = self._running.get(delivery_id)
             if running is not None:
                 running.in_flight -= 1
-                if running.status is DeliveryStatus.CANCELLED and running.in_flight == 0:
-                    del self._running[delivery_id]
+                if running.status in _ENDED and running.in_flight == 0:
+                    ended[delivery_id] = running
+        for delivery_id, running in ended.items():
+            if running.status is DeliveryStatus.CANCELLED:
+                # rows that a retry put back to pending after the cancel
+                await self.outbox.cancel_pending(delivery_id)
+            self._drop_if_idle(running)
         self._wake.set()
 
     # --- helpers -------------------------------------------------------------------------------
@@ -407,12 +482,14 @@ class DeliveryEngine:
         self, delivery_id: int, expected: DeliveryStatus, new: DeliveryStatus
     ) -> None:
         delivery = await self._require(delivery_id)
-        if delivery.status is not expected:
+        if delivery.status is not expected or not await self.deliveries.set_status(
+            delivery_id, new, expected=(expected,)
+        ):
             raise ValueError(f"delivery {delivery_id} is {delivery.status}, not {expected}")
-        await self.deliveries.set_status(delivery_id, new)
         running = self._running.get(delivery_id)
         if running is not None:
             running.status = new
+            self._changes += 1
         logger.info("Delivery %d %s", delivery_id, new)
         self._wake.set()
 

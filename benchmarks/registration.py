@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import sys
 import tempfile
 import time
@@ -61,10 +62,10 @@ ECHO: list[tuple[Action, int]] = [(send(f"hello {i}"), 1) for i in range(len(REG
 
 
 async def member(
-    client: SandboxClient, steps: list[tuple[Action, int]], latencies: list[float]
+    client: SandboxClient, user_id: int, steps: list[tuple[Action, int]], latencies: list[float]
 ) -> None:
-    user = await client.create_user("Bench", language_code="en")
-    user_id = int(user["id"])
+    # People do not all press at the same millisecond: spread the first actions over a second.
+    await asyncio.sleep(random.random())
     state = await client.chat_state(user_id)
     version = int(state["version"])
     last: dict[str, object] = {"message_id": 0}
@@ -88,9 +89,12 @@ async def member(
 
 async def load(sandbox: Sandbox, steps: list[tuple[Action, int]]) -> tuple[float, list[float]]:
     latencies: list[float] = []
-    async with SandboxClient(sandbox.url, timeout=60) as client:
+    async with SandboxClient(sandbox.url, timeout=120, max_connections=None) as client:
+        user_ids = []
+        for _ in range(MEMBERS):
+            user_ids.append(int((await client.create_user("Bench", language_code="en"))["id"]))
         started = time.perf_counter()
-        await asyncio.gather(*(member(client, steps, latencies) for _ in range(MEMBERS)))
+        await asyncio.gather(*(member(client, uid, steps, latencies) for uid in user_ids))
         elapsed = time.perf_counter() - started
     return len(latencies) / elapsed, latencies
 

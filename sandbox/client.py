@@ -20,9 +20,13 @@ class SandboxClientError(Exception):
 class SandboxClient:
     """Acts as the people on the user side: ``await client.send(user_id, "/start")``."""
 
-    def __init__(self, base_url: str, timeout: float = 30.0) -> None:
+    def __init__(
+        self, base_url: str, timeout: float = 30.0, max_connections: int | None = 100
+    ) -> None:
+        """``max_connections=None`` lets every simulated person hold a long poll at once."""
         self.base_url = base_url.rstrip("/")
-        self._http = httpx.AsyncClient(base_url=self.base_url, timeout=timeout)
+        limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=100)
+        self._http = httpx.AsyncClient(base_url=self.base_url, timeout=timeout, limits=limits)
 
     async def _call(
         self,

@@ -2,10 +2,11 @@
 
 category -> text in the staff member's language, then optionally other languages ("Done"
 finishes; the default language is required) -> optional photo or document -> audience
-(consulates within the staff member's remit, member types, languages) -> schedule (now; a
-date and time in the consulate's zone; a date and time in each recipient's own zone;
-recurring) -> preview (the message in each language, recipients per language and the
-fallback count) -> submit. The service (broadcasts/compose.py) makes every decision.
+(consulates within the staff member's remit, member types, languages; a "more filters"
+screen adds countries of residence, interests, occupation groups and regions of origin) ->
+schedule (now; a date and time in the consulate's zone; a date and time in each recipient's
+own zone; recurring) -> preview (the message in each language, recipients per language and
+the fallback count) -> submit. The service (broadcasts/compose.py) makes every decision.
 
 A persistent ConversationHandler: the draft lives in user_data (written after every update),
 so a restart resumes the wizard. Buttons are ``v1:ann:<step>:<value>``, every value re-checked.
@@ -41,6 +42,8 @@ from handlers import callbacks
 from handlers.broadcasts import CATEGORY_LABELS, describe, notify_approvers, schedule_text
 from handlers.context import App, AppContext
 from handlers.registration import labels
+from handlers.registration.flow import Step
+from handlers.registration.questions import FIELD_NAMES
 from handlers.replies import edit_or_reply, esc, reply
 
 FEATURE = "ann"
@@ -48,6 +51,18 @@ DRAFT = "announce"
 END = ConversationHandler.END
 WHEN_FORMAT = "%Y-%m-%d %H:%M"
 MEMBER_TYPE_LABELS = labels.MEMBER_TYPE_NAMES
+#: The audience filters kept in the draft, each a sorted list of ticked values.
+FILTER_KEYS = (
+    "consulates",
+    "types",
+    "languages",
+    "countries",
+    "interests",
+    "occupations",
+    "regions",
+)
+#: The toggles on the "more filters" screen: button action -> draft key.
+MORE_TOGGLES = {"ct": "countries", "int": "interests", "occ": "occupations", "reg": "regions"}
 
 
 class State(IntEnum):
@@ -90,7 +105,7 @@ async def current_staff(update: Update, context: AppContext) -> StaffMember | No
 async def start(update: Update, context: AppContext) -> State:
     """Begin a new broadcast: choose its category."""
     assert context.user_data is not None
-    context.user_data[DRAFT] = {"texts": {}, "consulates": [], "types": [], "languages": []}
+    context.user_data[DRAFT] = {"texts": {}, **{key: [] for key in FILTER_KEYS}}
     tr = context.tr
     rows = [[button(tr.gettext(label), "cat", c.value)] for c, label in CATEGORY_LABELS.items()]
     rows.append([button(tr.gettext("Cancel"), "quit")])
@@ -140,12 +155,76 @@ def remit(context: AppContext, staff: StaffMember) -> list[str]:
     ]
 
 
+def remit_countries(context: AppContext, staff: StaffMember) -> list[str]:
+    """The countries in the jurisdictions of the consulates this staff member may address."""
+    mine = set(remit(context, staff))
+    found = {
+        country
+        for c in context.services.deployment.consulates
+        if c.id in mine
+        for country in c.jurisdiction
+    }
+    return sorted(found)
+
+
+def chosen(context: AppContext, key: str) -> list[str]:
+    """A filter's ticked values (a draft from before a filter existed has none)."""
+    values: list[str] = draft(context).setdefault(key, [])
+    return values
+
+
+def ticked(label: str, on: bool) -> str:
+    return f"☑️ {label}" if on else label
+
+
+def more_options(context: AppContext, staff: StaffMember) -> dict[str, list[tuple[str, str]]]:
+    """Each "more filters" toggle's allowed (value, label) pairs, in display order."""
+    tr = context.tr
+    return {
+        "ct": [(code, tr.country(code)) for code in remit_countries(context, staff)],
+        "int": [(kind.value, tr.gettext(label)) for kind, label in labels.INTERESTS.items()],
+        "occ": [(kind.value, tr.gettext(label)) for kind, label in labels.OCCUPATIONS.items()],
+        "reg": [(r.id, r.name_in(tr.language)) for r in context.services.deployment.regions],
+    }
+
+
+MORE_HEADINGS = {
+    "ct": FIELD_NAMES[Step.COUNTRY],
+    "int": FIELD_NAMES[Step.INTERESTS],
+    "occ": FIELD_NAMES[Step.OCCUPATION],
+    "reg": FIELD_NAMES[Step.REGION],
+}
+
+
+def more_markup(context: AppContext, staff: StaffMember) -> InlineKeyboardMarkup:
+    """Countries, interests, occupation groups and regions, two or three to a row."""
+    tr = context.tr
+    rows: list[list[InlineKeyboardButton]] = []
+    for action, options in more_options(context, staff).items():
+        if not options:
+            continue
+        # The heading button only redraws this screen.
+        rows.append([button(f"— {tr.gettext(MORE_HEADINGS[action])} —", "more")])
+        on = set(chosen(context, MORE_TOGGLES[action]))
+        width = 3 if action == "ct" else 2
+        section = [button(ticked(label, value in on), action, value) for value, label in options]
+        rows.extend(section[i : i + width] for i in range(0, len(section), width))
+    rows.append([button(tr.gettext("Back"), "back"), button(tr.gettext("Continue"), "aud")])
+    return InlineKeyboardMarkup(rows)
+
+
+async def ask_more_filters(update: Update, context: AppContext, staff: StaffMember) -> State:
+    draft(context)["page"] = "more"
+    text = context.tr.gettext(
+        "More filters: tick countries of residence, interests, occupation groups and regions "
+        "of origin (nothing ticked in a section means all of them), then Continue."
+    )
+    await edit_or_reply(update, context, text, more_markup(context, staff))
+    return State.AUDIENCE
+
+
 def audience_markup(context: AppContext, staff: StaffMember) -> InlineKeyboardMarkup:
     tr, current = context.tr, draft(context)
-
-    def ticked(label: str, on: bool) -> str:
-        return f"☑️ {label}" if on else label
-
     rows = [
         [button(ticked(cid, cid in current["consulates"]), "con", cid)]
         for cid in remit(context, staff)
@@ -162,11 +241,12 @@ def audience_markup(context: AppContext, staff: StaffMember) -> InlineKeyboardMa
             for code in context.services.languages.enabled
         ]
     )
-    rows.append([button(tr.gettext("Continue"), "aud")])
+    rows.append([button(tr.gettext("More filters"), "more"), button(tr.gettext("Continue"), "aud")])
     return InlineKeyboardMarkup(rows)
 
 
 async def ask_audience(update: Update, context: AppContext, staff: StaffMember) -> State:
+    draft(context).pop("page", None)
     text = context.tr.gettext(
         "Who should receive it? Tick consulates, member types and languages "
         "(nothing ticked in a row means all of them), then Continue."
@@ -231,6 +311,10 @@ def build_request(update: Update, context: AppContext, staff: StaffMember) -> Br
             consulates=current["consulates"],
             member_types=current["types"],
             languages=current["languages"],
+            countries=current.get("countries", ()),
+            interests=current.get("interests", ()),
+            occupation_groups=current.get("occupations", ()),
+            regions=current.get("regions", ()),
         ),
         schedule=build_schedule(context, staff, when),
         author=f"tg:{update.effective_user.id}",
@@ -385,11 +469,20 @@ async def on_audience_button(
         "al": ("languages", set(services.languages.enabled)),
     }
     if action == "aud":
+        current.pop("page", None)
         return await ask_schedule(update, context)
     if action in toggles and value in toggles[action][1]:
         key = toggles[action][0]
-        chosen = set(current[key]) ^ {value}
-        current[key] = sorted(chosen)
+        current[key] = sorted(set(current[key]) ^ {value})
+    if action in MORE_TOGGLES:
+        allowed = {value for value, _ in more_options(context, staff)[action]}
+        if value in allowed:  # forged or stale values are refused
+            key = MORE_TOGGLES[action]
+            current[key] = sorted(set(chosen(context, key)) ^ {value})
+        return await ask_more_filters(update, context, staff)
+    # "more" (or a refused button while on that screen) shows it; "back" returns to the first.
+    if action == "more" or (action not in toggles and action != "back" and current.get("page")):
+        return await ask_more_filters(update, context, staff)
     return await ask_audience(update, context, staff)
 
 

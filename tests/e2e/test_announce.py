@@ -80,3 +80,66 @@ async def test_editor_composes_admin_approves_members_receive_their_language(
         text = message["text"]
         assert TEXTS[language] in text
         assert text.startswith(RIGHT_TO_LEFT_MARK) == (language == "ar")
+
+
+async def test_announcement_filtered_on_interest_and_region_reaches_only_matching_members(
+    running: tuple[ChatUser, App], client: SandboxClient, services: Services
+) -> None:
+    admin, application = running
+    database = services.database
+    match = await ChatUser.create(client, "Match", "en")
+    others = [await ChatUser.create(client, name, "en") for name in ("Interest", "Region")]
+    match_id = await add_member(
+        database,
+        match.id,
+        consulate_id="london",
+        country="GB",
+        region_id="ncr",
+        interests=["investment", "skills"],
+    )
+    await add_member(
+        database,
+        others[0].id,
+        consulate_id="london",
+        country="GB",
+        region_id="ncr",
+        interests=["consular"],
+    )
+    await add_member(
+        database,
+        others[1].id,
+        consulate_id="london",
+        country="GB",
+        region_id="davao",
+        interests=["investment"],
+    )
+
+    (question,) = await admin.send("/announce")
+    (question,) = await admin.choose(question, "v1:ann:cat:emergency")
+    (menu,) = await admin.send("Investment fair in Manila")
+    (question,) = await admin.choose(menu, "v1:ann:done")
+    (question,) = await admin.choose(question, "v1:ann:skip")
+    (more,) = await admin.choose(question, "v1:ann:more")
+    (more,) = await admin.choose(more, "v1:ann:int:investment")
+    (more,) = await admin.choose(more, "v1:ann:reg:ncr")
+    # Forged values are refused (updates run in order, so they are handled before Continue).
+    for forged in ("v1:ann:reg:atlantis", "v1:ann:int:gambling", "v1:ann:ct:ZZ"):
+        await admin.press_data(more["message_id"], forged, forge=True)
+    (question,) = await admin.choose(more, "v1:ann:aud")
+    ticked = application.user_data[admin.id]["announce"]
+    assert (ticked["interests"], ticked["regions"], ticked["countries"]) == (
+        ["investment"],
+        ["ncr"],
+        [],
+    )
+    shown = await admin.choose(question, "v1:ann:when:now")
+    assert "Total: 1," in shown[-1]["text"]  # the preview counts the filters
+    await admin.choose(shown[-1], "v1:ann:submit")
+
+    await services.broadcasts.sweep(datetime.now(UTC))
+    message = await client.wait_for_bot_message(match.id, timeout=10)
+    assert "Investment fair in Manila" in message["text"]
+    rows = await database.fetch_all("SELECT member_id FROM delivery_outbox")
+    assert [row[0] for row in rows] == [match_id]
+    for other in others:
+        assert not await other.bot_messages()

@@ -199,16 +199,21 @@ async def insert_payload(
     )
 
 
+def poll_settings_from_row(row: aiosqlite.Row) -> PollSettings | None:
+    """The poll columns shared by deliveries and broadcasts (None for a message)."""
+    if DeliveryKind(row["kind"]) is not DeliveryKind.POLL:
+        return None
+    close = row["poll_close_date"]
+    return PollSettings(
+        anonymous=bool(row["poll_anonymous"]),
+        allows_multiple_answers=bool(row["poll_multiple"]),
+        close_date=datetime.fromisoformat(close) if close else None,
+    )
+
+
 def _row_to_delivery(row: aiosqlite.Row) -> Delivery:
     kind = DeliveryKind(row["kind"])
-    poll = None
-    if kind is DeliveryKind.POLL:
-        close = row["poll_close_date"]
-        poll = PollSettings(
-            anonymous=bool(row["poll_anonymous"]),
-            allows_multiple_answers=bool(row["poll_multiple"]),
-            close_date=datetime.fromisoformat(close) if close else None,
-        )
+    poll = poll_settings_from_row(row)
     return Delivery(
         id=row["id"],
         kind=kind,

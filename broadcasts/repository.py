@@ -13,7 +13,7 @@ import aiosqlite
 
 from bot.storage.database import Database, Transaction, utc_now_iso
 from broadcasts.audience import Audience
-from broadcasts.deliveries import insert_payload, payload_from_row
+from broadcasts.deliveries import insert_payload, payload_from_row, poll_settings_from_row
 from broadcasts.payload import DeliveryKind, Payload, PollSettings
 from broadcasts.schedule import PlannedRun, Recurrence, Schedule, ScheduleKind
 
@@ -288,14 +288,7 @@ async def _insert_run(
 
 def _row_to_broadcast(row: aiosqlite.Row) -> Broadcast:
     kind = DeliveryKind(row["kind"])
-    poll = None
-    if kind is DeliveryKind.POLL:
-        close = row["poll_close_date"]
-        poll = PollSettings(
-            anonymous=bool(row["poll_anonymous"]),
-            allows_multiple_answers=bool(row["poll_multiple"]),
-            close_date=datetime.fromisoformat(close) if close else None,
-        )
+    poll = poll_settings_from_row(row)
     return Broadcast(
         id=row["id"],
         kind=kind,

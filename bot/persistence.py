@@ -30,26 +30,36 @@ class SQLitePersistence(BasePersistence[UserData, dict[Any, Any], Any]):
             update_interval=5,
         )
         self.database = database
+        # What is stored per user, so an update that changed nothing writes nothing.
+        self._stored: dict[int, str] = {}
 
     async def get_user_data(self) -> dict[int, UserData]:
         rows = await self.database.fetch_all(
             "SELECT telegram_user_id, data FROM conversation_user_data"
         )
+        self._stored = {int(row[0]): row[1] for row in rows}
         return {int(row[0]): json.loads(row[1]) for row in rows}
 
     async def update_user_data(self, user_id: int, data: UserData) -> None:
+        encoded = json.dumps(data, sort_keys=True) if data else None
+        if encoded == self._stored.get(user_id):
+            return
         async with self.database.transaction() as tx:
-            if data:
+            if encoded is not None:
                 await tx.execute(
                     "INSERT INTO conversation_user_data (telegram_user_id, data, updated_at)"
                     " VALUES (?, ?, ?) ON CONFLICT (telegram_user_id) DO UPDATE"
                     " SET data = excluded.data, updated_at = excluded.updated_at",
-                    (user_id, json.dumps(data, sort_keys=True), utc_now_iso()),
+                    (user_id, encoded, utc_now_iso()),
                 )
             else:
                 await tx.execute(
                     "DELETE FROM conversation_user_data WHERE telegram_user_id = ?", (user_id,)
                 )
+        if encoded is None:
+            self._stored.pop(user_id, None)
+        else:
+            self._stored[user_id] = encoded
 
     async def drop_user_data(self, user_id: int) -> None:
         await self.update_user_data(user_id, {})

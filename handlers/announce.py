@@ -45,6 +45,7 @@ from handlers.registration import labels
 from handlers.registration.flow import Step
 from handlers.registration.questions import FIELD_NAMES
 from handlers.replies import edit_or_reply, esc, reply
+from handlers.staff import current_staff
 
 FEATURE = "ann"
 DRAFT = "announce"
@@ -76,27 +77,14 @@ class State(IntEnum):
     PREVIEW = 8
 
 
-def data(*parts: str) -> str:
-    return callbacks.encode(FEATURE, *parts)
-
-
-def button(label: str, *parts: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=data(*parts))
+data = partial(callbacks.encode, FEATURE)
+button = partial(callbacks.button, FEATURE)
 
 
 def draft(context: AppContext) -> dict[str, Any]:
     assert context.user_data is not None
     found: dict[str, Any] = context.user_data.setdefault(DRAFT, {})
     return found
-
-
-async def current_staff(update: Update, context: AppContext) -> StaffMember | None:
-    """The staff member, re-read for every step (a role can change mid-wizard)."""
-    user = update.effective_user
-    if user is None:
-        return None
-    member = context.staff or await context.services.staff.find(user.id)
-    return member if member and member.may(Permission.COMPOSE) else None
 
 
 # --- steps ----------------------------------------------------------------------------------
@@ -401,7 +389,7 @@ async def on_button(update: Update, context: AppContext, state: State) -> object
     """Every wizard button: re-check the data against the state and the staff member."""
     query = update.callback_query
     assert query is not None
-    staff = await current_staff(update, context)
+    staff = await current_staff(update, context, Permission.COMPOSE)
     if staff is None:
         await query.answer(context.tr.gettext("This is only for consular staff."), show_alert=True)
         return END
@@ -504,7 +492,7 @@ async def ask_when(update: Update, context: AppContext, staff: StaffMember) -> S
 async def on_text(update: Update, context: AppContext, state: State) -> object:
     """Typed input: a text in the pending language, or the date and time."""
     message = update.effective_message
-    staff = await current_staff(update, context)
+    staff = await current_staff(update, context, Permission.COMPOSE)
     assert message is not None
     if staff is None:
         return END
@@ -533,7 +521,7 @@ async def on_text(update: Update, context: AppContext, state: State) -> object:
 async def on_media(update: Update, context: AppContext) -> object:
     """A photo or document to attach (kept by Telegram file id)."""
     message = update.effective_message
-    staff = await current_staff(update, context)
+    staff = await current_staff(update, context, Permission.COMPOSE)
     assert message is not None
     if staff is None:
         return END

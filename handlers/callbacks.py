@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from telegram import InlineKeyboardButton
+
 VERSION = "v1"
 SEPARATOR = ":"
 MAX_BYTES = 64  # Telegram's limit for callback_data
@@ -19,6 +21,11 @@ def encode(feature: str, *fields: str) -> str:
     if len(data.encode()) > MAX_BYTES:
         raise ValueError(f"callback data over {MAX_BYTES} bytes: {data!r}")
     return data
+
+
+def button(feature: str, label: str, *fields: str) -> InlineKeyboardButton:
+    """An inline button carrying ``v1:<feature>:<fields>``."""
+    return InlineKeyboardButton(label, callback_data=encode(feature, *fields))
 
 
 def pattern(feature: str) -> re.Pattern[str]:

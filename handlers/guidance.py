@@ -8,6 +8,7 @@ member's own country), ``c`` (the checklist), ``x:<item>`` (tick or untick), not
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from functools import partial
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
@@ -67,8 +68,7 @@ def back_markup(tr: Translator) -> InlineKeyboardMarkup:
     )
 
 
-def data(*fields: str) -> str:
-    return callbacks.encode(FEATURE, *fields)
+data = partial(callbacks.encode, FEATURE)
 
 
 def page_text(tr: Translator, page: Topic | DestinationNote) -> str:

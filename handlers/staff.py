@@ -16,6 +16,18 @@ from handlers.context import App, AppContext
 from handlers.replies import esc, reply
 
 
+async def current_staff(
+    update: Update, context: AppContext, permission: Permission
+) -> StaffMember | None:
+    """The staff member if they still hold ``permission``: re-read at every wizard step,
+    since a role can change mid-wizard."""
+    user = update.effective_user
+    if user is None:
+        return None
+    member = context.staff or await context.services.staff.find(user.id)
+    return member if member and member.may(permission) else None
+
+
 def describe(tr: Translator, member: StaffMember) -> str:
     consulates = ", ".join(sorted(member.consulates)) or tr.gettext("all consulates")
     return f"• <code>{member.telegram_user_id}</code> {esc(member.role.value)} ({esc(consulates)})"

@@ -56,6 +56,7 @@ from handlers.polls.create import publish
 from handlers.polls.texts import problem_text
 from handlers.registration import labels
 from handlers.replies import edit_or_reply, esc, reply
+from handlers.staff import current_staff
 
 FEATURE = "pw"
 DRAFT = "poll_wizard"
@@ -84,12 +85,8 @@ class State(IntEnum):
     SUMMARY = 8
 
 
-def data(*parts: str) -> str:
-    return callbacks.encode(FEATURE, *parts)
-
-
-def button(label: str, *parts: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=data(*parts))
+data = partial(callbacks.encode, FEATURE)
+button = partial(callbacks.button, FEATURE)
 
 
 def navigation(tr: Translator, back: bool = True) -> list[InlineKeyboardButton]:
@@ -113,15 +110,6 @@ def forget(context: AppContext) -> None:
     context.user_data.pop(PENDING, None)
 
 
-async def current_staff(update: Update, context: AppContext) -> StaffMember | None:
-    """The staff member, re-read for every step (a role can change mid-wizard)."""
-    user = update.effective_user
-    if user is None:
-        return None
-    member = context.staff or await context.services.staff.find(user.id)
-    return member if member and member.may(Permission.COMPOSE) else None
-
-
 def remit(context: AppContext, staff: StaffMember) -> list[str]:
     """The consulates this staff member may address."""
     return [
@@ -140,7 +128,7 @@ def problems_text(tr: Translator, problems: list[Problem]) -> str:
 
 async def start(update: Update, context: AppContext) -> object:
     """Begin a new poll: choose its mode."""
-    if await current_staff(update, context) is None:
+    if await current_staff(update, context, Permission.COMPOSE) is None:
         return END
     languages = context.services.languages
     own = context.tr.language
@@ -383,7 +371,7 @@ async def on_button(update: Update, context: AppContext, state: State) -> object
     """Every wizard button: re-check the data against the state and the staff member."""
     query = update.callback_query
     assert query is not None
-    staff = await current_staff(update, context)
+    staff = await current_staff(update, context, Permission.COMPOSE)
     if staff is None:
         await query.answer(context.tr.gettext("This is only for consular staff."), show_alert=True)
         return END
@@ -489,7 +477,7 @@ async def on_audience_button(
 async def on_text(update: Update, context: AppContext, state: State) -> object:
     """Typed input: the question, options, or the closing time."""
     message = update.effective_message
-    staff = await current_staff(update, context)
+    staff = await current_staff(update, context, Permission.COMPOSE)
     assert message is not None and context.user_data is not None
     if staff is None or DRAFT not in context.user_data:
         return END

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 
@@ -37,12 +38,8 @@ FIELD_NAMES = {
 }
 
 
-def data(*fields: str) -> str:
-    return callbacks.encode(FEATURE, *fields)
-
-
-def button(text: str, *fields: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text, callback_data=data(*fields))
+data = partial(callbacks.encode, FEATURE)
+button = partial(callbacks.button, FEATURE)
 
 
 def in_rows(buttons: list[InlineKeyboardButton], per_row: int) -> list[list[InlineKeyboardButton]]:

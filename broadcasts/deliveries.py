@@ -14,7 +14,7 @@ from enum import StrEnum
 
 import aiosqlite
 
-from bot.storage.database import Database, Transaction, utc_now_iso
+from bot.storage.database import Database, Transaction, status_guard, utc_now_iso
 from broadcasts.audience import Audience
 from broadcasts.payload import (
     Button,
@@ -158,11 +158,7 @@ class DeliveryRepository:
         now = utc_now_iso()
         started = now if status is DeliveryStatus.SENDING else None
         finished = now if status in (DeliveryStatus.DONE, DeliveryStatus.CANCELLED) else None
-        condition, parameters = "", ()  # type: tuple[str, tuple[object, ...]]
-        states = [s.value for s in expected]
-        if states:
-            condition = f" AND status IN ({', '.join('?' * len(states))})"
-            parameters = tuple(states)
+        condition, parameters = status_guard(expected)
         async with self.database.transaction() as tx:
             changed = await tx.execute(
                 "UPDATE deliveries SET status = ?, started_at = coalesce(started_at, ?),"

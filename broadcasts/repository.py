@@ -11,7 +11,7 @@ from enum import StrEnum
 
 import aiosqlite
 
-from bot.storage.database import Database, Transaction, utc_now_iso
+from bot.storage.database import Database, Transaction, status_guard, utc_now_iso
 from broadcasts.audience import Audience
 from broadcasts.deliveries import insert_payload, payload_from_row, poll_settings_from_row
 from broadcasts.payload import DeliveryKind, Payload, PollSettings
@@ -149,11 +149,7 @@ class BroadcastRepository:
         approved = now if approver else None
         cancelled = now if status is BroadcastStatus.CANCELLED else None
         finished = now if status.is_final else None
-        condition, parameters = "", ()  # type: tuple[str, tuple[object, ...]]
-        states = [s.value for s in expected]
-        if states:
-            condition = f" AND status IN ({', '.join('?' * len(states))})"
-            parameters = tuple(states)
+        condition, parameters = status_guard(expected)
         async with self.database.transaction() as tx:
             changed = await tx.execute(
                 "UPDATE broadcasts SET status = ?, approver = coalesce(?, approver),"

@@ -8,13 +8,15 @@ for long and a clean shutdown can wait for the last write to finish.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from importlib import resources
 from pathlib import Path
 
@@ -123,14 +125,21 @@ class Database:
     async def transaction(self) -> AsyncIterator[Transaction]:
         """A short write transaction (BEGIN IMMEDIATE ... COMMIT), rolled back on error."""
         async with self._write_lock:
-            await self.connection.execute("BEGIN IMMEDIATE")
             try:
+                await self.connection.execute("BEGIN IMMEDIATE")
                 yield Transaction(self.connection)
             except BaseException:
-                await self.connection.execute("ROLLBACK")
+                await self._rollback()
                 raise
             else:
                 await self.connection.execute("COMMIT")
+
+    async def _rollback(self) -> None:
+        """Roll back whatever is open. A cancelled await does not stop a statement already
+        handed to aiosqlite's thread, so even a BEGIN cancelled mid-way may have opened a
+        transaction; the ROLLBACK is queued behind it. None open is fine."""
+        with contextlib.suppress(sqlite3.OperationalError):
+            await self.connection.execute("ROLLBACK")
 
     async def fetch_one(
         self, sql: str, parameters: tuple[object, ...] = ()
@@ -216,6 +225,15 @@ def _check_usable(path: Path) -> None:
 
 def _same_path(first: Path, second: Path) -> bool:
     return os.path.abspath(first) == os.path.abspath(second)
+
+
+def status_guard(expected: Iterable[StrEnum]) -> tuple[str, tuple[object, ...]]:
+    """`` AND status IN (?, ...)`` and its parameters, for a status change allowed only from
+    ``expected`` states (an empty condition when any state will do)."""
+    states = tuple(state.value for state in expected)
+    if not states:
+        return "", ()
+    return f" AND status IN ({', '.join('?' * len(states))})", states
 
 
 def utc_now_iso() -> str:

@@ -256,6 +256,17 @@ async def test_two_person_approval_holds_a_poll_until_an_admin_approves(
     assert not any("poll" in m for m in await members[-1].bot_messages())
 
 
+async def wait_for_sent_polls(services: Services, count: int) -> None:
+    for _ in range(250):
+        row = await services.database.fetch_one(
+            "SELECT COUNT(*) FROM delivery_outbox WHERE poll_id IS NOT NULL AND status = 'sent'"
+        )
+        if row is not None and row[0] >= count:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"fewer than {count} polls were recorded as sent")
+
+
 async def test_a_poll_closes_at_its_closing_time_and_shares_the_results(
     bot: App, client: SandboxClient, sandbox: Sandbox, services: Services, admins: Admins
 ) -> None:
@@ -268,6 +279,8 @@ async def test_a_poll_closes_at_its_closing_time_and_shares_the_results(
     for member, message in zip(members[:2], polls, strict=False):
         await client.vote(member.id, message["poll"]["id"], [1])
     await wait_for_respondents(services, created.poll_id, 2)
+    # The engine writes sent messages back in batches; closing stops the polls it recorded.
+    await wait_for_sent_polls(services, len(members))
 
     assert await close_due_polls(bot.bot, services, now + timedelta(hours=23)) == []
     closes_at = now + timedelta(hours=24, seconds=1)

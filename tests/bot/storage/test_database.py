@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
 
@@ -98,3 +99,23 @@ def test_statements_split_where_sqlite_says_they_end() -> None:
     statements = split_statements(script)
     assert len(statements) == 2
     assert statements[1].endswith("END;")
+
+
+async def test_a_transaction_cancelled_while_beginning_leaves_no_lock(database: Database) -> None:
+    async def write() -> None:
+        async with database.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO members (telegram_user_id, created_at, updated_at)"
+                " VALUES (2, 'a', 'a')"
+            )
+
+    task = asyncio.create_task(write())
+    await asyncio.sleep(0)  # the task now waits on BEGIN IMMEDIATE in aiosqlite's thread
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    with sqlite3.connect(database.path, timeout=0.5) as other:  # another process, say
+        other.execute(
+            "INSERT INTO members (telegram_user_id, created_at, updated_at) VALUES (3, 'a', 'a')"
+        )
+    assert not database.connection.in_transaction

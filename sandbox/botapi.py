@@ -659,12 +659,10 @@ class BotApi:
         text = params.string("text")
         if text is not None and len(text) > 200:
             raise bad_request("MESSAGE_TOO_LONG")
-        self.state.callback_answers[query_id] = {
-            "text": text,
-            "show_alert": params.boolean("show_alert"),
-            "url": params.string("url"),
-        }
-        self.state.touch()
+        self.state.answer_callback(
+            query_id,
+            {"text": text, "show_alert": params.boolean("show_alert"), "url": params.string("url")},
+        )
         return True
 
     # --- polls ---------------------------------------------------------------------------------

@@ -216,7 +216,7 @@ class WorldState:
         self.bot_id = bot_id
         self.bot_username = bot_username
         self.bot_first_name = bot_first_name
-        self.chat_changed = Notifier()
+        self._chat_notifiers: dict[int, Notifier] = {}
         self.updates_changed = Notifier()
         self.closing = False
         self.reset()
@@ -237,6 +237,7 @@ class WorldState:
         self.menu_buttons: dict[int | None, JSON] = {}
         self.callback_queries: dict[str, JSON] = {}
         self.callback_answers: dict[str, JSON] = {}
+        self._callback_answers_by_user: dict[int, dict[str, JSON]] = {}
         self.chat_actions: dict[int, str] = {}
         self.version = 0
         self.chat_versions: dict[int, int] = {}
@@ -249,16 +250,33 @@ class WorldState:
 
     # --- bookkeeping -------------------------------------------------------------------------
     def touch(self, chat_id: int | None = None) -> None:
-        """Record that a chat changed (its version moves on) and wake the chat waiters."""
+        """Record that a chat changed (its version moves on) and wake its waiters.
+
+        Without ``chat_id`` (a reset) every chat's waiters wake. Waking only the chat that
+        changed matters at scale: with a thousand people long-polling, one shared wake-up
+        per message would cost a thousand re-checks.
+        """
         self.version += 1
-        if chat_id is not None:
-            self.chat_versions[chat_id] = self.version
-        self.chat_changed.notify()
+        if chat_id is None:
+            self._notify_every_chat()
+            return
+        self.chat_versions[chat_id] = self.version
+        notifier = self._chat_notifiers.get(chat_id)
+        if notifier is not None:
+            notifier.notify()
+
+    def chat_notifier(self, chat_id: int) -> Notifier:
+        """What a long poll on one chat waits on."""
+        return self._chat_notifiers.setdefault(chat_id, Notifier())
+
+    def _notify_every_chat(self) -> None:
+        for notifier in self._chat_notifiers.values():
+            notifier.notify()
 
     def close(self) -> None:
         """Wake every waiter for good: the server is stopping."""
         self.closing = True
-        self.chat_changed.notify()
+        self._notify_every_chat()
         self.updates_changed.notify()
 
     def bot_user(self) -> JSON:
@@ -376,6 +394,17 @@ class WorldState:
         callback_id = f"{self.bot_id}{self._next_callback:010d}"
         self._next_callback += 1
         return callback_id
+
+    def answer_callback(self, query_id: str, answer: JSON) -> None:
+        """Record the bot's answer to a button press and wake the presser's chat."""
+        self.callback_answers[query_id] = answer
+        user_id = int(self.callback_queries[query_id]["from"]["id"])
+        self._callback_answers_by_user.setdefault(user_id, {})[query_id] = answer
+        self.touch(user_id)
+
+    def callback_answers_for(self, user_id: int) -> dict[str, JSON]:
+        """The bot's answers to one person's button presses, by query id."""
+        return dict(self._callback_answers_by_user.get(user_id, {}))
 
     # --- updates -------------------------------------------------------------------------------
     def allowed(self, kind: str) -> bool:

@@ -355,18 +355,14 @@ class UserApi:
             remaining = deadline - loop.time()
             if ready or remaining <= 0 or state.closing:
                 break
-            await state.chat_changed.wait(remaining)
+            await state.chat_notifier(user.id).wait(remaining)
         messages = list(state.chats.get(user.id, []))
         return {
             "user": user.to_sandbox(),
             "messages": [self._view(user, m) for m in messages if m.message_id > after],
             "reply_keyboard": self._active_reply_keyboard(messages),
             "version": state.chat_versions.get(user.id, 0),
-            "callback_answers": {
-                query_id: answer
-                for query_id, answer in state.callback_answers.items()
-                if state.callback_queries.get(query_id, {}).get("from", {}).get("id") == user.id
-            },
+            "callback_answers": state.callback_answers_for(user.id),
         }
 
     async def download(self, request: web.Request) -> web.StreamResponse:

@@ -10,7 +10,7 @@ each recipient gets one message and only the global limit can answer 429.
   sandboxes' ``rate_limited`` counters.
 - **Ceiling**: no limits, no latency. The engine (``rate=None``, its default 64 workers) against
   a bare loop of python-telegram-bot ``send_message`` calls with as many workers and the same
-  pool size, alternately three times each, medians.
+  request class and pool size, alternately three times each, medians.
 - **Scale**: a million registered members inserted with one ``INSERT ... SELECT`` over a
   recursive CTE; ``count_audience(everyone)``; the outbox fill of one delivery to everyone by
   ``Outbox.fill_next_chunk`` called until complete. Peak RSS is the high-water mark (VmHWM)
@@ -41,7 +41,6 @@ from pathlib import Path
 
 import httpx
 from telegram import Bot
-from telegram.request import HTTPXRequest
 
 from benchmarks.report import bench
 from benchmarks.support import (
@@ -52,6 +51,7 @@ from benchmarks.support import (
     sandbox_process,
     scaled,
 )
+from bot.aiohttp_request import AiohttpRequest
 from bot.settings import PROJECT_ROOT
 from bot.storage.database import Database
 from broadcasts import Audience, DeliveryEngine, EngineConfig, Payload, count_audience
@@ -146,7 +146,7 @@ async def bench_rate(folder: Path) -> None:
 # --- ceiling --------------------------------------------------------------------------------
 async def bare_ptb(address: SandboxAddress, chat_ids: list[int], workers: int) -> float:
     """Messages/s of ``workers`` tasks calling ``Bot.send_message`` for every chat id."""
-    request = HTTPXRequest(connection_pool_size=workers, read_timeout=10.0, pool_timeout=10.0)
+    request = AiohttpRequest(workers, read_timeout=10.0, pool_timeout=10.0)
     bot = Bot(address.token, base_url=address.bot_api_base_url, request=request)
     await bot.initialize()
     queue: asyncio.Queue[int] = asyncio.Queue()

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import cast
 
 from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defaults
-from telegram.request import HTTPXRequest
 
 import handlers
+from bot.aiohttp_request import AiohttpRequest
 from bot.broadcasting import BroadcastRuntime
 from bot.persistence import SQLitePersistence
 from bot.services import Services
@@ -36,8 +36,8 @@ def build_application(services: Services, token: str, base_url: str) -> App:
         .base_url(base_url)
         .base_file_url(file_url_for(base_url))
         .context_types(context_types)
-        .request(HTTPXRequest(connection_pool_size=CONNECTION_POOL_SIZE, read_timeout=15))
-        .get_updates_request(HTTPXRequest(connection_pool_size=2, read_timeout=40))
+        .request(AiohttpRequest(CONNECTION_POOL_SIZE, read_timeout=15))
+        .get_updates_request(AiohttpRequest(2, read_timeout=40))
         .rate_limiter(AIORateLimiter(overall_max_rate=services.settings.rate_limit, max_retries=3))
         .defaults(Defaults(block=True))
         .concurrent_updates(PerUserUpdateProcessor(CONCURRENT_UPDATES))

@@ -21,9 +21,9 @@ from typing import Any
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.aiohttp_request import AiohttpRequest
 from broadcasts.payload import MediaKind, Payload
 from broadcasts.transport import Outcome, Recipient
 
@@ -53,9 +53,7 @@ class TelegramTransport:
         read_timeout: float = 10.0,
     ) -> TelegramTransport:
         """A transport with its own Bot whose HTTP pool allows ``pool_size`` requests at once."""
-        request = HTTPXRequest(
-            connection_pool_size=pool_size, read_timeout=read_timeout, pool_timeout=read_timeout
-        )
+        request = AiohttpRequest(pool_size, read_timeout=read_timeout, pool_timeout=read_timeout)
         bot = Bot(
             token,
             base_url=base_url,

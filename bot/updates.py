@@ -1,33 +1,58 @@
 """Updates from different people run concurrently; updates from the same person run in the
-order they arrived, so a conversation never sees two of its steps at once."""
+order they arrived, so a conversation never sees two of its steps at once.
+
+A person's later updates wait for their earlier ones *before* taking one of the shared slots.
+PTB's processor takes its slot before :meth:`do_process_update` runs, so if its semaphore were
+the limit, one person sending fifty messages at once would hold every slot while waiting for
+themselves and everyone else would wait too. PTB's semaphore is therefore left wide open and
+the real limit is taken here, after the person's own turn has come. Beyond
+``max_waiting_per_person`` queued updates, further ones from that person are dropped: no one
+typing by hand gets that far ahead of the bot.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import inspect
+import logging
 from collections.abc import Awaitable
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+logger = logging.getLogger(__name__)
+
+#: PTB's own limit, set so high that it never binds (see the module docstring).
+UNBOUNDED = 1_000_000
+
 
 class PerUserUpdateProcessor(BaseUpdateProcessor):
-    """Concurrency across users, order within each user."""
+    """At most ``max_concurrent_updates`` at once across people, in order within each person."""
 
-    def __init__(self, max_concurrent_updates: int) -> None:
-        super().__init__(max_concurrent_updates)
+    def __init__(self, max_concurrent_updates: int, max_waiting_per_person: int = 20) -> None:
+        super().__init__(UNBOUNDED)
+        self._slots = asyncio.BoundedSemaphore(max_concurrent_updates)
+        self._max_waiting = max_waiting_per_person
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         user_id = _user_id(update)
         if user_id is None:
-            await coroutine
+            async with self._slots:
+                await coroutine
+            return
+        if self._waiting.get(user_id, 0) >= self._max_waiting:
+            _discard(coroutine)
+            logger.warning(
+                "dropped an update: one person already had %d waiting", self._max_waiting
+            )
             return
         lock = self._locks.setdefault(user_id, asyncio.Lock())
         self._waiting[user_id] = self._waiting.get(user_id, 0) + 1
         try:
-            async with lock:
+            async with lock, self._slots:
                 await coroutine
         finally:
             self._waiting[user_id] -= 1
@@ -46,3 +71,9 @@ def _user_id(update: object) -> int | None:
     if isinstance(update, Update) and update.effective_user is not None:
         return update.effective_user.id
     return None
+
+
+def _discard(coroutine: Awaitable[Any]) -> None:
+    """Close a coroutine that will never run (avoids "never awaited" warnings)."""
+    if inspect.iscoroutine(coroutine):
+        coroutine.close()

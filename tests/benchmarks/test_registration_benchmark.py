@@ -1,0 +1,34 @@
+"""The registration benchmark runs end to end and prints every figure issue 3 names."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+from bot.settings import PROJECT_ROOT
+
+FIGURES = (
+    "registration_p50_ms",
+    "registration_p99_ms",
+    "registration_updates_per_s",
+    "echo_updates_per_s",
+    "registration_vs_echo_ratio",
+)
+
+
+def test_a_small_registration_benchmark_prints_its_figures() -> None:
+    env = {**os.environ, "BENCH_MEMBERS": "6", "BENCH_THINK_S": "0-0.05"}
+    finished = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "registration"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    printed = dict(re.findall(r"^BENCH (\S+) (\S+) \S+$", finished.stdout, re.MULTILINE))
+    for name in FIGURES:
+        assert float(printed[name]) > 0, name

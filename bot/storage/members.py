@@ -165,16 +165,41 @@ class MemberRepository:
             )
 
     async def export_rows(self, telegram_user_id: int) -> dict[str, list[dict[str, Any]]]:
-        """Every row held about the member, table by table, exactly as stored."""
+        """Every row held about the member, table by table, exactly as stored.
+
+        The member row; every row of every table that refers to ``members`` (found in the
+        schema, so a table added later is exported without a change here); and the answers
+        and step of a registration or /profile change not yet confirmed.
+        """
         member = await self.database.fetch_one(
             "SELECT * FROM members WHERE telegram_user_id = ?", (telegram_user_id,)
         )
         if member is None:
             return {}
-        interests = await self.database.fetch_all(
-            "SELECT * FROM member_interests WHERE member_id = ? ORDER BY interest", (member["id"],)
+        tables: dict[str, list[dict[str, Any]]] = {"members": [dict(member)]}
+        for table, column in await self._tables_referring_to_members():
+            rows = await self.database.fetch_all(
+                f'SELECT * FROM "{table}" WHERE "{column}" = ? ORDER BY 1, 2', (member["id"],)
+            )
+            tables[table] = [dict(row) for row in rows]
+        drafts = await self.database.fetch_all(
+            "SELECT * FROM conversation_user_data WHERE telegram_user_id = ?", (telegram_user_id,)
         )
-        return {"members": [dict(member)], "member_interests": [dict(r) for r in interests]}
+        steps = await self.database.fetch_all(
+            "SELECT * FROM conversation_states WHERE json_extract(key, '$[#-1]') = ? ORDER BY name",
+            (telegram_user_id,),
+        )
+        tables["conversation_user_data"] = [dict(row) for row in drafts]
+        tables["conversation_states"] = [dict(row) for row in steps]
+        return tables
+
+    async def _tables_referring_to_members(self) -> list[tuple[str, str]]:
+        rows = await self.database.fetch_all(
+            'SELECT m.name, f."from" FROM sqlite_master AS m,'
+            " pragma_foreign_key_list(m.name) AS f"
+            " WHERE m.type = 'table' AND f.\"table\" = 'members' ORDER BY m.name"
+        )
+        return [(row[0], row[1]) for row in rows]
 
     async def count_registered_by(self, column: str) -> list[tuple[str | None, int]]:
         """Registered members counted by one column (for staff statistics)."""

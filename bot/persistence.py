@@ -8,6 +8,7 @@ restart loses no step a member has taken.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from telegram.ext import BasePersistence, PersistenceInput
@@ -91,12 +92,24 @@ class SQLitePersistence(BasePersistence[UserData, dict[Any, Any], Any]):
                     (name, encoded_key, json.dumps(new_state), utc_now_iso()),
                 )
 
-    async def drop_conversations_of(self, user_id: int) -> None:
-        """Forget every conversation a person is in (on /delete)."""
+    async def unchanged_since(self, moment: datetime) -> list[int]:
+        """The people whose user_data has not changed since ``moment``."""
+        rows = await self.database.fetch_all(
+            "SELECT telegram_user_id FROM conversation_user_data WHERE updated_at < ?",
+            (moment.astimezone(UTC).isoformat(timespec="seconds"),),
+        )
+        return [int(row[0]) for row in rows]
+
+    async def drop_conversations_of(self, user_id: int, name: str | None = None) -> None:
+        """Forget where a person is in conversation ``name`` (every one if None), in the
+        database only: the running ConversationHandler keeps its own copy, and a handler
+        that finds the person's answers gone starts over (see handlers.registration.Session).
+        """
         async with self.database.transaction() as tx:
             await tx.execute(
-                "DELETE FROM conversation_states WHERE json_extract(key, '$[#-1]') = ?",
-                (user_id,),
+                "DELETE FROM conversation_states WHERE json_extract(key, '$[#-1]') = ?"
+                " AND (? IS NULL OR name = ?)",
+                (user_id, name, name),
             )
 
     # Chat data, bot data and callback data are not kept.

@@ -7,6 +7,7 @@ import json
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from bot.persistence import SQLitePersistence
 from handlers import callbacks
 from handlers.context import App, AppContext
 from handlers.replies import edit_or_reply, reply
@@ -93,6 +94,9 @@ async def erase_everything(context: AppContext, user_id: int) -> None:
     await context.services.members.erase(user_id)
     if context.user_data is not None:
         context.user_data.clear()
+    persistence = context.application.persistence
+    if isinstance(persistence, SQLitePersistence):
+        await persistence.drop_conversations_of(user_id)
 
 
 def register(application: App) -> None:

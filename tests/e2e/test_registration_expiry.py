@@ -1,0 +1,63 @@
+"""A registration left half-way for 30 days is erased; the person starts again from consent."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from bot.services import Services
+from handlers.context import App
+from handlers.registration.expiry import DRAFT_RETENTION, erase_stale_drafts
+from sandbox import SandboxClient
+from tests.auxil.chat import ChatUser, Message
+
+REG = "v1:reg"
+
+
+async def half_way(client: SandboxClient, name: str) -> tuple[ChatUser, Message]:
+    """Consent, living abroad, country typed: the city question is showing."""
+    user = await ChatUser.create(client, name, "en")
+    _welcome, consent = await user.send("/start")
+    (question,) = await user.choose(consent, f"{REG}:consent:yes")
+    (question,) = await user.choose(question, f"{REG}:type:abroad")
+    (question,) = await user.send("spain")
+    return user, question
+
+
+async def rows_of(services: Services, user_id: int) -> tuple[int, int]:
+    drafts = await services.database.fetch_all(
+        "SELECT * FROM conversation_user_data WHERE telegram_user_id = ?", (user_id,)
+    )
+    steps = await services.database.fetch_all(
+        "SELECT * FROM conversation_states WHERE json_extract(key, '$[#-1]') = ?", (user_id,)
+    )
+    return len(drafts), len(steps)
+
+
+async def test_old_drafts_go_and_recent_ones_stay(
+    bot: App, client: SandboxClient, services: Services
+) -> None:
+    gone, gone_question = await half_way(client, "Away")
+    kept, kept_question = await half_way(client, "Busy")
+    now = datetime.now(UTC)
+    long_ago = (now - DRAFT_RETENTION - DRAFT_RETENTION / 30).isoformat(timespec="seconds")
+    async with services.database.transaction() as tx:
+        await tx.execute(
+            "UPDATE conversation_user_data SET updated_at = ? WHERE telegram_user_id = ?",
+            (long_ago, gone.id),
+        )
+
+    assert await erase_stale_drafts(bot, now) == 1
+
+    assert await rows_of(services, gone.id) == (0, 0)
+    assert await rows_of(services, kept.id) == (1, 1)
+    assert "spain" not in str(bot.user_data.get(gone.id, {})).lower()
+    # Coming back, the first person starts again from consent; the other carries on.
+    answers = await gone.choose(gone_question, f"{REG}:skip")
+    assert any(f"{REG}:consent:yes" in str(m.get("inline_keyboard")) for m in answers)
+    (region,) = await kept.choose(kept_question, f"{REG}:skip")
+    assert f"{REG}:consent:yes" not in str(region.get("inline_keyboard"))
+
+
+async def test_nothing_recent_is_erased(bot: App, client: SandboxClient) -> None:
+    await half_way(client, "Now")
+    assert await erase_stale_drafts(bot, datetime.now(UTC)) == 0

@@ -13,6 +13,8 @@ has no write timeout, ``write_timeout`` is added to the request's overall limit.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
@@ -79,9 +81,12 @@ class AiohttpRequest(BaseRequest):
             _given(pool_timeout, self._pool_timeout),
         )
         headers = {"User-Agent": self.USER_AGENT}
+        body = _body(request_data)
+        if isinstance(body, bytes):
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
         try:
             async with self._session.request(
-                method, url, data=_body(request_data), headers=headers, timeout=timeout
+                method, url, data=body, headers=headers, timeout=timeout
             ) as response:
                 return response.status, await response.read()
         except aiohttp.ConnectionTimeoutError as error:
@@ -111,14 +116,18 @@ def _given(value: Timeout, default: float | None) -> float | None:
     return default if isinstance(value, DefaultValue) else value
 
 
-def _body(request_data: RequestData | None) -> aiohttp.FormData | dict[str, str] | None:
-    """Form fields, as PTB's httpx request sends them; multipart when there are files."""
+def _body(request_data: RequestData | None) -> aiohttp.FormData | bytes | None:
+    """Form fields, as PTB's httpx request sends them; multipart when there are files.
+
+    Plain forms are encoded here: aiohttp would build a FormData (and a multipart writer it
+    never uses) for every request, a tenth of the cost of a message at high rates.
+    """
     if request_data is None:
         return None
     fields = request_data.json_parameters
     files = request_data.multipart_data
     if not files:
-        return fields
+        return urlencode(fields).encode() if fields else None
     form = aiohttp.FormData()
     for name, value in fields.items():
         form.add_field(name, value)

@@ -144,12 +144,10 @@ class Database:
     async def fetch_one(
         self, sql: str, parameters: tuple[object, ...] = ()
     ) -> aiosqlite.Row | None:
-        async with self.connection.execute(sql, parameters) as cursor:
-            return await cursor.fetchone()
+        return await _fetch_one(self.connection, sql, parameters)
 
     async def fetch_all(self, sql: str, parameters: tuple[object, ...] = ()) -> list[aiosqlite.Row]:
-        async with self.connection.execute(sql, parameters) as cursor:
-            return list(await cursor.fetchall())
+        return list(await self.connection.execute_fetchall(sql, parameters))
 
     async def backup(self, target: Path) -> None:
         """Copy the live database to ``target`` with SQLite's online backup API."""
@@ -167,26 +165,31 @@ class Database:
 
 
 class Transaction:
-    """The statements allowed inside ``Database.transaction()``."""
+    """The statements allowed inside ``Database.transaction()``.
+
+    Each statement is one trip to aiosqlite's thread. The trips, not SQLite, are what a busy
+    process waits for (each waits its turn in the event loop), so a write's cursor is not
+    closed with a second trip: the statement has run to completion and the cursor is freed
+    when dropped. Reads fetch and close in the same trip.
+    """
 
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self._connection = connection
 
     async def execute(self, sql: str, parameters: tuple[object, ...] = ()) -> int:
         """Run one statement; return the number of rows it changed."""
-        async with self._connection.execute(sql, parameters) as cursor:
-            return cursor.rowcount
+        cursor = await self._connection.execute(sql, parameters)
+        return cursor.rowcount
 
     async def insert(self, sql: str, parameters: tuple[object, ...] = ()) -> int:
         """Run one INSERT; return the new row's id."""
-        async with self._connection.execute(sql, parameters) as cursor:
-            return int(cursor.lastrowid or 0)
+        cursor = await self._connection.execute(sql, parameters)
+        return int(cursor.lastrowid or 0)
 
     async def fetch_one(
         self, sql: str, parameters: tuple[object, ...] = ()
     ) -> aiosqlite.Row | None:
-        async with self._connection.execute(sql, parameters) as cursor:
-            return await cursor.fetchone()
+        return await _fetch_one(self._connection, sql, parameters)
 
     async def executescript_in_transaction(self, script: str) -> None:
         """Run a migration's statements one by one, inside the open transaction.
@@ -196,6 +199,13 @@ class Transaction:
         """
         for statement in split_statements(script):
             await self._connection.execute(statement)
+
+
+async def _fetch_one(
+    connection: aiosqlite.Connection, sql: str, parameters: tuple[object, ...]
+) -> aiosqlite.Row | None:
+    rows = list(await connection.execute_fetchall(sql, parameters))
+    return rows[0] if rows else None
 
 
 def split_statements(script: str) -> list[str]:

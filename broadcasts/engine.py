@@ -3,7 +3,7 @@
 One feeder task fills each running delivery's outbox chunk by chunk (sending starts with the
 first chunk) and claims due rows into an in-memory queue; ``workers`` sender tasks take rows,
 wait for the shared token bucket, send through the transport and record results; one flusher
-task writes results back in batches (every ``flush_interval`` s or ``flush_size`` results).
+task writes results back in batches (every ``flush_interval`` s or ``write_back_size`` results).
 
 Outcomes: sent; a 429 pauses *all* sending for its retry_after and the same row is sent again;
 403 / chat not found marks the row and the member unreachable (``members.reachable = 0``),
@@ -18,7 +18,7 @@ Crash policy. A row is marked ``sending`` (in its claim batch) before its reques
 ``pending`` and are sent again. So after a kill -9 at any point nothing is lost, and the only
 possible duplicates are rows whose request had been made but whose result was not yet written
 back: at most the rows in ``sending`` at the crash (claimed batch + queue + unflushed results,
-bounded by queue size + workers + flush_size). A timed-out request that Telegram did in fact
+bounded by queue size + workers + write_back_size). A timed-out request that Telegram did in fact
 deliver is also sent again on retry; Telegram offers no way to tell. Filling is crash-safe too:
 each chunk and its cursor are committed together.
 
@@ -92,9 +92,9 @@ class EngineConfig:
 
     rate: float | None = FREE_RATE
     workers: int | None = None
-    batch_size: int = 100
+    batch_size: int | None = None
     flush_interval: float = 0.2
-    flush_size: int = 200
+    flush_size: int | None = None
     max_attempts: int = 5
     backoff_base: float = 2.0
     backoff_cap: float = 300.0
@@ -108,8 +108,26 @@ class EngineConfig:
         return self.workers or default_workers(self.rate)
 
     @property
+    def claim_size(self) -> int:
+        """Rows claimed at once: about a quarter second of sending, 20 to 500.
+
+        Under load every trip to SQLite waits its turn in the busy event loop (tens of ms, not
+        the 1 ms SQLite needs), so at high rates claims and write-backs must be few and large
+        or the workers starve; at low rates small claims keep a /stop honoured promptly.
+        """
+        if self.batch_size is not None:
+            return self.batch_size
+        if self.rate is None:
+            return 500
+        return max(20, min(500, math.ceil(self.rate / 4)))
+
+    @property
+    def write_back_size(self) -> int:
+        return self.flush_size or max(200, 2 * self.claim_size)
+
+    @property
     def queue_size(self) -> int:
-        return max(self.batch_size, 2 * self.worker_count)
+        return max(2 * self.claim_size, 2 * self.worker_count)
 
     def backoff(self, attempt: int) -> float:
         """Seconds to wait before retry number ``attempt`` (1-based)."""
@@ -301,10 +319,10 @@ class DeliveryEngine:
             )
             worked = True
         room = self.config.queue_size - self._queue.qsize()
-        if room < min(self.config.batch_size, self.config.queue_size) // 2:
+        if room < min(self.config.claim_size, self.config.queue_size) // 2:
             return worked
         claim = await self.outbox.claim(
-            running.delivery.id, min(room, self.config.batch_size), self._clock()
+            running.delivery.id, min(room, self.config.claim_size), self._clock()
         )
         running.in_flight += len(claim.rows)
         for row in claim.rows:
@@ -444,7 +462,7 @@ class DeliveryEngine:
             OutboxStatus.CANCELLED,
         ):
             running.meter.record()
-        if len(self._results) >= self.config.flush_size or self._queue.empty():
+        if len(self._results) >= self.config.write_back_size or self._queue.empty():
             self._flush_now.set()
 
     async def _flush_loop(self) -> None:

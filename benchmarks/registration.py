@@ -38,7 +38,7 @@ import aiohttp
 from babel import Locale
 
 from benchmarks.report import bench, percentile
-from benchmarks.support import LANGUAGES, SandboxAddress, sandbox_process, scaled
+from benchmarks.support import LANGUAGES, SandboxAddress, read_scalar, sandbox_process, scaled
 from bot.settings import PROJECT_ROOT
 from sandbox.state import FIRST_USER_ID
 
@@ -220,13 +220,15 @@ async def start_bot(
 
 
 async def measure(
-    command: list[str], steps: list[tuple[Action, int]], folder: Path
+    command: list[str], steps: list[tuple[Action, int]], databases: Path
 ) -> tuple[Run, Run]:
-    """The capacity run, then the paced run, each with fresh members and database."""
+    """The capacity run, then the paced run, each with fresh members and a fresh database
+    (``databases`` with ``-0.db`` and ``-1.db`` appended)."""
     runs: list[Run] = []
     for think in (None, think_range()):
         async with sandbox_process(users=MEMBERS) as sandbox:
-            process = await start_bot(command, sandbox, folder / f"{len(runs)}.db")
+            database = databases.with_name(f"{databases.name}-{len(runs)}.db")
+            process = await start_bot(command, sandbox, database)
             try:
                 users = range(FIRST_USER_ID, FIRST_USER_ID + MEMBERS)
                 runs.append(await load(sandbox, users, steps, think))
@@ -236,10 +238,23 @@ async def measure(
     return runs[0], runs[1]
 
 
+def check_everyone_registered(database: Path) -> None:
+    """A reply is not enough: every simulated member must end up registered."""
+    registered = read_scalar(database, "SELECT count(*) FROM members WHERE status = 'registered'")
+    if registered != MEMBERS:
+        raise RuntimeError(f"{database.name}: {registered} of {MEMBERS} members registered")
+
+
 async def run() -> None:
     with tempfile.TemporaryDirectory() as folder:
-        ours = await measure([sys.executable, "main.py", "run"], REGISTRATION, Path(folder))
-        echo = await measure([sys.executable, "-m", "benchmarks.echo_bot"], ECHO, Path(folder))
+        ours = await measure(
+            [sys.executable, "main.py", "run"], REGISTRATION, Path(folder) / "ours"
+        )
+        for run_number in (0, 1):
+            check_everyone_registered(Path(folder) / f"ours-{run_number}.db")
+        echo = await measure(
+            [sys.executable, "-m", "benchmarks.echo_bot"], ECHO, Path(folder) / "echo"
+        )
     (capacity, paced), (echo_capacity, echo_paced) = ours, echo
     bench("registration_p50_ms", percentile(paced.latencies, 0.50) * 1000, "ms")
     bench("registration_p99_ms", percentile(paced.latencies, 0.99) * 1000, "ms")

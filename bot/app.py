@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import cast
 
-from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
 
 import handlers
 from bot.aiohttp_request import AiohttpRequest
 from bot.broadcasting import BroadcastRuntime
 from bot.persistence import SQLitePersistence
+from bot.sending_budget import SharedBudgetRateLimiter
 from bot.services import Services
 from bot.updates import PerUserUpdateProcessor
 from handlers.commands import publish_command_menus
@@ -30,6 +31,11 @@ def file_url_for(base_url: str) -> str:
 def build_application(services: Services, token: str, base_url: str) -> App:
     """Build the Application with typed context, a shared HTTP pool and every handler."""
     context_types = ContextTypes(context=AppContext, bot_data=BotData)
+    broadcasting = BroadcastRuntime(services, token, base_url)
+    # Replies and broadcasts draw on one rate budget, the engine's bucket (replies first).
+    rate_limiter = SharedBudgetRateLimiter(
+        broadcasting.engine.bucket, overall_max_rate=services.settings.rate_limit, max_retries=3
+    )
     builder = (
         ApplicationBuilder()
         .token(token)
@@ -38,7 +44,7 @@ def build_application(services: Services, token: str, base_url: str) -> App:
         .context_types(context_types)
         .request(AiohttpRequest(CONNECTION_POOL_SIZE, read_timeout=15))
         .get_updates_request(AiohttpRequest(2, read_timeout=40))
-        .rate_limiter(AIORateLimiter(overall_max_rate=services.settings.rate_limit, max_retries=3))
+        .rate_limiter(rate_limiter)
         .defaults(Defaults(block=True))
         .concurrent_updates(PerUserUpdateProcessor(CONCURRENT_UPDATES))
         .persistence(SQLitePersistence(services.database))
@@ -46,6 +52,6 @@ def build_application(services: Services, token: str, base_url: str) -> App:
     )
     application = cast(App, builder.build())
     application.bot_data.services = services
-    application.bot_data.broadcasting = BroadcastRuntime(services, token, base_url)
+    application.bot_data.broadcasting = broadcasting
     handlers.register_all(application)
     return application

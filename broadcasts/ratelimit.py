@@ -6,7 +6,8 @@ throughput, and the long-run rate is exactly ``rate``. The bucket starts holding
 and holds at most ``burst`` (default: 50 ms of sending, at least 1), so after an idle spell
 at most ``burst`` requests go out together: a server-side bucket of the same rate and any
 burst >= ours never answers 429. ``pause_for`` (on a 429) holds every slot back until the
-pause ends; sleepers re-check the pause when they wake.
+pause ends; sleepers re-check the pause when they wake. The bot's replies take their
+slots from the same bucket (see bot/sending_budget.py).
 """
 
 from __future__ import annotations
@@ -51,11 +52,15 @@ class TokenBucket:
     def paused_until(self) -> float:
         return self._paused_until
 
-    async def acquire(self) -> None:
-        """Wait for this caller's slot (and for any pause to end)."""
+    async def acquire(self, burst: float | None = None) -> None:
+        """Wait for this caller's slot (and for any pause to end).
+
+        ``burst`` lets this caller use more of the slots left idle just before now than the
+        bucket's own burst (replies, which a person waits for, unlike a broadcast).
+        """
         while True:
             await self._wait_for_pause()
-            slot = self._reserve()
+            slot = self._reserve(burst if burst is not None else self.burst)
             delay = slot - self._clock()
             if delay > 0:
                 await self._sleep(delay)
@@ -73,12 +78,12 @@ class TokenBucket:
         while (remaining := self._paused_until - self._clock()) > 0:
             await self._sleep(remaining)
 
-    def _reserve(self) -> float:
+    def _reserve(self, burst: float) -> float:
         """The caller's slot: the next free one, but no earlier than ``burst`` slots back."""
         now = self._clock()
         if not self.rate:
             return now
-        earliest = now - (self.burst - 1.0) * self.interval
+        earliest = now - (burst - 1.0) * self.interval
         slot = max(self._next_slot, earliest)
         self._next_slot = slot + self.interval
         return slot

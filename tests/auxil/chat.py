@@ -35,8 +35,11 @@ class ChatUser:
         assert messages, "the bot has not written yet"
         return messages[-1]
 
-    async def _act(self, action: Callable[[], Awaitable[Any]], timeout: float) -> list[Message]:
-        """Do ``action`` and return the bot messages that are new or changed after it."""
+    async def _act(
+        self, action: Callable[[], Awaitable[Any]], timeout: float, expect: int = 1
+    ) -> list[Message]:
+        """Do ``action`` and return the bot messages that are new or changed after it (waiting
+        for at least ``expect`` of them, then until nothing more comes within the settle time)."""
         before = await self.state()
         seen = {m["message_id"]: m for m in before["messages"]}
         await action()
@@ -46,14 +49,14 @@ class ChatUser:
         changed: list[Message] = []
         while True:
             remaining = deadline - loop.time()
-            wait = SETTLE_SECONDS if changed else remaining
+            wait = SETTLE_SECONDS if len(changed) >= expect else remaining
             if wait <= 0:
                 break
             body = await self.client._call(
                 "GET", f"users/{self.id}/chat", params={"version": version, "wait": wait}
             )
             if body["version"] == version:
-                if changed:
+                if len(changed) >= expect:
                     break  # settled: nothing more within the settle time
                 continue
             version = body["version"]
@@ -66,9 +69,9 @@ class ChatUser:
             raise TimeoutError(f"the bot did not answer user {self.id} within {timeout} s")
         return changed
 
-    async def send(self, text: str, timeout: float = 5.0) -> list[Message]:
-        """Send text; return the bot messages it produced (new or edited)."""
-        return await self._act(lambda: self.client.send(self.id, text), timeout)
+    async def send(self, text: str, timeout: float = 5.0, expect: int = 1) -> list[Message]:
+        """Send text; return the bot messages it produced (new or edited), at least ``expect``."""
+        return await self._act(lambda: self.client.send(self.id, text), timeout, expect)
 
     async def press(self, message: Message, label: str, timeout: float = 5.0) -> list[Message]:
         """Press the inline button whose text contains ``label`` on ``message``."""

@@ -119,3 +119,15 @@ async def test_unlimited_never_waits() -> None:
 def test_rate_must_be_positive() -> None:
     with pytest.raises(ValueError):
         TokenBucket(0)
+
+
+async def test_a_caller_may_use_more_idle_slots_and_later_callers_pay_for_them() -> None:
+    bucket, clock = _bucket(10.0, burst=1)
+    await bucket.acquire()
+    clock.now += 10.0
+    start = clock.now
+    for _ in range(5):  # replies: five at once out of the idle time
+        await bucket.acquire(burst=5)
+    assert clock.now == pytest.approx(start)
+    await bucket.acquire()  # a broadcast's next message waits its turn after them
+    assert clock.now == pytest.approx(start + 0.1)

@@ -1,5 +1,5 @@
-"""The web chat in a real headless Chromium: create a user, /start, switch to Arabic, and see
-the Arabic reply laid out right to left."""
+"""The web chat in a real headless Chromium: a new user registers on a phone-sized screen in
+every enabled language; switching to Arabic lays the replies out right to left."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.services import Services
 from handlers.context import App
 from sandbox import Sandbox
 
@@ -81,50 +82,65 @@ async def test_arabic_reply_is_right_to_left(
     await page.screenshot(path=str(tmp_path / "webchat-arabic.png"), full_page=True)
 
 
+@pytest.mark.parametrize("language", ["en", "fil", "ar", "es", "fr", "pt"])
 async def test_registration_in_the_web_chat_on_a_phone(
-    bot: App, sandbox: Sandbox, page: object, tmp_path: Path
+    bot: App, sandbox: Sandbox, services: Services, page: object, tmp_path: Path, language: str
 ) -> None:
-    """A new user registers by tapping, in under a minute, in a 390 px wide window."""
+    """A new user registers by tapping, in under a minute, in a 390 px wide window, in any
+    enabled language: every label and question below comes from that language's catalogue."""
     import time
 
+    from babel import Locale
     from playwright.async_api import Page, expect
 
     assert isinstance(page, Page)
+    assert language in services.languages.enabled
+    tr = services.languages.translator(language)
     started = time.monotonic()
     await page.goto(f"{sandbox.url}/")
     await page.fill("#new-user-name", "Rosa")
-    await page.select_option("#new-user-language", "es")
+    await page.select_option("#new-user-language", language)
     await page.click("#create-user")
 
     async def send(text: str) -> None:
         await page.fill("#message-input", text)
         await page.click("#send-button")
 
-    async def tap(label: str) -> None:
-        button = page.locator(".inline-keyboard button", has_text=label).last
+    async def tap(msgid: str) -> None:
+        button = page.locator(".inline-keyboard button", has_text=tr.gettext(msgid)).last
         await expect(button).to_be_visible(timeout=5000)
         await button.click()
 
+    async def asked(msgid: str) -> None:
+        question = tr.gettext(msgid).split("?")[0]
+        await expect(page.locator(".bubble.bot").last).to_contain_text(question, timeout=5000)
+
     await send("/start")
-    await tap("Acepto")
-    await tap("Vivo en el extranjero")
-    await expect(page.locator(".bubble.bot").last).to_contain_text("país", timeout=5000)
-    await send("españa")
-    await expect(page.locator(".bubble.bot").last).to_contain_text("ciudad", timeout=5000)
+    await tap("✅ I agree")
+    await tap("I live abroad")
+    await asked("In which country do you live? Type its name, or part of it, or choose below.")
+    await send(Locale.parse(language).territories["ES"])
+    await asked("Which city or town do you live in? Type its name, or skip this.")
     await send("Madrid")
     for _ in range(3):  # region, work, skills
-        await tap("Omitir")
-    await tap("Noticias consulares")
-    await tap("Listo")
+        await tap("Skip")
+    await tap("Consular news")
+    await tap("Done")
     for _ in range(3):  # birth year, gender, plans
-        await tap("Omitir")
-    skip = page.locator("#reply-keyboard button", has_text="Omitir")
+        await tap("Skip")
+    skip = page.locator("#reply-keyboard button", has_text=tr.gettext("Skip"))
     await expect(skip).to_be_visible(timeout=5000)
     await skip.click()
-    await tap("Confirmar")
-    done = page.locator(".bubble.bot", has_text="Embajada en Madrid")
-    await expect(done.last).to_be_visible(timeout=5000)
+    await tap("✅ Confirm")
+    office = services.deployment.consulate("madrid")
+    assert office is not None
+    madrid = office.name_in(language)
+    await expect(page.locator(".bubble.bot", has_text=madrid).last).to_be_visible(timeout=5000)
     assert time.monotonic() - started < 60
     width = await page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, "the chat overflows a phone-sized window"
-    await page.screenshot(path=str(tmp_path / "webchat-registered.png"), full_page=True)
+    registered = await services.database.fetch_one(
+        "SELECT language, country, consulate_id FROM members WHERE status = 'registered'"
+    )
+    assert registered is not None and tuple(registered) == (language, "ES", "madrid")
+    await page.screenshot(path=str(tmp_path / f"webchat-registered-{language}.png"), full_page=True)

@@ -3,7 +3,8 @@ resume, and send in the foreground (the engine in this process, with a progress 
 
 Everything goes through BroadcastService, as the /announce wizard does. A broadcast created
 here while the bot runs is sent by the bot's sweep at its time; ``send --foreground`` is for
-when the bot is not running. Operator errors print one line and exit with status 2.
+when the bot is not running (it refuses while another process's engine holds the lease).
+Operator errors print one line and exit with status 2.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from bot.storage.staff import StaffRepository
 from broadcasts.compose import BroadcastError, BroadcastRequest, BroadcastService
 from broadcasts.engine import DeliveryEngine, EngineConfig, effective_rate
 from broadcasts.file import load_announcement
+from broadcasts.lease import EngineBusy
 from broadcasts.payload import DeliveryKind
 from broadcasts.progress import Progress
 from broadcasts.repository import Broadcast
@@ -181,7 +183,14 @@ async def send_foreground(service: BroadcastService, settings: Settings, broadca
     )
     engine = DeliveryEngine(service.database, transport, config)
     await transport.start()
-    await engine.start()
+    try:
+        await engine.start()
+    except EngineBusy as busy:
+        await transport.stop()
+        raise ConfigError(
+            f"broadcast send --foreground: {busy}; the running bot sends broadcast"
+            f" {broadcast_id} at its time (stop the bot first to send from here)"
+        ) from None
     service.engine = engine
     try:
         started = await service.sweep(datetime.now(UTC), broadcast_id)

@@ -54,6 +54,7 @@ from dataclasses import dataclass, field
 
 from bot.storage.database import Database
 from broadcasts.deliveries import Delivery, DeliveryRepository, DeliveryStatus
+from broadcasts.lease import LEASE_SECONDS, EngineLease
 from broadcasts.outbox import ClaimedRow, Outbox, OutboxStatus, RowResult
 from broadcasts.payload import Payload
 from broadcasts.progress import Progress, RateMeter, build_progress
@@ -168,6 +169,8 @@ class DeliveryEngine:
         self.deliveries = DeliveryRepository(database)
         self.outbox = Outbox(database)
         self.bucket = TokenBucket(self.config.rate)
+        self.lease = EngineLease(database, clock)
+        self._next_renewal = 0.0
         self._transport = transport
         self._clock = clock
         self._running: dict[int, _Running] = {}
@@ -186,7 +189,10 @@ class DeliveryEngine:
 
     # --- life cycle ----------------------------------------------------------------------------
     async def start(self) -> None:
-        """Put rows a crash left in flight back to pending, load unfinished deliveries, run."""
+        """Take the lease (:class:`EngineBusy` if another process's engine runs), put rows a
+        crash left in flight back to pending, load unfinished deliveries, run."""
+        await self.lease.acquire()
+        self._next_renewal = time.monotonic() + LEASE_SECONDS / 3
         recovered = await self.outbox.recover_in_flight()
         if recovered:
             logger.info("Resending %d outbox rows left in flight by the last run", recovered)
@@ -229,16 +235,22 @@ class DeliveryEngine:
         await self._flusher
         await self._flush()
         await self._sync()  # rows released above of a delivery cancelled elsewhere: cancelled
+        await self.lease.release()
         self._feeder = self._flusher = None
         self._workers = []
         logger.info("Delivery engine stopped")
 
     async def kill(self) -> None:
-        """Cancel every task at once and write nothing more, as a crash would (for tests)."""
+        """Cancel every task at once and write nothing more, as a crash would (for tests).
+
+        Only the lease is given up, as a dead process's would be (by its pid), so that an
+        engine in the same test process can start again.
+        """
         tasks = [task for task in (self._feeder, self._flusher, *self._workers) if task]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await self.lease.release()
         self._feeder = self._flusher = None
         self._workers = []
         self._results = []
@@ -350,6 +362,10 @@ class DeliveryEngine:
     async def _sync(self) -> None:
         """Apply the status changes another process made to the deliveries held here."""
         self._next_sync = time.monotonic() + self.config.sync_interval
+        if time.monotonic() >= self._next_renewal:
+            self._next_renewal = time.monotonic() + LEASE_SECONDS / 3
+            if not await self.lease.renew():
+                logger.error("The engine lease was taken over by another process")
         if not self._running:
             return
         changes = self._changes

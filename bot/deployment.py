@@ -6,11 +6,13 @@ so a bad file stops start-up with one message.
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import time
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -105,6 +107,24 @@ class Deployment:
 
     def region(self, region_id: str) -> Region | None:
         return next((r for r in self.regions if r.id == region_id), None)
+
+    @property
+    def home_zone(self) -> str:
+        """The home country's time zone (IANA name; UTC if tzdata lists none), where members
+        preparing to leave or returned home are."""
+        return _country_zones().get(self.home_country, "UTC")
+
+
+@functools.cache
+def _country_zones() -> dict[str, str]:
+    """The first IANA zone listed for each country in tzdata's zone.tab."""
+    table = resources.files("tzdata") / "zoneinfo" / "zone.tab"
+    zones: dict[str, str] = {}
+    for line in table.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            country, _, name = line.split("\t")[:3]
+            zones.setdefault(country, name)
+    return zones
 
 
 def load_deployment(path: Path) -> Deployment:

@@ -14,6 +14,10 @@ from dataclasses import dataclass, fields
 
 from bot.storage.database import Database
 
+#: In the consulates filter: members with no consulate (returned home). Only the schedule puts
+#: it there, for the run timed in the home country (see broadcasts/schedule.py).
+NO_CONSULATE = ""
+
 #: The conditions every recipient meets, whatever the filters.
 ELIGIBLE = "m.status = 'registered' AND m.reachable = 1 AND m.announcements = 1"
 
@@ -80,7 +84,12 @@ def audience_filter(audience: Audience) -> SqlFilter:
     parameters: list[object] = []
     for name, column in _COLUMNS.items():
         values = sorted(getattr(audience, name))
-        if values:
+        if name == "consulates" and NO_CONSULATE in values:
+            values.remove(NO_CONSULATE)
+            listed = f"{column} IN ({_placeholders(len(values))}) OR " if values else ""
+            clauses.append(f"({listed}{column} IS NULL)")
+            parameters.extend(values)
+        elif values:
             clauses.append(f"{column} IN ({_placeholders(len(values))})")
             parameters.extend(values)
     if audience.interests:

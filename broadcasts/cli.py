@@ -139,7 +139,7 @@ async def report(service: BroadcastService, broadcast_id: int, out: TextIO) -> N
     for row in found.schedules:
         due = row.next_due_at.isoformat() if row.next_due_at else "no more"
         last = row.last_run_at.isoformat() if row.last_run_at else "never"
-        consulates = ",".join(sorted(row.consulates)) or "audience"
+        consulates = ",".join(c or "no consulate" for c in sorted(row.consulates)) or "audience"
         print(f"  schedule {row.id} {row.zone} ({consulates}): next {due}, last {last}", file=out)
     for progress in found.deliveries:
         print(f"  delivery {progress.delivery_id} {progress.status}: {counts(progress)}", file=out)

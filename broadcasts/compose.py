@@ -35,7 +35,7 @@ from babel import Locale, UnknownLocaleError
 from bot.deployment import Deployment
 from bot.staff import Permission, Role, StaffMember, StaffService
 from bot.storage.database import Database
-from broadcasts.audience import Audience, LanguageCounts, count_by_language
+from broadcasts.audience import NO_CONSULATE, Audience, LanguageCounts, count_by_language
 from broadcasts.deliveries import DeliveryRepository, create_delivery
 from broadcasts.engine import DeliveryEngine
 from broadcasts.outbox import Outbox
@@ -253,12 +253,19 @@ class BroadcastService:
         return runs
 
     def zones_for(self, audience: Audience) -> dict[str, str]:
-        """The audience's consulates (every consulate when it names none) and their zones."""
-        return {
+        """The audience's consulates (every consulate when it names none) and their zones.
+
+        An audience naming no consulate also reaches members who have none (returned home):
+        they are timed in the home country.
+        """
+        zones = {
             c.id: c.timezone
             for c in self.deployment.consulates
             if not audience.consulates or c.id in audience.consulates
         }
+        if not audience.consulates:
+            zones[NO_CONSULATE] = self.deployment.home_zone
+        return zones
 
     def _notes(self, request: BroadcastRequest) -> list[str]:
         schedule = request.schedule

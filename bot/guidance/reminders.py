@@ -4,10 +4,8 @@ restarts. Every function takes ``now``: the scheduler's sweep passes the clock, 
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from importlib import resources
 from zoneinfo import ZoneInfo
 
 from bot.deployment import Deployment
@@ -41,25 +39,12 @@ def plan_reminders(
     return planned
 
 
-@functools.cache
-def _country_zones() -> dict[str, str]:
-    """The first IANA zone listed for each country in tzdata's zone.tab."""
-    table = resources.files("tzdata") / "zoneinfo" / "zone.tab"
-    zones: dict[str, str] = {}
-    for line in table.read_text(encoding="utf-8").splitlines():
-        if line and not line.startswith("#"):
-            country, _, name = line.split("\t")[:3]
-            zones.setdefault(country, name)
-    return zones
-
-
 def reminder_zone(deployment: Deployment) -> ZoneInfo:
     """Where reminders are timed: the home country, since members are there before leaving.
 
     Falls back to UTC for a home country that tzdata does not list.
     """
-    name = _country_zones().get(deployment.home_country)
-    return ZoneInfo(name) if name else ZoneInfo("UTC")
+    return ZoneInfo(deployment.home_zone)
 
 
 class ReminderService:

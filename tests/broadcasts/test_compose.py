@@ -170,6 +170,26 @@ async def test_cli_broadcast_is_sent_by_the_sweep_at_its_time(
     assert report.broadcast.status is BroadcastStatus.DONE
 
 
+async def test_local_time_for_everyone_reaches_members_home_at_home_time(
+    services: Services, engine: tuple[DeliveryEngine, Recorder]
+) -> None:
+    running, recorder = engine
+    db = services.database
+    await add_member(db, 401, consulate_id=None, country="PH", member_type="returned")
+    await add_member(db, 402, consulate_id="london", country="GB")
+    everyone = request(
+        None, audience=Audience.everyone(), schedule=Schedule.local_time(datetime(2027, 3, 28, 10))
+    )
+    broadcast_id = (await services.broadcasts.create(everyone, NOW)).broadcast.id
+    await services.broadcasts.approve(broadcast_id, EDITOR, "tg:2")
+    assert services.deployment.home_zone == "Asia/Manila"
+    # 10:00 in Manila (and Hong Kong, whose consulate has no member here), long before London
+    started = await services.broadcasts.sweep(datetime(2027, 3, 28, 2, 0, 1, tzinfo=UTC))
+    for run in started:
+        await running.wait_finished(run.delivery_id)
+    assert recorder.sent == [(401, "Hello")]
+
+
 async def test_cancel_pause_resume(
     services: Services, engine: tuple[DeliveryEngine, Recorder]
 ) -> None:

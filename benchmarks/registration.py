@@ -79,7 +79,8 @@ class Members:
             response.raise_for_status()
 
 
-Action = Callable[[Members, int, Chat], Awaitable[None]]
+#: One member action: (members, user id, the chat as last seen, the bot's latest message id).
+Action = Callable[[Members, int, Chat, int], Awaitable[None]]
 
 
 def think_range() -> tuple[float, float]:
@@ -88,25 +89,25 @@ def think_range() -> tuple[float, float]:
 
 
 def press(data: str) -> Action:
-    async def act(members: Members, user_id: int, chat: Chat) -> None:
-        await members.press(user_id, chat["last_bot_message_id"], data)
+    async def act(members: Members, user_id: int, chat: Chat, last_bot_message: int) -> None:
+        await members.press(user_id, last_bot_message, data)
 
     return act
 
 
 def send(text: str) -> Action:
-    async def act(members: Members, user_id: int, chat: Chat) -> None:
+    async def act(members: Members, user_id: int, chat: Chat, last_bot_message: int) -> None:
         await members.send(user_id, text)
 
     return act
 
 
-async def type_country(members: Members, user_id: int, chat: Chat) -> None:
+async def type_country(members: Members, user_id: int, chat: Chat, last_bot_message: int) -> None:
     language = LANGUAGES[(user_id - FIRST_USER_ID) % len(LANGUAGES)]
     await members.send(user_id, Locale.parse(language).territories["ES"])
 
 
-async def decline_phone(members: Members, user_id: int, chat: Chat) -> None:
+async def decline_phone(members: Members, user_id: int, chat: Chat, last_bot_message: int) -> None:
     """Tap Skip, in the member's language: the first button under "share my number"."""
     keyboard = chat["reply_keyboard"]
     assert isinstance(keyboard, dict), "the phone step shows a reply keyboard"
@@ -161,9 +162,8 @@ async def member(
     for action, expected in steps:
         if think:
             await asyncio.sleep(random.uniform(*think))
-        chat["last_bot_message_id"] = last_bot_message_id
         started = time.perf_counter()
-        await action(members, user_id, chat)
+        await action(members, user_id, chat, last_bot_message_id)
         changed: dict[int, Chat] = {}
         while len(changed) < expected:
             # Only the pressed message and newer ones can change.

@@ -204,6 +204,7 @@ class Transaction:
 async def _fetch_one(
     connection: aiosqlite.Connection, sql: str, parameters: tuple[object, ...]
 ) -> aiosqlite.Row | None:
+    """The first row, fetched with the rest in one trip: for queries that return one row."""
     rows = list(await connection.execute_fetchall(sql, parameters))
     return rows[0] if rows else None
 

@@ -3,7 +3,7 @@
     python main.py run              run the bot (sandbox when TELEGRAM_BOT_TOKEN is unset)
     python main.py sandbox          run only the sandbox (Bot API emulator and web chat)
     python main.py stats            member counts (small groups hidden)
-    python main.py staff ...        list, add or remove consular staff
+    python main.py staff ...        list, add or remove consular staff (the last admin stays)
     python main.py remittance import FILE   import remittance prices (World Bank RPW CSV)
     python main.py poll ...         polls: create FILE.toml, results ID, close ID
     python main.py broadcast ...    announcements: create FILE.toml, list, report ID, approve ID
@@ -12,7 +12,9 @@
     python main.py db backup FILE   copy the live database with SQLite's online backup
 
 Every setting comes from the environment (see README.md). Operator errors print one line
-naming the file, field or variable at fault, and exit with status 2.
+naming the file, field or variable at fault, and exit with status 2. Actions are audited as
+``cli:<operating-system user>``; ``--as TELEGRAM_ID`` acts on behalf of that staff member,
+whose role and consulates then apply (see bot/access.py).
 """
 
 from __future__ import annotations
@@ -25,8 +27,10 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
+from bot.access import AccessDenied
 from bot.deployment import load_deployment
 from bot.errors import ConfigError
+from bot.operator import add_as_option, command_line_actor
 from bot.polls.cli import add_parser as add_poll_parser
 from bot.settings import Settings
 from bot.storage.database import Database
@@ -66,16 +70,21 @@ async def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     """Print registered members by consulate, country, member type and language."""
     from bot.i18n import Languages
     from bot.members import MemberService
+    from bot.staff import StaffService
     from bot.stats import format_statistics, member_statistics
     from bot.storage.members import MemberRepository
+    from bot.storage.staff import StaffRepository
 
     deployment = load_deployment(settings.deployment_path)
     database = await Database.open(settings.db_path)
     try:
+        actor = await command_line_actor(
+            StaffService(StaffRepository(database), deployment), args.as_id
+        )
         languages = Languages(deployment.languages, deployment.default_language)
         members = MemberService(MemberRepository(database), languages)
         k = deployment.policies.poll_min_cell_size
-        statistics = await member_statistics(members, k)
+        statistics = await member_statistics(members, k, actor)
         total = sum(n for _, n in (await members.counts())["language"])
         print(format_statistics(statistics, total, k))
     finally:
@@ -85,16 +94,14 @@ async def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_staff(args: argparse.Namespace, settings: Settings) -> int:
     """List, add or remove staff from the command line (audited as cli:<login>)."""
-    import getpass
-
     from bot.staff import StaffError, StaffService
     from bot.storage.staff import StaffRepository
 
     deployment = load_deployment(settings.deployment_path)
     database = await Database.open(settings.db_path)
     service = StaffService(StaffRepository(database), deployment)
-    actor = f"cli:{getpass.getuser()}"
     try:
+        actor = await command_line_actor(service, args.as_id)
         if args.staff_command == "add":
             consulates = [c for c in (args.consulates or "").split(",") if c]
             member = await service.put(actor, args.telegram_id, args.role, consulates)
@@ -109,7 +116,8 @@ async def cmd_staff(args: argparse.Namespace, settings: Settings) -> int:
                 return 1
             print(f"removed {args.telegram_id}")
         else:
-            for member in await service.all():
+            print("telegram_id\trole\tconsulates")
+            for member in await service.list_members(actor):
                 remit = ",".join(sorted(member.consulates)) or "all consulates"
                 print(f"{member.telegram_user_id}\t{member.role.value}\t{remit}")
     except StaffError as exc:
@@ -183,17 +191,22 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--no-limits", action="store_true", help="do not enforce rate limits")
     sandbox.set_defaults(handler=cmd_sandbox)
     stats = commands.add_parser("stats", help="member counts by consulate, country, type, language")
+    add_as_option(stats)
     stats.set_defaults(handler=cmd_stats)
     staff = commands.add_parser("staff", help="consular staff: list, add, remove")
     staff_commands = staff.add_subparsers(dest="staff_command", required=True, metavar="ACTION")
-    staff_commands.add_parser("list", help="list staff").set_defaults(handler=cmd_staff)
+    listing = staff_commands.add_parser("list", help="list staff")
+    add_as_option(listing)
+    listing.set_defaults(handler=cmd_staff)
     add = staff_commands.add_parser("add", help="add or change a staff member")
     add.add_argument("telegram_id", type=int, help="the person's Telegram user id")
     add.add_argument("role", choices=["admin", "editor", "viewer"])
     add.add_argument("--consulates", help="comma-separated consulate ids (default: all)")
+    add_as_option(add)
     add.set_defaults(handler=cmd_staff)
     remove = staff_commands.add_parser("remove", help="remove a staff member")
     remove.add_argument("telegram_id", type=int)
+    add_as_option(remove)
     remove.set_defaults(handler=cmd_staff)
     remittance = commands.add_parser("remittance", help="remittance cost data: import")
     remittance_commands = remittance.add_subparsers(
@@ -230,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings.from_env()
         handler: Command = args.handler
         return asyncio.run(handler(args, settings))
-    except ConfigError as exc:
+    except (ConfigError, AccessDenied) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

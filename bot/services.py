@@ -101,7 +101,9 @@ class Services:
             members=members,
             registration=registration,
             staff=staff,
-            polls=PollService(database, deployment, languages, BroadcastPublisher(broadcasts)),
+            polls=PollService(
+                database, deployment, languages, staff, BroadcastPublisher(broadcasts)
+            ),
             guidance=guidance,
             checklist=ChecklistService(guidance_repository, guidance[deployment.default_language]),
             reminders=reminders,

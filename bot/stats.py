@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.access import Actor, Permission, require
 from bot.members import MemberService
 
 SMALL = "small"  # fewer than k
@@ -43,8 +44,10 @@ def protect_counts(counts: list[tuple[str | None, int]], k: int) -> list[Count]:
     ]
 
 
-async def member_statistics(members: MemberService, k: int) -> dict[str, list[Count]]:
-    """Registered members by consulate, country, member type and language, protected."""
+async def member_statistics(members: MemberService, k: int, actor: Actor) -> dict[str, list[Count]]:
+    """Registered members by consulate, country, member type and language, protected; the
+    figures span every consulate, so only staff of every consulate may read them."""
+    require(actor, Permission.VIEW, ())
     return {column: protect_counts(rows, k) for column, rows in (await members.counts()).items()}
 
 

@@ -4,21 +4,25 @@ resume, and send in the foreground (the engine in this process, with a progress 
 Everything goes through BroadcastService, as the /announce wizard does. A broadcast created
 here while the bot runs is sent by the bot's sweep at its time; ``send --foreground`` is for
 when the bot is not running (it refuses while another process's engine holds the lease).
-Operator errors print one line and exit with status 2.
+Every action takes ``--as TELEGRAM_ID`` to act for a staff member (their role and consulates
+apply; approving needs one); without it the operator acts on their own authority. The audit
+log names the operating-system user either way. Operator errors print one line and exit with
+status 2.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import getpass
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
+from bot.access import Actor
 from bot.deployment import Deployment, load_deployment
 from bot.errors import ConfigError
+from bot.operator import add_as_option, command_line_actor
 from bot.settings import Settings
 from bot.staff import StaffService
 from bot.storage.database import Database
@@ -32,10 +36,6 @@ from broadcasts.progress import Progress
 from broadcasts.repository import Broadcast
 
 BAR_WIDTH = 30
-
-
-def operator() -> str:
-    return f"cli:{getpass.getuser()}"
 
 
 async def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -59,31 +59,34 @@ async def _dispatch(
 ) -> int:
     action = args.broadcast_command
     now = datetime.now(UTC)
+    actor = await command_line_actor(service.staff, args.as_id)
     if action == "create":
-        return await create(service, deployment, args.file, now)
+        return await create(service, deployment, args.file, actor, now)
     if action == "list":
-        for broadcast in await service.recent(args.limit):
+        print(SUMMARY_HEADER)
+        for broadcast in await service.recent(actor, args.limit):
             print(summary(broadcast))
         return 0
     if action == "report":
-        await report(service, args.id, sys.stdout)
+        await report(service, args.id, actor, sys.stdout)
         return 0
     if action == "approve":
-        return await approve(service, args.id, args.as_id)
+        print(summary(await service.approve(args.id, actor)))
+        return 0
     if action == "cancel":
-        await service.cancel(args.id, None, operator())
+        await service.cancel(args.id, actor)
     elif action == "pause":
-        await service.pause(args.id, None, operator())
+        await service.pause(args.id, actor)
     elif action == "resume":
-        await service.resume(args.id, None, operator(), now)
+        await service.resume(args.id, actor, now)
     elif action == "send":
-        return await send_foreground(service, settings, args.id)
-    print(summary(await service.require(args.id)))
+        return await send_foreground(service, settings, args.id, actor)
+    print(summary(await service.get(args.id, actor)))
     return 0
 
 
 async def create(
-    service: BroadcastService, deployment: Deployment, file: str, now: datetime
+    service: BroadcastService, deployment: Deployment, file: str, actor: Actor, now: datetime
 ) -> int:
     parsed = load_announcement(Path(file), deployment)
     request = BroadcastRequest(
@@ -92,7 +95,7 @@ async def create(
         payloads=parsed.payloads,
         audience=parsed.audience,
         schedule=parsed.schedule,
-        author=operator(),
+        author=actor,
     )
     try:
         created = await service.create(request, now)
@@ -109,15 +112,7 @@ async def create(
     return 0
 
 
-async def approve(service: BroadcastService, broadcast_id: int, telegram_id: int) -> int:
-    member = await service.staff.find(telegram_id)
-    if member is None:
-        print(
-            f"error: broadcast approve: --as {telegram_id} is not a staff member", file=sys.stderr
-        )
-        return 2
-    print(summary(await service.approve(broadcast_id, member, f"tg:{telegram_id}")))
-    return 0
+SUMMARY_HEADER = "id\tstatus\tcategory\twhen\tauthor"
 
 
 def summary(broadcast: Broadcast) -> str:
@@ -133,8 +128,8 @@ def summary(broadcast: Broadcast) -> str:
     )
 
 
-async def report(service: BroadcastService, broadcast_id: int, out: TextIO) -> None:
-    found = await service.report(broadcast_id)
+async def report(service: BroadcastService, broadcast_id: int, actor: Actor, out: TextIO) -> None:
+    found = await service.report(broadcast_id, actor)
     print(summary(found.broadcast), file=out)
     for row in found.schedules:
         due = row.next_due_at.isoformat() if row.next_due_at else "no more"
@@ -167,13 +162,16 @@ def progress_bar(progress: Progress) -> str:
     )
 
 
-async def send_foreground(service: BroadcastService, settings: Settings, broadcast_id: int) -> int:
+async def send_foreground(
+    service: BroadcastService, settings: Settings, broadcast_id: int, actor: Actor
+) -> int:
     """Run the engine here until the broadcast's due occurrences are sent."""
     from broadcasts.telegram_transport import TelegramTransport
 
     if settings.token is None:
         raise ConfigError("TELEGRAM_BOT_TOKEN: needed to send from the command line")
-    await service.require(broadcast_id)
+    if not service.may_control(await service.get(broadcast_id, actor), actor):
+        raise ConfigError(f"broadcast send: {actor.name} may not send broadcast {broadcast_id}")
     config = EngineConfig(rate=effective_rate(settings.rate_limit, settings.paid_broadcast))
     transport = TelegramTransport.create(
         settings.token,
@@ -197,27 +195,30 @@ async def send_foreground(service: BroadcastService, settings: Settings, broadca
         if not started:
             print(f"broadcast {broadcast_id}: nothing due now", file=sys.stderr)
         for item in started:
-            await _show_until_done(service, engine, item.delivery_id)
+            await _show_until_done(service, engine, broadcast_id, item.delivery_id, actor)
     finally:
         service.engine = None
         await engine.stop()
         await transport.stop()
-    await report(service, broadcast_id, sys.stdout)
+    await report(service, broadcast_id, actor, sys.stdout)
     return 0
 
 
 async def _show_until_done(
-    service: BroadcastService, engine: DeliveryEngine, delivery_id: int
+    service: BroadcastService,
+    engine: DeliveryEngine,
+    broadcast_id: int,
+    delivery_id: int,
+    actor: Actor,
 ) -> None:
+    async def bar() -> str:
+        return progress_bar(await service.delivery_progress(broadcast_id, delivery_id, actor))
+
     waiting = asyncio.create_task(engine.wait_finished(delivery_id))
     while not waiting.done():
-        print(
-            "\r" + progress_bar(await service.delivery_progress(delivery_id)),
-            end="",
-            file=sys.stderr,
-        )
+        print("\r" + await bar(), end="", file=sys.stderr)
         await asyncio.wait({waiting}, timeout=0.5)
-    print("\r" + progress_bar(await service.delivery_progress(delivery_id)), file=sys.stderr)
+    print("\r" + await bar(), file=sys.stderr)
 
 
 def add_parser(
@@ -231,22 +232,25 @@ def add_parser(
     actions = parser.add_subparsers(dest="broadcast_command", required=True, metavar="ACTION")
     create = actions.add_parser("create", help="create a broadcast from a TOML file")
     create.add_argument("file", metavar="FILE.toml")
+    add_as_option(create)
     listing = actions.add_parser("list", help="recent broadcasts")
     listing.add_argument("--limit", type=int, default=20)
-    actions.add_parser("report", help="a broadcast's schedule and delivery counts").add_argument(
-        "id", type=int
-    )
+    add_as_option(listing)
+    report_parser = actions.add_parser("report", help="a broadcast's schedule and delivery counts")
+    report_parser.add_argument("id", type=int)
+    add_as_option(report_parser)
     approve_parser = actions.add_parser("approve", help="approve as a staff member")
     approve_parser.add_argument("id", type=int)
-    approve_parser.add_argument(
-        "--as", dest="as_id", type=int, required=True, metavar="TELEGRAM_ID"
-    )
+    add_as_option(approve_parser, required=True)
     for name, text in (
         ("cancel", "send nothing more"),
         ("pause", "hold the schedule and sending"),
         ("resume", "continue a paused broadcast"),
     ):
-        actions.add_parser(name, help=text).add_argument("id", type=int)
+        control = actions.add_parser(name, help=text)
+        control.add_argument("id", type=int)
+        add_as_option(control)
     send = actions.add_parser("send", help="send what is due now, in this process")
     send.add_argument("id", type=int)
     send.add_argument("--foreground", action="store_true", required=True)
+    add_as_option(send)

@@ -10,8 +10,10 @@ broadcast with its schedule rows. Approval follows the deployment's policy:
   the APPROVE permission and covering the audience's consulates, approves it.
 
 An admin (SEND_EMERGENCY_NOW) composing the emergency category skips approval. Cancel, pause
-and resume are for the author or an admin (or the command-line operator). Every action is
-written to the audit log.
+and resume are for the author or an admin (or the command-line operator). Every method that
+changes or shows a broadcast takes the acting ``Actor`` and checks role and consulate remit
+itself (``bot.access.require``): staff see and act on their own consulates' broadcasts only.
+Every action is written to the audit log.
 
 Sending: ``sweep(now)`` (a JobQueue job in the bot, every few seconds) turns each due schedule
 row into a delivery (``create_delivery(..., origin='broadcast')``), starts it on the engine
@@ -32,8 +34,9 @@ from enum import StrEnum
 
 from babel import Locale, UnknownLocaleError
 
+from bot.access import AccessDenied, Actor, Permission, Role, StaffMember, allows, require
 from bot.deployment import Deployment
-from bot.staff import Permission, Role, StaffMember, StaffService
+from bot.staff import StaffService
 from bot.storage.database import Database
 from broadcasts.audience import NO_CONSULATE, Audience, LanguageCounts, count_by_language
 from broadcasts.deliveries import DeliveryRepository, create_delivery
@@ -81,16 +84,14 @@ class BroadcastError(ValueError):
 
 @dataclass(frozen=True)
 class BroadcastRequest:
-    """What an author asks to send. ``author`` is an actor string ("tg:123", "cli:name");
-    ``author_member`` their staff record (None for the command line)."""
+    """What an author asks to send; ``author`` is who asks, with their role and remit."""
 
     kind: DeliveryKind
     category: Category
     payloads: list[Payload]
     audience: Audience
     schedule: Schedule
-    author: str
-    author_member: StaffMember | None = None
+    author: Actor
     poll: PollSettings | None = None
 
 
@@ -154,6 +155,7 @@ class BroadcastService:
     # --- composing -----------------------------------------------------------------------------
     async def preview(self, request: BroadcastRequest, now: datetime) -> Preview:
         """Check the request and say who would receive what, and when."""
+        self._check_author(request)
         payloads = self._checked_payloads(request)
         runs = self._plan(request, now)
         counts = await count_by_language(
@@ -168,8 +170,8 @@ class BroadcastService:
 
     async def create(self, request: BroadcastRequest, now: datetime) -> Created:
         """Check and store a broadcast; scheduled at once or waiting for approval."""
-        payloads = self._checked_payloads(request)
         self._check_author(request)
+        payloads = self._checked_payloads(request)
         runs = self._plan(request, now)
         at_once = self._skips_approval(request)
         status = BroadcastStatus.SCHEDULED if at_once else BroadcastStatus.PENDING_APPROVAL
@@ -178,8 +180,8 @@ class BroadcastService:
                 kind=request.kind,
                 category=request.category.value,
                 status=status,
-                author=request.author,
-                author_telegram_id=_telegram_id(request.author),
+                author=request.author.name,
+                author_telegram_id=request.author.telegram_user_id,
                 audience=request.audience,
                 default_language=self.deployment.default_language,
                 schedule=request.schedule,
@@ -198,7 +200,7 @@ class BroadcastService:
             languages=[p.language for p in payloads],
         )
         logger.info("Broadcast %d created (%s)", broadcast_id, status)
-        broadcast = await self.require(broadcast_id)
+        broadcast = await self._load(broadcast_id)
         return Created(broadcast, not at_once, self._notes(request))
 
     def _checked_payloads(self, request: BroadcastRequest) -> list[Payload]:
@@ -216,16 +218,7 @@ class BroadcastService:
 
     def _check_author(self, request: BroadcastRequest) -> None:
         self._check_consulates(request.audience)
-        member = request.author_member
-        if member is None:
-            return
-        if not member.may(Permission.COMPOSE):
-            raise BroadcastError("your role may not compose broadcasts")
-        if not member.covers(request.audience.consulates):
-            raise BroadcastError(
-                "the audience reaches consulates outside your remit; choose among "
-                + ", ".join(sorted(member.consulates))
-            )
+        require(request.author, Permission.COMPOSE, request.audience.consulates)
 
     def _check_consulates(self, audience: Audience) -> None:
         known = {c.id for c in self.deployment.consulates}
@@ -236,7 +229,7 @@ class BroadcastService:
     def _skips_approval(self, request: BroadcastRequest) -> bool:
         if self.deployment.policies.approval == "none":
             return True
-        member = request.author_member
+        member = request.author.staff
         return (
             request.category is Category.EMERGENCY
             and member is not None
@@ -280,25 +273,27 @@ class BroadcastService:
         return [note for note in notes if note]
 
     # --- approval ------------------------------------------------------------------------------
-    async def approve(self, broadcast_id: int, approver: StaffMember, actor: str) -> Broadcast:
+    async def approve(self, broadcast_id: int, actor: Actor) -> Broadcast:
         """Approve someone else's broadcast (APPROVE permission, covering its consulates)."""
-        broadcast = await self.require(broadcast_id)
-        self._check_approver(broadcast, approver)
+        require(actor, Permission.APPROVE)  # before anything is looked up
+        broadcast = await self._load(broadcast_id)
+        self._check_approver(broadcast, actor)
         moved = await self.repository.set_status(
             broadcast_id,
             BroadcastStatus.SCHEDULED,
             expected=(BroadcastStatus.PENDING_APPROVAL,),
-            approver=actor,
+            approver=actor.name,
         )
         if not moved:
             raise BroadcastError(f"broadcast {broadcast_id} is not waiting for approval")
         await self.staff.audit(actor, "broadcast.approve", str(broadcast_id))
         logger.info("Broadcast %d approved", broadcast_id)
-        return await self.require(broadcast_id)
+        return await self._load(broadcast_id)
 
-    async def reject(self, broadcast_id: int, approver: StaffMember, actor: str) -> Broadcast:
-        broadcast = await self.require(broadcast_id)
-        self._check_approver(broadcast, approver)
+    async def reject(self, broadcast_id: int, actor: Actor) -> Broadcast:
+        require(actor, Permission.APPROVE)  # before anything is looked up
+        broadcast = await self._load(broadcast_id)
+        self._check_approver(broadcast, actor)
         moved = await self.repository.set_status(
             broadcast_id, BroadcastStatus.REJECTED, expected=(BroadcastStatus.PENDING_APPROVAL,)
         )
@@ -306,39 +301,46 @@ class BroadcastService:
             raise BroadcastError(f"broadcast {broadcast_id} is not waiting for approval")
         await self.repository.stop_schedules(broadcast_id)
         await self.staff.audit(actor, "broadcast.reject", str(broadcast_id))
-        return await self.require(broadcast_id)
+        return await self._load(broadcast_id)
 
-    def _check_approver(self, broadcast: Broadcast, approver: StaffMember) -> None:
-        if broadcast.author_telegram_id == approver.telegram_user_id:
+    def _check_approver(self, broadcast: Broadcast, actor: Actor) -> None:
+        """A staff member other than the author, with APPROVE over the audience."""
+        if actor.staff is None:
+            raise AccessDenied("approving needs a staff member (on the command line: --as)")
+        require(actor, Permission.APPROVE, broadcast.audience.consulates)
+        if actor.is_person(broadcast.author_telegram_id):
             raise BroadcastError("someone other than the author must approve")
-        if not approver.may(Permission.APPROVE):
-            raise BroadcastError("your role may not approve broadcasts")
-        if not approver.covers(broadcast.audience.consulates):
-            raise BroadcastError("the audience reaches consulates outside your remit")
 
-    def may_approve(self, broadcast: Broadcast, member: StaffMember) -> bool:
+    def may_approve(self, broadcast: Broadcast, actor: Actor) -> bool:
         try:
-            self._check_approver(broadcast, member)
-        except BroadcastError:
+            self._check_approver(broadcast, actor)
+        except (AccessDenied, BroadcastError):
             return False
         return broadcast.status is BroadcastStatus.PENDING_APPROVAL
 
     async def approvers_for(self, broadcast: Broadcast) -> list[StaffMember]:
         """Staff who could approve ``broadcast`` (to notify them)."""
-        return [m for m in await self.staff.all() if self.may_approve(broadcast, m)]
+        return [
+            member
+            for member in await self.staff.everyone()
+            if self.may_approve(broadcast, Actor.in_chat(member.telegram_user_id, member))
+        ]
 
     # --- control -------------------------------------------------------------------------------
-    def may_control(self, broadcast: Broadcast, member: StaffMember | None) -> bool:
-        """The author, an admin, or the command-line operator (member None)."""
+    def may_control(self, broadcast: Broadcast, actor: Actor) -> bool:
+        """The author or an admin (with COMPOSE over its consulates), or the operator."""
+        if not allows(actor, Permission.COMPOSE, broadcast.audience.consulates):
+            return False
+        staff = actor.staff
         return (
-            member is None
-            or member.role is Role.ADMIN
-            or broadcast.author_telegram_id == member.telegram_user_id
+            staff is None
+            or staff.role is Role.ADMIN
+            or actor.is_person(broadcast.author_telegram_id)
         )
 
-    async def cancel(self, broadcast_id: int, member: StaffMember | None, actor: str) -> None:
+    async def cancel(self, broadcast_id: int, actor: Actor) -> None:
         """Send nothing more: stop the schedule rows and cancel unfinished deliveries."""
-        broadcast = await self._controllable(broadcast_id, member)
+        broadcast = await self._controllable(broadcast_id, actor)
         if broadcast.status.is_final:
             raise BroadcastError(f"broadcast {broadcast_id} is already {broadcast.status.value}")
         await self.repository.set_status(broadcast_id, BroadcastStatus.CANCELLED)
@@ -350,9 +352,9 @@ class BroadcastService:
             await engine.cancel(delivery_id)
         await self.staff.audit(actor, "broadcast.cancel", str(broadcast_id))
 
-    async def pause(self, broadcast_id: int, member: StaffMember | None, actor: str) -> None:
+    async def pause(self, broadcast_id: int, actor: Actor) -> None:
         """Hold the schedule and the deliveries in progress until resumed."""
-        broadcast = await self._controllable(broadcast_id, member)
+        broadcast = await self._controllable(broadcast_id, actor)
         allowed = (BroadcastStatus.SCHEDULED, BroadcastStatus.RUNNING)
         if broadcast.status not in allowed:
             raise BroadcastError(f"broadcast {broadcast_id} is {broadcast.status.value}")
@@ -362,12 +364,10 @@ class BroadcastService:
             await engine.pause(delivery_id)
         await self.staff.audit(actor, "broadcast.pause", str(broadcast_id))
 
-    async def resume(
-        self, broadcast_id: int, member: StaffMember | None, actor: str, now: datetime
-    ) -> None:
+    async def resume(self, broadcast_id: int, actor: Actor, now: datetime) -> None:
         """Continue: paused deliveries resume; one-off rows missed while paused fire at the
         next sweep; recurring rows skip the occurrences missed while paused."""
-        broadcast = await self._controllable(broadcast_id, member)
+        broadcast = await self._controllable(broadcast_id, actor)
         if broadcast.status is not BroadcastStatus.PAUSED:
             raise BroadcastError(f"broadcast {broadcast_id} is not paused")
         started = await self.repository.delivery_ids(broadcast_id)
@@ -381,10 +381,12 @@ class BroadcastService:
             await engine.resume(delivery_id)
         await self.staff.audit(actor, "broadcast.resume", str(broadcast_id))
 
-    async def _controllable(self, broadcast_id: int, member: StaffMember | None) -> Broadcast:
-        broadcast = await self.require(broadcast_id)
-        if not self.may_control(broadcast, member):
-            raise BroadcastError("only the author or an admin may do that")
+    async def _controllable(self, broadcast_id: int, actor: Actor) -> Broadcast:
+        require(actor, Permission.COMPOSE)  # before anything is looked up
+        broadcast = await self._load(broadcast_id)
+        require(actor, Permission.COMPOSE, broadcast.audience.consulates)
+        if not self.may_control(broadcast, actor):
+            raise AccessDenied(f"{actor.name} is neither the author nor an admin")
         return broadcast
 
     def _controller(self) -> DeliveryEngine:
@@ -408,7 +410,7 @@ class BroadcastService:
 
     async def _fire(self, row: ScheduleRow, now: datetime) -> Started | None:
         assert self.engine is not None and row.next_due_at is not None
-        broadcast = await self.require(row.broadcast_id)
+        broadcast = await self._load(row.broadcast_id)
         due_at = row.next_due_at
         next_due = _next_for(row, now) if row.recurrence else None
         if await self.repository.occurrence_exists(row, due_at):
@@ -433,23 +435,42 @@ class BroadcastService:
     async def _restart(self, broadcast_id: int, delivery_id: int) -> Started:
         assert self.engine is not None
         await self.engine.start_delivery(delivery_id)
-        return Started(await self.require(broadcast_id), delivery_id)
+        return Started(await self._load(broadcast_id), delivery_id)
 
     # --- reports -------------------------------------------------------------------------------
-    async def require(self, broadcast_id: int) -> Broadcast:
+    async def _load(self, broadcast_id: int) -> Broadcast:
         broadcast = await self.repository.get(broadcast_id)
         if broadcast is None:
             raise BroadcastError(f"no broadcast {broadcast_id}")
         return broadcast
 
-    async def recent(self, limit: int = 10) -> list[Broadcast]:
-        return await self.repository.recent(limit)
+    async def get(self, broadcast_id: int, actor: Actor) -> Broadcast:
+        """One broadcast, for staff who may see its consulates."""
+        require(actor, Permission.VIEW)  # before anything is looked up
+        broadcast = await self._load(broadcast_id)
+        require(actor, Permission.VIEW, broadcast.audience.consulates)
+        return broadcast
 
-    async def payloads(self, broadcast: Broadcast) -> list[Payload]:
+    async def recent(self, actor: Actor, limit: int = 10) -> list[Broadcast]:
+        """The newest broadcasts within the actor's remit."""
+        require(actor, Permission.VIEW)
+        return await self.repository.recent(limit, _remit(actor))
+
+    async def payloads(self, broadcast: Broadcast, actor: Actor) -> list[Payload]:
+        require(actor, Permission.VIEW, broadcast.audience.consulates)
         return await self.repository.payloads(broadcast)
 
-    async def delivery_progress(self, delivery_id: int) -> Progress:
-        """Live progress (with the measured rate when the engine runs here)."""
+    async def delivery_progress(
+        self, broadcast_id: int, delivery_id: int, actor: Actor
+    ) -> Progress:
+        """Live progress of one of the broadcast's deliveries (with the measured rate when the
+        engine runs here)."""
+        broadcast = await self.get(broadcast_id, actor)
+        if delivery_id not in await self.repository.delivery_ids(broadcast.id):
+            raise BroadcastError(f"delivery {delivery_id} is not broadcast {broadcast_id}'s")
+        return await self._progress(delivery_id)
+
+    async def _progress(self, delivery_id: int) -> Progress:
         if self.engine is not None:
             return await self.engine.progress(delivery_id)
         delivery = await DeliveryRepository(self.database).get(delivery_id)
@@ -458,13 +479,19 @@ class BroadcastService:
         counts = await Outbox(self.database).counts(delivery_id)
         return build_progress(delivery_id, delivery.status.value, counts, None)
 
-    async def report(self, broadcast_id: int) -> BroadcastReport:
-        broadcast = await self.require(broadcast_id)
+    async def report(self, broadcast_id: int, actor: Actor) -> BroadcastReport:
+        broadcast = await self.get(broadcast_id, actor)
         deliveries = [
-            await self.delivery_progress(delivery_id)
+            await self._progress(delivery_id)
             for delivery_id in await self.repository.delivery_ids(broadcast_id)
         ]
         return BroadcastReport(broadcast, await self.repository.schedules(broadcast_id), deliveries)
+
+
+def _remit(actor: Actor) -> frozenset[str] | None:
+    """The consulates a staff member is limited to; None when unlimited."""
+    staff = actor.staff
+    return staff.consulates if staff is not None and staff.consulates else None
 
 
 def _next_for(row: ScheduleRow, now: datetime) -> datetime | None:
@@ -478,11 +505,6 @@ def _narrowed(audience: Audience, consulates: frozenset[str]) -> Audience:
         return audience
     chosen = audience.consulates & consulates if audience.consulates else consulates
     return replace(audience, consulates=chosen)
-
-
-def _telegram_id(actor: str) -> int | None:
-    prefix, _, rest = actor.partition(":")
-    return int(rest) if prefix == "tg" and rest.lstrip("-").isdigit() else None
 
 
 def is_right_to_left(language: str) -> bool:

@@ -12,6 +12,7 @@ from enum import StrEnum
 import aiosqlite
 
 from bot.storage.database import Database, Transaction, status_guard, utc_now_iso
+from bot.storage.remit import audience_within
 from broadcasts.audience import Audience
 from broadcasts.deliveries import insert_payload, payload_from_row, poll_settings_from_row
 from broadcasts.payload import DeliveryKind, Payload, PollSettings
@@ -123,9 +124,13 @@ class BroadcastRepository:
         )
         return _row_to_broadcast(row) if row else None
 
-    async def recent(self, limit: int) -> list[Broadcast]:
+    async def recent(self, limit: int, within: frozenset[str] | None = None) -> list[Broadcast]:
+        """The newest broadcasts first; with ``within``, only those addressed to some of
+        those consulates and no other."""
+        condition, parameters = audience_within("audience", within)
         rows = await self.database.fetch_all(
-            "SELECT * FROM broadcasts ORDER BY id DESC LIMIT ?", (limit,)
+            f"SELECT * FROM broadcasts WHERE {condition} ORDER BY id DESC LIMIT ?",
+            (*parameters, limit),
         )
         return [_row_to_broadcast(row) for row in rows]
 

@@ -32,8 +32,8 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
+from bot.access import Actor, Permission, StaffMember
 from bot.registration.answers import MemberType
-from bot.staff import Permission, StaffMember
 from broadcasts.audience import Audience
 from broadcasts.compose import BroadcastError, BroadcastRequest, Category, Preview
 from broadcasts.payload import DeliveryKind, Media, MediaKind, Payload
@@ -92,6 +92,7 @@ def draft(context: AppContext) -> dict[str, Any]:
 
 async def start(update: Update, context: AppContext) -> State:
     """Begin a new broadcast: choose its category."""
+    await current_staff(update, context, Permission.COMPOSE)
     assert context.user_data is not None
     context.user_data[DRAFT] = {"texts": {}, **{key: [] for key in FILTER_KEYS}}
     tr = context.tr
@@ -281,7 +282,7 @@ def build_schedule(context: AppContext, staff: StaffMember, when: datetime | Non
     return Schedule.recurring(Recurrence(kind), when, zone)
 
 
-def build_request(update: Update, context: AppContext, staff: StaffMember) -> BroadcastRequest:
+def build_request(context: AppContext, actor: Actor) -> BroadcastRequest:
     current = draft(context)
     media = None
     if current.get("media"):
@@ -290,7 +291,7 @@ def build_request(update: Update, context: AppContext, staff: StaffMember) -> Br
         Payload(language, text=text, media=media) for language, text in current["texts"].items()
     ]
     when = datetime.fromisoformat(current["at"]) if current.get("at") else None
-    assert update.effective_user is not None
+    assert actor.staff is not None
     return BroadcastRequest(
         kind=DeliveryKind.MESSAGE,
         category=Category(current["category"]),
@@ -304,9 +305,8 @@ def build_request(update: Update, context: AppContext, staff: StaffMember) -> Br
             occupation_groups=current.get("occupations", ()),
             regions=current.get("regions", ()),
         ),
-        schedule=build_schedule(context, staff, when),
-        author=f"tg:{update.effective_user.id}",
-        author_member=staff,
+        schedule=build_schedule(context, actor.staff, when),
+        author=actor,
     )
 
 
@@ -335,7 +335,7 @@ def preview_text(context: AppContext, preview: Preview, schedule: Schedule) -> s
 async def show_preview(update: Update, context: AppContext, staff: StaffMember) -> State:
     """Show the message in each language, the counts, and Submit."""
     tr, service = context.tr, context.services.broadcasts
-    request = build_request(update, context, staff)
+    request = build_request(context, await context.acting(update))
     try:
         preview = await service.preview(request, datetime.now(UTC))
     except BroadcastError as exc:
@@ -363,7 +363,7 @@ async def submit(update: Update, context: AppContext, staff: StaffMember) -> obj
     tr, services = context.tr, context.services
     try:
         created = await services.broadcasts.create(
-            build_request(update, context, staff), datetime.now(UTC)
+            build_request(context, await context.acting(update)), datetime.now(UTC)
         )
     except BroadcastError as exc:
         await edit_or_reply(
@@ -390,9 +390,6 @@ async def on_button(update: Update, context: AppContext, state: State) -> object
     query = update.callback_query
     assert query is not None
     staff = await current_staff(update, context, Permission.COMPOSE)
-    if staff is None:
-        await query.answer(context.tr.gettext("This is only for consular staff."), show_alert=True)
-        return END
     await query.answer()
     fields = callbacks.fields(query.data, FEATURE)
     action, value = [*fields, "", ""][:2]
@@ -494,8 +491,6 @@ async def on_text(update: Update, context: AppContext, state: State) -> object:
     message = update.effective_message
     staff = await current_staff(update, context, Permission.COMPOSE)
     assert message is not None
-    if staff is None:
-        return END
     current = draft(context)
     if state is State.TEXT and current.get("pending"):
         current["texts"][current.pop("pending")] = message.text_html
@@ -523,8 +518,6 @@ async def on_media(update: Update, context: AppContext) -> object:
     message = update.effective_message
     staff = await current_staff(update, context, Permission.COMPOSE)
     assert message is not None
-    if staff is None:
-        return END
     if message.photo:
         draft(context)["media"] = [MediaKind.PHOTO.value, message.photo[-1].file_id]
     elif message.document:

@@ -21,16 +21,17 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, JobQueue
 
+from bot.access import AccessDenied, Actor, Permission
 from bot.i18n import N_, Translator
 from bot.services import Services
-from bot.staff import Permission, StaffMember
 from broadcasts.compose import BroadcastError, Category, Started
 from broadcasts.progress import Progress
 from broadcasts.repository import Broadcast, BroadcastStatus
 from broadcasts.schedule import Schedule, ScheduleKind
 from handlers import callbacks
 from handlers.context import App, AppContext
-from handlers.replies import edit_or_reply, esc, reply
+from handlers.replies import alert, edit_or_reply, esc, reply
+from handlers.staff import current_staff
 
 logger = logging.getLogger(__name__)
 
@@ -141,13 +142,13 @@ def approval_markup(tr: Translator, broadcast_id: int) -> InlineKeyboardMarkup:
 
 
 def control_buttons(
-    tr: Translator, services: Services, broadcast: Broadcast, staff: StaffMember
+    tr: Translator, services: Services, broadcast: Broadcast, actor: Actor
 ) -> list[InlineKeyboardButton]:
     """The controls this staff member may use on ``broadcast`` now."""
     found: list[InlineKeyboardButton] = []
-    if services.broadcasts.may_approve(broadcast, staff):
+    if services.broadcasts.may_approve(broadcast, actor):
         found += approval_markup(tr, broadcast.id).inline_keyboard[0]
-    if not services.broadcasts.may_control(broadcast, staff) or broadcast.status.is_final:
+    if not services.broadcasts.may_control(broadcast, actor) or broadcast.status.is_final:
         return found
     actions = [("cancel", N_("Cancel"))]
     if broadcast.status in (BroadcastStatus.SCHEDULED, BroadcastStatus.RUNNING):
@@ -170,14 +171,14 @@ async def translator_for(services: Services, telegram_user_id: int) -> Translato
 
 async def broadcasts_command(update: Update, context: AppContext) -> None:
     """List recent broadcasts, each with the controls the staff member may use."""
-    staff, services, tr = context.staff, context.services, context.tr
-    assert staff is not None
-    recent = await services.broadcasts.recent(RECENT)
+    services, tr = context.services, context.tr
+    actor = await context.acting(update)
+    recent = await services.broadcasts.recent(actor, RECENT)
     if not recent:
         await reply(update, context, tr.gettext("No broadcasts yet. Compose one with /announce."))
         return
     for broadcast in reversed(recent):
-        buttons = control_buttons(tr, services, broadcast, staff)
+        buttons = control_buttons(tr, services, broadcast, actor)
         markup = InlineKeyboardMarkup([buttons]) if buttons else None
         await reply(update, context, describe(tr, broadcast), markup)
 
@@ -193,22 +194,23 @@ def parse_action(data: str | None, feature: str, actions: set[str]) -> tuple[str
 async def on_approval(update: Update, context: AppContext) -> None:
     """Approve or reject someone else's broadcast."""
     query = update.callback_query
-    assert query is not None and update.effective_user is not None
+    assert query is not None
+    await current_staff(update, context, Permission.APPROVE)
+    actor = await context.acting(update)
     parsed = parse_action(query.data, APPROVAL, {"approve", "reject"})
-    staff, tr = context.staff, context.tr
-    if parsed is None or staff is None:
-        await query.answer(tr.gettext("This button is no longer valid."), show_alert=True)
+    tr = context.tr
+    if parsed is None:
+        await alert(update, context, tr.gettext("This button is no longer valid."))
         return
     action, broadcast_id = parsed
-    actor = f"tg:{update.effective_user.id}"
     service = context.services.broadcasts
     try:
         if action == "approve":
-            broadcast = await service.approve(broadcast_id, staff, actor)
+            broadcast = await service.approve(broadcast_id, actor)
         else:
-            broadcast = await service.reject(broadcast_id, staff, actor)
+            broadcast = await service.reject(broadcast_id, actor)
     except BroadcastError as exc:
-        await query.answer(str(exc)[:190], show_alert=True)
+        await alert(update, context, str(exc)[:190])
         return
     await query.answer()
     await edit_or_reply(update, context, describe(tr, broadcast))
@@ -218,27 +220,28 @@ async def on_approval(update: Update, context: AppContext) -> None:
 async def on_control(update: Update, context: AppContext) -> None:
     """Cancel, pause or resume a broadcast (its author or an admin)."""
     query = update.callback_query
-    assert query is not None and update.effective_user is not None
+    assert query is not None
+    await current_staff(update, context, Permission.COMPOSE)
+    actor = await context.acting(update)
     parsed = parse_action(query.data, CONTROL, {"cancel", "pause", "resume"})
-    staff, tr, service = context.staff, context.tr, context.services.broadcasts
-    if parsed is None or staff is None:
-        await query.answer(tr.gettext("This button is no longer valid."), show_alert=True)
+    tr, service = context.tr, context.services.broadcasts
+    if parsed is None:
+        await query.answer(tr.gettext("This button is no longer valid."))
         return
     action, broadcast_id = parsed
-    actor = f"tg:{update.effective_user.id}"
     try:
         if action == "cancel":
-            await service.cancel(broadcast_id, staff, actor)
+            await service.cancel(broadcast_id, actor)
         elif action == "pause":
-            await service.pause(broadcast_id, staff, actor)
+            await service.pause(broadcast_id, actor)
         else:
-            await service.resume(broadcast_id, staff, actor, datetime.now(UTC))
+            await service.resume(broadcast_id, actor, datetime.now(UTC))
     except BroadcastError as exc:
-        await query.answer(str(exc)[:190], show_alert=True)
+        await alert(update, context, str(exc)[:190])
         return
     await query.answer()
-    broadcast = await service.require(broadcast_id)
-    buttons = control_buttons(tr, context.services, broadcast, staff)
+    broadcast = await service.get(broadcast_id, actor)
+    buttons = control_buttons(tr, context.services, broadcast, actor)
     markup = InlineKeyboardMarkup([buttons]) if buttons else None
     await edit_or_reply(update, context, describe(tr, broadcast), markup)
 
@@ -319,7 +322,13 @@ async def watch_progress(context: AppContext, started: Started) -> None:
         return
     services = context.services
     tr = await translator_for(services, author)
-    progress = await services.broadcasts.delivery_progress(started.delivery_id)
+    actor = Actor.in_chat(author, await services.staff.find(author))
+    try:
+        progress = await services.broadcasts.delivery_progress(
+            started.broadcast.id, started.delivery_id, actor
+        )
+    except AccessDenied:
+        return  # the author is no longer staff of those consulates: no progress for them
     try:
         message = await context.bot.send_message(
             author,
@@ -342,7 +351,14 @@ async def update_progress(context: AppContext) -> None:
     job = context.job
     assert job is not None and isinstance(job.data, ProgressWatch)
     watch, services = job.data, context.services
-    progress = await services.broadcasts.delivery_progress(watch.delivery_id)
+    actor = Actor.in_chat(watch.chat_id, await services.staff.find(watch.chat_id))
+    try:
+        progress = await services.broadcasts.delivery_progress(
+            watch.broadcast_id, watch.delivery_id, actor
+        )
+    except AccessDenied:
+        job.schedule_removal()  # the author lost the role that lets them watch it
+        return
     tr = services.languages.translator(watch.language)
     if progress.status in ("done", "cancelled"):
         job.schedule_removal()

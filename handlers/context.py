@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any, TypeAlias
 
+from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
+from bot.access import Actor, StaffMember
 from bot.broadcasting import BroadcastRuntime
 from bot.i18n import Translator
 from bot.services import Services
-from bot.staff import StaffMember
 from bot.storage.members import MemberRow
 from handlers.access import AccessRules
 
@@ -37,11 +38,25 @@ class AppContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], Bo
         super().__init__(application=application, chat_id=chat_id, user_id=user_id)
         self.member: MemberRow | None = None
         self.staff: StaffMember | None = None
+        self.actor: Actor | None = None
         self._tr: Translator | None = None
 
     @property
     def services(self) -> Services:
         return self.bot_data.services
+
+    async def acting(self, update: Update) -> Actor:
+        """The person behind ``update`` as an actor, their staff record read now (so a role
+        changed a moment ago applies); kept for the rest of the update. Services check what
+        the actor may do (bot/access.py)."""
+        if self.actor is not None:
+            return self.actor
+        user = update.effective_user
+        if user is None:
+            raise LookupError("an update without a user acts for no one")
+        staff = self.staff or await self.services.staff.find(user.id)
+        self.actor = Actor.in_chat(user.id, staff)
+        return self.actor
 
     @property
     def tr(self) -> Translator:

@@ -7,16 +7,28 @@ import logging
 from telegram import Update
 from telegram.error import Forbidden, NetworkError
 
+from bot.access import AccessDenied
 from handlers.context import App, AppContext
-from handlers.replies import reply
+from handlers.gatekeeper import find_member_and_language
+from handlers.replies import refuse, reply
 
 logger = logging.getLogger(__name__)
 
 
 async def on_error(update: object, context: AppContext) -> None:
-    """Log the exception with the update's id only, then tell the user to try again."""
+    """Log the exception with the update's id only, then tell the user, in their language."""
     error = context.error
     update_id = update.update_id if isinstance(update, Update) else None
+    try:
+        await find_member_and_language(update, context)
+    except Exception:  # the database itself may be what failed: answer in the default language
+        logger.warning("No language for the answer to update %s", update_id)
+    if isinstance(error, AccessDenied) and isinstance(update, Update):
+        # A service refused (bot/access.py): the person gets the one short refusal; the
+        # reason names staff by their audit name and strangers not at all.
+        logger.info("Refused update %s: %s", update_id, error)
+        await refuse(update, context)
+        return
     if isinstance(error, Forbidden) and isinstance(update, Update) and update.effective_user:
         await context.services.members.record_reachability(update.effective_user.id, False)
         return

@@ -1,5 +1,6 @@
 """Runs before every other handler: finds the member and the language to answer in, and
-refuses staff commands and buttons to anyone without the permission they need."""
+refuses staff commands and buttons to anyone without the permission they need (a first
+filter; the services check again, see handlers/access.py)."""
 
 from __future__ import annotations
 
@@ -9,36 +10,37 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 
 from handlers.context import App, AppContext
-from handlers.replies import reply
+from handlers.replies import refuse
 
 logger = logging.getLogger(__name__)
 
 
 async def identify(update: Update, context: AppContext) -> None:
     """Load the member (if any) and pick their language for this update."""
-    user = update.effective_user
-    if user is None:
+    if not await find_member_and_language(update, context):
         return
-    members = context.services.members
-    context.member = await members.find(user.id)
-    language = members.language_for(context.member, user.language_code)
-    context.tr = context.services.languages.translator(language)
     needed = context.bot_data.access.needed_for(update)
     if needed is None:
         return
-    context.staff = await context.services.staff.find(user.id)
-    if context.staff is None or not context.staff.may(needed):
+    actor = await context.acting(update)
+    context.staff = actor.staff
+    if actor.staff is None or not actor.staff.may(needed):
+        logger.info("Refused update %s: it needs the %s permission", update.update_id, needed)
         await refuse(update, context)
         raise ApplicationHandlerStop
 
 
-async def refuse(update: Update, context: AppContext) -> None:
-    logger.info("Refused update %s: it needs a staff permission", update.update_id)
-    text = context.tr.gettext("This is only for consular staff.")
-    if update.callback_query is not None:
-        await update.callback_query.answer(text, show_alert=True)
-    else:
-        await reply(update, context, text)
+async def find_member_and_language(update: object, context: AppContext) -> bool:
+    """Set ``context.member`` and ``context.tr`` for the update's user; False if it has none.
+    (The error handler calls it too: its context starts afresh.)"""
+    user = update.effective_user if isinstance(update, Update) else None
+    if user is None:
+        return False
+    members = context.services.members
+    context.member = await members.find(user.id)
+    language = members.language_for(context.member, user.language_code)
+    context.tr = context.services.languages.translator(language)
+    return True
 
 
 def register(application: App, group: int) -> None:

@@ -23,7 +23,7 @@ from bot.guidance import (
 from bot.i18n import Translator
 from handlers import callbacks
 from handlers.context import App, AppContext
-from handlers.replies import edit_or_reply, esc, reply
+from handlers.replies import STALE, alert, edit_or_reply, esc, reply
 
 FEATURE = "pd"
 TOPICS_PER_ROW = 2
@@ -174,9 +174,7 @@ async def on_button(update: Update, context: AppContext) -> None:
     fields = callbacks.fields(query.data, FEATURE)
     action = BUTTONS.get((fields[0] if fields else "", len(fields)))
     if action is None or not await action(update, context, fields[1:]):
-        await query.answer(
-            context.tr.gettext("This button is no longer valid. Send /start."), show_alert=True
-        )
+        await alert(update, context, context.tr.gettext(STALE))
 
 
 async def menu_in_place(update: Update, context: AppContext, _fields: list[str]) -> bool:

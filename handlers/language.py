@@ -8,7 +8,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from handlers import callbacks
 from handlers.commands import publish_chat_command_menu
 from handlers.context import App, AppContext
-from handlers.replies import edit_or_reply, esc, reply
+from handlers.replies import STALE, alert, edit_or_reply, esc, reply
 
 FEATURE = "lang"
 
@@ -44,9 +44,7 @@ async def set_language(update: Update, context: AppContext) -> None:
     chosen = callbacks.fields(query.data, FEATURE)
     services = context.services
     if len(chosen) != 1 or chosen[0] not in services.languages.enabled:
-        await query.answer(
-            context.tr.gettext("This button is no longer valid. Send /start."), show_alert=True
-        )
+        await alert(update, context, context.tr.gettext(STALE))
         return
     await services.members.choose_language(query.from_user.id, chosen[0])
     context.tr = services.languages.translator(chosen[0])
@@ -62,8 +60,6 @@ async def set_language(update: Update, context: AppContext) -> None:
 def register(application: App) -> None:
     application.add_handler(CommandHandler("language", ask_language))
     application.add_handler(
-        CallbackQueryHandler(set_language, pattern=rf"^{callbacks.VERSION}:{FEATURE}:")
+        CallbackQueryHandler(ask_language, pattern=callbacks.exact(callbacks.encode(FEATURE)))
     )
-    application.add_handler(
-        CallbackQueryHandler(ask_language, pattern=rf"^{callbacks.VERSION}:{FEATURE}$")
-    )
+    application.add_handler(CallbackQueryHandler(set_language, pattern=callbacks.pattern(FEATURE)))

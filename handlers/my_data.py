@@ -10,7 +10,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot.persistence import SQLitePersistence
 from handlers import callbacks
 from handlers.context import App, AppContext
-from handlers.replies import edit_or_reply, reply
+from handlers.replies import STALE, alert, edit_or_reply, reply
 
 EXPORT = "mydata"
 DELETE = "delete"
@@ -70,9 +70,7 @@ async def on_delete_button(update: Update, context: AppContext) -> None:
         await ask_to_delete(update, context)
         return
     if choice not in (["yes"], ["no"]):
-        await query.answer(
-            context.tr.gettext("This button is no longer valid. Send /start."), show_alert=True
-        )
+        await alert(update, context, context.tr.gettext(STALE))
         return
     await query.answer()
     if choice == ["no"]:

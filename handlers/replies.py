@@ -12,9 +12,14 @@ from telegram import InlineKeyboardMarkup, Message, ReplyKeyboardMarkup, ReplyKe
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
+from bot.i18n import N_
 from handlers.context import AppContext
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+#: The one answer to anyone asking for a staff power they do not hold, whatever the reason.
+REFUSAL = N_("This is only for consular staff.")
+#: The answer to a button no handler may act on any more (old, or forged).
+STALE = N_("This button is no longer valid. Send /start.")
 
 
 def esc(value: object) -> str:
@@ -52,3 +57,19 @@ async def edit_or_reply(
             if "not modified" in exc.message:
                 return
     await reply(update, context, text, markup)
+
+
+async def alert(update: Update, context: AppContext, text: str) -> None:
+    """Answer the button press with an alert, laid out in the person's text direction."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer(context.tr.direction(text), show_alert=True)
+
+
+async def refuse(update: Update, context: AppContext) -> None:
+    """The one short refusal, in the person's language (an alert on a button)."""
+    text = context.tr.gettext(REFUSAL)
+    if update.callback_query is not None:
+        await alert(update, context, text)
+    else:
+        await reply(update, context, text)

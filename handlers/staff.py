@@ -3,6 +3,9 @@
 /staff                               list staff
 /staff add <telegram id> <role> [consulate,consulate]
 /staff remove <telegram id>
+
+Every call goes to StaffService with the acting person, which checks the role and remit
+itself (bot/access.py); this module only reads the arguments and writes the answers.
 """
 
 from __future__ import annotations
@@ -10,22 +13,29 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CommandHandler
 
-from bot.i18n import Translator
-from bot.staff import Permission, StaffError, StaffMember
+from bot.access import Permission, StaffMember, require
+from bot.i18n import N_, Translator
+from bot.staff import StaffError, StaffProblem
 from handlers.context import App, AppContext
 from handlers.replies import esc, reply
 
 
-async def current_staff(
-    update: Update, context: AppContext, permission: Permission
-) -> StaffMember | None:
-    """The staff member if they still hold ``permission``: re-read at every wizard step,
-    since a role can change mid-wizard."""
-    user = update.effective_user
-    if user is None:
-        return None
-    member = context.staff or await context.services.staff.find(user.id)
-    return member if member and member.may(permission) else None
+async def current_staff(update: Update, context: AppContext, permission: Permission) -> StaffMember:
+    """The acting staff member, read now (a role can change mid-wizard); AccessDenied (the
+    one refusal) unless they hold ``permission``."""
+    actor = await context.acting(update)
+    require(actor, permission)
+    assert actor.staff is not None  # in the chat, only a staff record grants a permission
+    return actor.staff
+
+
+PROBLEMS = {
+    StaffProblem.UNKNOWN_ROLE: N_("“%(value)s” is not a role: use admin, editor or viewer."),
+    StaffProblem.UNKNOWN_CONSULATE: N_("“%(value)s” is not one of the deployment's consulates."),
+    StaffProblem.LAST_ADMIN: N_(
+        "%(value)s is the last admin of every consulate. Make someone else an admin first."
+    ),
+}
 
 
 def describe(tr: Translator, member: StaffMember) -> str:
@@ -42,40 +52,35 @@ def usage(tr: Translator) -> str:
 
 async def staff_command(update: Update, context: AppContext) -> None:
     """List, add or remove staff."""
-    user = update.effective_user
-    assert user is not None
     tr, service, args = context.tr, context.services.staff, context.args or []
-    actor = str(user.id)
+    actor = await context.acting(update)
     if not args:
-        members = await service.all()
+        members = await service.list_members(actor)
         lines = [tr.gettext("<b>Staff</b>"), *(describe(tr, m) for m in members), "", usage(tr)]
         await reply(update, context, "\n".join(lines))
         return
     action, rest = args[0].lower(), args[1:]
-    if action == "add" and len(rest) in (2, 3) and rest[0].isdigit():
-        consulates = [c for c in (rest[2].split(",") if len(rest) == 3 else []) if c]
-        try:
+    try:
+        if action == "add" and len(rest) in (2, 3) and rest[0].isdigit():
+            consulates = [c for c in (rest[2].split(",") if len(rest) == 3 else []) if c]
             member = await service.put(actor, int(rest[0]), rest[1].lower(), consulates)
-        except StaffError as exc:
-            await reply(
-                update, context, tr.gettext("Not changed: %(reason)s") % {"reason": esc(exc)}
-            )
-            return
-        await reply(update, context, tr.gettext("Saved:") + "\n" + describe(tr, member))
-    elif action == "remove" and len(rest) == 1 and rest[0].isdigit():
-        if int(rest[0]) == user.id:
-            await reply(update, context, tr.gettext("You cannot remove yourself."))
-        elif await service.remove(actor, int(rest[0])):
-            await reply(update, context, tr.gettext("Removed."))
+            await reply(update, context, tr.gettext("Saved:") + "\n" + describe(tr, member))
+        elif action == "remove" and len(rest) == 1 and rest[0].isdigit():
+            removed = await service.remove(actor, int(rest[0]))
+            text = tr.gettext("Removed.") if removed else tr.gettext("No staff member has that id.")
+            await reply(update, context, text)
         else:
-            await reply(update, context, tr.gettext("No staff member has that id."))
-    else:
-        await reply(update, context, usage(tr))
+            await service.list_members(actor)  # the usage is for admins only, like the rest
+            await reply(update, context, usage(tr))
+    except StaffError as exc:
+        reason = tr.gettext(PROBLEMS[exc.problem]) % {"value": esc(exc.value)}
+        await reply(update, context, tr.gettext("Not changed: %(reason)s") % {"reason": reason})
 
 
 async def audit_command(update: Update, context: AppContext) -> None:
     """Show the latest staff actions."""
-    entries = await context.services.staff.audit_log(limit=20)
+    actor = await context.acting(update)
+    entries = await context.services.staff.audit_log(actor, limit=20)
     lines = [context.tr.gettext("<b>Latest staff actions</b>")]
     lines += [f"{esc(e.at)} {esc(e.actor)} {esc(e.action)} {esc(e.subject or '')}" for e in entries]
     await reply(update, context, "\n".join(lines))

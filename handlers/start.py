@@ -12,7 +12,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from handlers import callbacks
 from handlers.commands import MEMBER_COMMANDS
 from handlers.context import App, AppContext
-from handlers.replies import edit_or_reply, esc, reply
+from handlers.replies import STALE, alert, edit_or_reply, esc, reply
 
 FEATURE = "menu"
 
@@ -127,8 +127,7 @@ async def stale_button(update: Update, context: AppContext) -> None:
     """Answer a button that no handler claims: old, or forged."""
     query = update.callback_query
     assert query is not None
-    text = context.tr.gettext("This button is no longer valid. Send /start.")
-    await query.answer(text, show_alert=True)
+    await alert(update, context, context.tr.gettext(STALE))
 
 
 def register(application: App) -> None:

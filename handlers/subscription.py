@@ -10,7 +10,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from handlers import callbacks
 from handlers.context import App, AppContext
-from handlers.replies import reply
+from handlers.replies import STALE, alert, reply
 
 FEATURE = "subs"
 
@@ -59,9 +59,7 @@ async def menu_button(update: Update, context: AppContext) -> None:
     assert query is not None
     choice = callbacks.fields(query.data, FEATURE)
     if choice not in (["stop"], ["resume"]):
-        await query.answer(
-            context.tr.gettext("This button is no longer valid. Send /start."), show_alert=True
-        )
+        await alert(update, context, context.tr.gettext(STALE))
         return
     await query.answer()
     await set_announcements(update, context, choice == ["resume"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import os
 import sqlite3
 import subprocess
@@ -126,3 +127,39 @@ def test_staff_from_the_command_line_is_audited(tmp_path: Path) -> None:
         (True, "staff.put", "4242"),
         (True, "staff.remove", "4242"),
     ]
+
+
+def test_the_command_line_names_the_operator_and_whom_they_act_for(tmp_path: Path) -> None:
+    env = {"BOT_DB_PATH": str(tmp_path / "staff.sqlite3")}
+    login = getpass.getuser()
+    assert run_main("staff", "add", "1000", "admin", env=env).returncode == 0
+    assert run_main("staff", "add", "2000", "viewer", env=env).returncode == 0
+    acting = run_main("staff", "add", "3000", "editor", "--as", "1000", env=env)
+    assert acting.returncode == 0, acting.stderr
+    refused = run_main("staff", "add", "4000", "admin", "--as", "2000", env=env)
+    assert refused.returncode == 2
+    assert refused.stderr.strip() == (
+        f"error: cli:{login} as tg:2000 does not hold the manage_staff permission"
+    )
+    stranger = run_main("staff", "list", "--as", "999", env=env)
+    assert stranger.returncode == 2
+    assert stranger.stderr.strip() == "error: --as 999: no staff member has that Telegram id"
+    with sqlite3.connect(tmp_path / "staff.sqlite3") as db:
+        actors = [row[0] for row in db.execute("SELECT actor FROM audit_log ORDER BY id")]
+    assert actors == [f"cli:{login}", f"cli:{login}", f"cli:{login} as tg:1000"]
+    assert db_staff(tmp_path / "staff.sqlite3") == {1000: "admin", 2000: "viewer", 3000: "editor"}
+
+
+def test_the_last_admin_stays_on_the_command_line_too(tmp_path: Path) -> None:
+    env = {"BOT_DB_PATH": str(tmp_path / "staff.sqlite3")}
+    assert run_main("staff", "add", "1000", "admin", env=env).returncode == 0
+    for action in (("remove", "1000"), ("add", "1000", "viewer")):
+        result = run_main("staff", *action, env=env)
+        assert result.returncode == 2
+        assert "1000 is the last admin of every consulate" in result.stderr
+    assert db_staff(tmp_path / "staff.sqlite3") == {1000: "admin"}
+
+
+def db_staff(path: Path) -> dict[int, str]:
+    with sqlite3.connect(path) as db:
+        return dict(db.execute("SELECT telegram_user_id, role FROM staff").fetchall())

@@ -6,8 +6,9 @@
     poll close ID                  stop taking answers
 
 The command line has no delivery engine: ``create`` stores the poll and its broadcast (kind
-poll, authored by "cli:<login>", no staff member) the way /poll does; the running bot's sweep
-sends it when it is due and, under two-person approval, once a staff member approved it.
+poll, authored by "cli:<login>", or by the staff member named with ``--as``) the way /poll
+does; the running bot's sweep sends it when it is due and, under two-person approval, once a
+staff member approved it. Every action takes ``--as TELEGRAM_ID`` (see bot/operator.py).
 Problems print one line each, naming the file, field and problem, and exit with status 2.
 """
 
@@ -18,8 +19,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bot.access import Actor
 from bot.deployment import load_deployment
 from bot.i18n import Languages
+from bot.operator import add_as_option, command_line_actor
 from bot.polls.chart import bars_for, results_chart
 from bot.polls.drafting import DraftError
 from bot.polls.export import SUPPRESSED, export_csv
@@ -30,7 +33,6 @@ from bot.settings import Settings
 from bot.staff import StaffService
 from bot.storage.database import Database
 from bot.storage.staff import StaffRepository
-from broadcasts.cli import operator
 from broadcasts.compose import BroadcastError, BroadcastService
 
 
@@ -45,6 +47,8 @@ def add_parser(commands: Any) -> None:
     results.add_argument("--out", type=Path, default=Path("."), help="folder for PNG and CSV")
     close = actions.add_parser("close", help="stop taking answers")
     close.add_argument("poll_id", metavar="ID", type=int)
+    for action in (create, results, close):
+        add_as_option(action)
     poll.set_defaults(handler=cmd_poll)
 
 
@@ -58,24 +62,23 @@ async def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
             print(f"error: {error}", file=sys.stderr)
             return 2
     database = await Database.open(settings.db_path)
-    broadcasts = BroadcastService(
-        database, deployment, StaffService(StaffRepository(database), deployment)
-    )
-    publisher = BroadcastPublisher(broadcasts, operator=operator())
-    service = PollService(database, deployment, languages, publisher)
+    staff = StaffService(StaffRepository(database), deployment)
+    broadcasts = BroadcastService(database, deployment, staff)
+    service = PollService(database, deployment, languages, staff, BroadcastPublisher(broadcasts))
     try:
+        actor = await command_line_actor(staff, args.as_id)
         if args.poll_command == "create":
-            return await create(service, draft, args.file)
+            return await create(service, draft, args.file, actor)
         if args.poll_command == "results":
-            return await results(service, args.poll_id, args.out)
-        return await close(service, args.poll_id)
+            return await results(service, args.poll_id, args.out, actor)
+        return await close(service, args.poll_id, actor)
     finally:
         await database.close()
 
 
-async def create(service: PollService, draft: Any, path: Path) -> int:
+async def create(service: PollService, draft: Any, path: Path, actor: Actor) -> int:
     try:
-        created = await service.create(draft)
+        created = await service.create(draft, actor)
     except DraftError as error:
         for problem in error.problems:
             print(f"error: {path}: {problem.describe()}", file=sys.stderr)
@@ -93,9 +96,11 @@ async def create(service: PollService, draft: Any, path: Path) -> int:
     return 0
 
 
-async def results(service: PollService, poll_id: int, out: Path) -> int:
+async def results(service: PollService, poll_id: int, out: Path, actor: Actor) -> int:
     try:
-        report = await service.report(poll_id, service.deployment.default_language)
+        report = await service.report(
+            poll_id, service.deployment.default_language, actor, ("text", "png", "csv")
+        )
     except LookupError:
         print(f"error: poll: no poll {poll_id}", file=sys.stderr)
         return 1
@@ -136,9 +141,9 @@ def report_text(report: PollReport) -> str:
     return "\n".join(lines)
 
 
-async def close(service: PollService, poll_id: int) -> int:
+async def close(service: PollService, poll_id: int, actor: Actor) -> int:
     try:
-        closed = await service.close(poll_id)
+        closed = await service.close(poll_id, actor)
     except LookupError:
         print(f"error: poll: no poll {poll_id}", file=sys.stderr)
         return 1

@@ -34,13 +34,14 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Protocol
 
+from bot.access import Actor
 from bot.i18n import N_
 from bot.polls.counting import ANONYMOUS, SEGMENTED
 from bot.polls.drafting import PollDraft
 from bot.storage.database import Database
 from bot.storage.polls import POLL_ORIGIN, PollRepository
 from broadcasts.audience import Audience
-from broadcasts.compose import BroadcastError, BroadcastRequest, BroadcastService, Category
+from broadcasts.compose import BroadcastRequest, BroadcastService, Category
 from broadcasts.deliveries import create_delivery
 from broadcasts.engine import DeliveryEngine
 from broadcasts.payload import MAX_POLL_QUESTION, DeliveryKind, Payload, PollSettings
@@ -70,7 +71,7 @@ class PollSubmission:
     audience: Audience
     default_language: str
     settings: PollSettings
-    author: int | None
+    author: Actor
     opens_at: datetime | None = None
 
 
@@ -154,28 +155,17 @@ POLL_CATEGORY = Category.CONSULAR
 class BroadcastPublisher:
     """Sends a poll as an announcement through ``BroadcastService`` (see the module docstring).
 
-    ``operator`` is the command line's actor ("cli:<login>"): the broadcast is then authored
-    by it with no staff member. Otherwise the author is the submission's Telegram user, who
-    must still be staff (their remit and the approval rules are checked by composition).
-    Raises ``BroadcastError`` when composition refuses the request.
+    The broadcast's author is the submission's actor: composition checks their role and remit
+    and applies the approval rules. Raises ``BroadcastError`` when composition refuses the
+    request (and ``AccessDenied`` when the actor may not compose for the audience).
     """
 
-    def __init__(self, broadcasts: BroadcastService, operator: str | None = None) -> None:
+    def __init__(self, broadcasts: BroadcastService) -> None:
         self.broadcasts = broadcasts
-        self.operator = operator
         self.repository = PollRepository(broadcasts.database)
 
     async def publish(self, submission: PollSubmission) -> Published:
         now = datetime.now(UTC)
-        if self.operator is not None:
-            author, member = self.operator, None
-        else:
-            if submission.author is None:
-                raise BroadcastError("a poll needs an author")
-            member = await self.broadcasts.staff.find(submission.author)
-            if member is None:
-                raise BroadcastError("only staff may send polls")
-            author = f"tg:{submission.author}"
         created = await self.broadcasts.create(
             BroadcastRequest(
                 kind=DeliveryKind.POLL,
@@ -183,8 +173,7 @@ class BroadcastPublisher:
                 payloads=submission.payloads,
                 audience=submission.audience,
                 schedule=schedule_for(submission.opens_at, now),
-                author=author,
-                author_member=member,
+                author=submission.author,
                 poll=submission.settings,
             ),
             now,

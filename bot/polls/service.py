@@ -22,9 +22,10 @@ import asyncio
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
+from bot.access import Actor, Permission, require
 from bot.deployment import Deployment
 from bot.i18n import Languages
 from bot.polls.counting import AnswerResult, Outcome, PollCounter
@@ -40,6 +41,7 @@ from bot.polls.publishing import (
 )
 from bot.polls.results import PollResults, PollResultsService
 from bot.polls.wizard import PollSketch
+from bot.staff import StaffService
 from bot.storage.database import Database
 from bot.storage.polls import NewPoll, Participant, PollRepository, PollRow
 from broadcasts.audience import LanguageCounts, count_by_language
@@ -90,6 +92,7 @@ class PollService:
         database: Database,
         deployment: Deployment,
         languages: Languages,
+        staff: StaffService,
         publisher: PollPublisher | None = None,
     ) -> None:
         self.database = database
@@ -101,6 +104,7 @@ class PollService:
         self.deployment = deployment
         self.languages = languages
         self.publisher = publisher
+        self.staff = staff
         self.lookup_delay = LOOKUP_DELAY
 
     def translate(self, language: str, message: str) -> str:
@@ -127,9 +131,10 @@ class PollService:
         ]
         return min(room_for(sketch.mode, code, self.translate) for code in readers)
 
-    async def preview(self, draft: PollDraft) -> LanguageCounts:
+    async def preview(self, draft: PollDraft, actor: Actor) -> LanguageCounts:
         """Recipients per language of the poll's texts, and how many get the base language's
         text as a fallback."""
+        require(actor, Permission.COMPOSE, draft.audience.consulates)
         return await count_by_language(
             self.database, draft.audience, draft.questions, draft.base_language
         )
@@ -151,7 +156,7 @@ class PollService:
             )
         )
 
-    def submission(self, poll_id: int, draft: PollDraft) -> PollSubmission:
+    def submission(self, poll_id: int, draft: PollDraft, author: Actor) -> PollSubmission:
         languages = self.deployment.languages
         return PollSubmission(
             poll_id=poll_id,
@@ -159,18 +164,22 @@ class PollService:
             audience=draft.audience,
             default_language=self.deployment.default_language,
             settings=poll_settings(draft),
-            author=draft.created_by,
+            author=author,
             opens_at=draft.opens_at,
         )
 
-    async def create(self, draft: PollDraft, now: datetime | None = None) -> CreatedPoll:
+    async def create(
+        self, draft: PollDraft, actor: Actor, now: datetime | None = None
+    ) -> CreatedPoll:
         """Check, store and publish a poll (sending now or waiting for approval)."""
+        require(actor, Permission.COMPOSE, draft.audience.consulates)
         if self.publisher is None:
             raise PublishingUnavailable("the announcement engine is not running")
         at = now or datetime.now(UTC)
+        draft = replace(draft, created_by=actor.telegram_user_id)  # the actor, not a claim
         self.check(draft, at)
         poll_id = await self.store(draft)
-        published = await self.publisher.publish(self.submission(poll_id, draft))
+        published = await self.publisher.publish(self.submission(poll_id, draft, actor))
         await self.repository.set_status(poll_id, "open", at)
         fallback = tuple(
             language for language in self.deployment.languages if language not in draft.questions
@@ -223,13 +232,32 @@ class PollService:
         return False
 
     # --- reading -------------------------------------------------------------------------------
-    async def recent(self, limit: int = 8) -> list[tuple[PollRow, str]]:
-        """The newest polls with their question in the base language."""
-        polls = await self.repository.recent(limit)
+    async def recent(self, actor: Actor, limit: int = 8) -> list[tuple[PollRow, str]]:
+        """The newest polls within the actor's remit, with their question in the base
+        language."""
+        require(actor, Permission.VIEW)
+        staff = actor.staff
+        within = staff.consulates if staff is not None and staff.consulates else None
+        polls = await self.repository.recent(limit, within)
         return [(poll, await self._question(poll, poll.base_language)) for poll in polls]
 
-    async def report(self, poll_id: int, language: str) -> PollReport:
-        """Results with the question and options in ``language`` (else the base language)."""
+    async def report(
+        self, poll_id: int, language: str, actor: Actor, formats: Sequence[str] = ("text",)
+    ) -> PollReport:
+        """Results with the question and options in ``language`` (else the base language),
+        for staff who may see the poll's consulates; the reading is audited with the
+        ``formats`` it was given in (text, png, csv)."""
+        require(actor, Permission.VIEW)  # before anything is looked up
+        require(actor, Permission.VIEW, await self.audience_consulates(poll_id))
+        report = await self._report(poll_id, language)
+        await self.staff.audit(actor, "poll.results", str(poll_id), formats=sorted(formats))
+        return report
+
+    async def shared_report(self, poll_id: int, language: str) -> PollReport:
+        """The results the poll's participants are sent when it closes (same figures)."""
+        return await self._report(poll_id, language)
+
+    async def _report(self, poll_id: int, language: str) -> PollReport:
         poll = await self.repository.get(poll_id)
         if poll is None:
             raise LookupError(f"no poll {poll_id}")
@@ -247,13 +275,24 @@ class PollService:
         return questions.get(language) or questions.get(poll.base_language, "")
 
     async def audience_consulates(self, poll_id: int) -> frozenset[str]:
-        """The consulates a poll was sent to (empty: all)."""
+        """The consulates a poll was sent to (empty: all); LookupError if there is none."""
+        if await self.repository.get(poll_id) is None:
+            raise LookupError(f"no poll {poll_id}")
         data = json.loads(await self.repository.audience(poll_id))
         return frozenset(data.get("consulates", ()))
 
     # --- closing -------------------------------------------------------------------------------
-    async def close(self, poll_id: int, now: datetime | None = None) -> ClosedPoll:
-        """Stop taking answers; say which messages to stop and who gets the results."""
+    async def close(self, poll_id: int, actor: Actor, now: datetime | None = None) -> ClosedPoll:
+        """Stop taking answers (staff with COMPOSE over the poll's consulates); say which
+        messages to stop and who gets the results."""
+        require(actor, Permission.COMPOSE)  # before anything is looked up
+        require(actor, Permission.COMPOSE, await self.audience_consulates(poll_id))
+        closed = await self._close(poll_id, now)
+        if not closed.already_closed:
+            await self.staff.audit(actor, "poll.close", str(poll_id))
+        return closed
+
+    async def _close(self, poll_id: int, now: datetime | None = None) -> ClosedPoll:
         poll = await self.repository.get(poll_id)
         if poll is None:
             raise LookupError(f"no poll {poll_id}")
@@ -266,10 +305,11 @@ class PollService:
         return ClosedPoll(poll_id, False, messages, participants)
 
     async def close_due(self, now: datetime) -> list[ClosedPoll]:
-        """Close every open poll whose closing time has passed at ``now`` (as /closepoll
-        does), so their messages can be stopped and participants sent the results."""
+        """Close every open poll whose closing time has passed at ``now`` (the bot's own job,
+        as /closepoll does), so their messages can be stopped and participants sent the
+        results."""
         closed = [
-            await self.close(poll_id, now) for poll_id in await self.repository.due_to_close(now)
+            await self._close(poll_id, now) for poll_id in await self.repository.due_to_close(now)
         ]
         return [poll for poll in closed if not poll.already_closed]
 

@@ -14,6 +14,7 @@ from datetime import datetime
 import aiosqlite
 
 from bot.storage.database import Database, Transaction, utc_now_iso
+from bot.storage.remit import audience_within
 
 # The member attributes copied into poll_votes that a breakdown may group by (each has a
 # covering index). Age bands are made from birth_year by the caller.
@@ -371,10 +372,13 @@ class PollRepository:
 
     # Listing, and the deliveries that carried a poll (see _DELIVERED_VARIANTS)
 
-    async def recent(self, limit: int = 10) -> list[PollRow]:
-        """The newest polls first."""
+    async def recent(self, limit: int = 10, within: frozenset[str] | None = None) -> list[PollRow]:
+        """The newest polls first; with ``within``, only those addressed to some of those
+        consulates and no other."""
+        condition, parameters = audience_within("audience", within)
         rows = await self.database.fetch_all(
-            "SELECT * FROM polls ORDER BY id DESC LIMIT ?", (limit,)
+            f"SELECT * FROM polls WHERE {condition} ORDER BY id DESC LIMIT ?",
+            (*parameters, limit),
         )
         return [_row_to_poll(row) for row in rows]
 

@@ -51,7 +51,12 @@ class StaffRepository:
         return [StaffRow(r[0], r[1], await self._consulates(r[0])) for r in rows]
 
     async def put(
-        self, telegram_user_id: int, role: str, consulates: frozenset[str], actor: str
+        self,
+        telegram_user_id: int,
+        role: str,
+        consulates: frozenset[str],
+        actor: str,
+        details: dict[str, Any],
     ) -> None:
         """Add or change a staff member, with the audit entry in the same transaction."""
         async with self.database.transaction() as tx:
@@ -68,21 +73,15 @@ class StaffRepository:
                     "INSERT INTO staff_consulates (telegram_user_id, consulate_id) VALUES (?, ?)",
                     (telegram_user_id, consulate_id),
                 )
-            await _audit(
-                tx,
-                actor,
-                "staff.put",
-                str(telegram_user_id),
-                {"role": role, "consulates": sorted(consulates)},
-            )
+            await _audit(tx, actor, "staff.put", str(telegram_user_id), details)
 
-    async def remove(self, telegram_user_id: int, actor: str) -> bool:
+    async def remove(self, telegram_user_id: int, actor: str, details: dict[str, Any]) -> bool:
         async with self.database.transaction() as tx:
             removed = await tx.execute(
                 "DELETE FROM staff WHERE telegram_user_id = ?", (telegram_user_id,)
             )
             if removed:
-                await _audit(tx, actor, "staff.remove", str(telegram_user_id), {})
+                await _audit(tx, actor, "staff.remove", str(telegram_user_id), details)
         return removed > 0
 
     async def audit(

@@ -45,7 +45,7 @@ async def share_results(
     """Close the loop: send one participant the totals in their language."""
     languages = services.languages
     tr = languages.translator(language if language in languages.enabled else languages.default)
-    report = await services.polls.report(poll_id, tr.language)
+    report = await services.polls.shared_report(poll_id, tr.language)
     lines = [tr.gettext("Thank you for answering. The results:"), summary_text(tr, report)]
     with contextlib.suppress(TelegramError):
         await bot.send_message(

@@ -16,17 +16,18 @@ from datetime import UTC, datetime
 from telegram import Update
 from telegram.ext import CommandHandler
 
+from bot.access import Permission
 from bot.i18n import Translator
 from bot.polls.drafting import DraftError, PollDraft, quick_draft
 from bot.polls.publishing import PublishState
 from bot.polls.service import CreatedPoll, PublishingUnavailable
-from bot.staff import Permission
 from broadcasts.audience import Audience
 from broadcasts.compose import BroadcastError
 from handlers.broadcasts import notify_approvers
 from handlers.context import App, AppContext
 from handlers.polls.texts import problem_text
 from handlers.replies import esc, reply
+from handlers.staff import current_staff
 
 
 def usage(tr: Translator) -> str:
@@ -62,8 +63,9 @@ def confirmation(tr: Translator, created: CreatedPoll) -> str:
 
 async def poll_command(update: Update, context: AppContext) -> None:
     """Create a quick poll from ``/poll Question? | A | B``."""
-    message, user, staff = update.effective_message, update.effective_user, context.staff
-    assert message is not None and user is not None and staff is not None
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    staff = await current_staff(update, context, Permission.COMPOSE)
     _, _, text = (message.text or "").partition(" ")
     tr = context.tr
     if not text.strip():
@@ -83,8 +85,9 @@ async def publish(
     """Create the poll through PollService (the approval policy applies), say what happened
     and ask approvers when it waits for them; False when it was not sent."""
     tr = context.tr
+    actor = await context.acting(update)
     try:
-        created = await context.services.polls.create(draft)
+        created = await context.services.polls.create(draft, actor)
     except DraftError as error:
         lines = [tr.gettext("The poll was not sent:")]
         lines += [problem_text(tr, problem) for problem in error.problems]
@@ -102,7 +105,7 @@ async def publish(
     if created.published.state is PublishState.AWAITING_APPROVAL and broadcast_id is not None:
         services = context.services
         await notify_approvers(
-            context.bot, services, await services.broadcasts.require(broadcast_id)
+            context.bot, services, await services.broadcasts.get(broadcast_id, actor)
         )
     return True
 

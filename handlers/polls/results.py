@@ -3,7 +3,8 @@ small groups suppressed, the chart as a photo and the aggregate CSV as a documen
 /closepoll ID (COMPOSE): stop taking answers, stop every recipient's Telegram poll and, when
 the poll shares its results, send participants the totals in their own language.
 
-Staff limited to some consulates see and close only polls sent within their remit.
+Staff limited to some consulates see and close only polls sent within their remit: PollService
+checks the acting person on every call (bot/access.py); a refusal is the one short answer.
 """
 
 from __future__ import annotations
@@ -11,16 +12,17 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from bot.access import Permission
 from bot.i18n import Translator
 from bot.polls.chart import bars_for, results_chart
 from bot.polls.export import export_csv
 from bot.polls.service import PollReport
-from bot.staff import Permission
 from handlers import callbacks
 from handlers.context import App, AppContext
 from handlers.polls.closing import finish_closing
 from handlers.polls.texts import breakdown_lines, summary_text
 from handlers.replies import reply
+from handlers.staff import current_staff
 
 FEATURE = "pres"
 QUESTION_PREVIEW = 40
@@ -36,19 +38,13 @@ def chart_png(tr: Translator, report: PollReport) -> bytes:
     return results_chart(report.question, bars, language=tr.language, right_to_left=tr.is_rtl)
 
 
-async def within_remit(context: AppContext, poll_id: int) -> bool:
-    staff = context.staff
-    consulates = await context.services.polls.audience_consulates(poll_id)
-    return staff is not None and staff.covers(consulates)
-
-
 async def results_command(update: Update, context: AppContext) -> None:
     """List recent polls, or report on ``/results ID``."""
     args = context.args or []
     if args and args[0].isdigit():
         await send_report(update, context, int(args[0]))
         return
-    polls = await context.services.polls.recent()
+    polls = await context.services.polls.recent(await context.acting(update))
     if not polls:
         await reply(update, context, context.tr.gettext("No polls yet."))
         return
@@ -66,26 +62,28 @@ async def results_command(update: Update, context: AppContext) -> None:
 
 
 async def results_button(update: Update, context: AppContext) -> None:
-    """Report on the poll whose button was pressed."""
+    """Report on the poll whose button was pressed (the press is answered once the report
+    is allowed: a refusal answers it with an alert instead)."""
     query = update.callback_query
     assert query is not None
-    await query.answer()
+    await current_staff(update, context, Permission.VIEW)
     fields = callbacks.fields(query.data, FEATURE)
     if len(fields) == 1 and fields[0].isdigit():
         await send_report(update, context, int(fields[0]))
+    await query.answer()
 
 
 async def send_report(update: Update, context: AppContext, poll_id: int) -> None:
     """Totals and breakdowns as text, then the chart and the CSV."""
     tr, chat = context.tr, update.effective_chat
     assert chat is not None
+    actor = await context.acting(update)
     try:
-        report = await context.services.polls.report(poll_id, tr.language)
+        report = await context.services.polls.report(
+            poll_id, tr.language, actor, ("text", "png", "csv")
+        )
     except LookupError:
         await reply(update, context, tr.gettext("No poll has that number."))
-        return
-    if not await within_remit(context, poll_id):
-        await reply(update, context, tr.gettext("That poll was sent outside your consulates."))
         return
     deployment = context.services.deployment
     lines = [summary_text(tr, report)]
@@ -100,6 +98,7 @@ async def send_report(update: Update, context: AppContext, poll_id: int) -> None
 
 async def close_command(update: Update, context: AppContext) -> None:
     """Close ``/closepoll ID``: later answers are ignored."""
+    await current_staff(update, context, Permission.COMPOSE)
     tr, args = context.tr, context.args or []
     if len(args) != 1 or not args[0].isdigit():
         await reply(update, context, tr.gettext("Use: /closepoll &lt;poll number&gt;"))
@@ -107,10 +106,7 @@ async def close_command(update: Update, context: AppContext) -> None:
     poll_id = int(args[0])
     polls = context.services.polls
     try:
-        if not await within_remit(context, poll_id):
-            await reply(update, context, tr.gettext("That poll was sent outside your consulates."))
-            return
-        closed = await polls.close(poll_id)
+        closed = await polls.close(poll_id, await context.acting(update))
     except LookupError:
         await reply(update, context, tr.gettext("No poll has that number."))
         return

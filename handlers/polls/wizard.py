@@ -34,6 +34,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
+from bot.access import Permission, StaffMember
 from bot.i18n import N_, Translator
 from bot.polls.drafting import Problem
 from bot.polls.publishing import PublishState
@@ -48,7 +49,6 @@ from bot.polls.wizard import (
     split_options,
 )
 from bot.registration.answers import MemberType
-from bot.staff import Permission, StaffMember
 from broadcasts.payload import MAX_POLL_OPTIONS
 from handlers import callbacks
 from handlers.context import App, AppContext
@@ -128,8 +128,7 @@ def problems_text(tr: Translator, problems: list[Problem]) -> str:
 
 async def start(update: Update, context: AppContext) -> object:
     """Begin a new poll: choose its mode."""
-    if await current_staff(update, context, Permission.COMPOSE) is None:
-        return END
+    await current_staff(update, context, Permission.COMPOSE)
     languages = context.services.languages
     own = context.tr.language
     save(context, PollSketch(own if own in languages.enabled else languages.default))
@@ -295,7 +294,7 @@ async def show_summary(
     tr, services = context.tr, context.services
     assert update.effective_user is not None and current.closes_at is not None
     draft = current.draft(sorted(staff.consulates), update.effective_user.id, datetime.now(UTC))
-    counts = await services.polls.preview(draft)
+    counts = await services.polls.preview(draft, await context.acting(update))
     lines = [
         tr.gettext("<b>Summary</b>"),
         tr.gettext("Mode: %(mode)s") % {"mode": esc(tr.gettext(MODE_LABELS[draft.mode]))},
@@ -372,9 +371,6 @@ async def on_button(update: Update, context: AppContext, state: State) -> object
     query = update.callback_query
     assert query is not None
     staff = await current_staff(update, context, Permission.COMPOSE)
-    if staff is None:
-        await query.answer(context.tr.gettext("This is only for consular staff."), show_alert=True)
-        return END
     await query.answer()
     assert context.user_data is not None
     if DRAFT not in context.user_data:
@@ -479,7 +475,7 @@ async def on_text(update: Update, context: AppContext, state: State) -> object:
     message = update.effective_message
     staff = await current_staff(update, context, Permission.COMPOSE)
     assert message is not None and context.user_data is not None
-    if staff is None or DRAFT not in context.user_data:
+    if DRAFT not in context.user_data:
         return END
     current = sketch(context)
     found = await on_typed(update, context, staff, state, current, message.text or "")

@@ -43,7 +43,7 @@ from handlers.registration.flow import (
     next_step,
     previous_step,
 )
-from handlers.replies import edit_or_reply, esc, reply
+from handlers.replies import STALE, alert, edit_or_reply, esc, reply
 
 CONVERSATION = "registration"
 SESSION = "registration"
@@ -234,9 +234,7 @@ async def on_button(update: Update, context: AppContext, step: Step) -> object:
     session = Session.load(context)
     outcome = await handle_button(update, context, step, session, fields)
     if outcome is None:
-        await query.answer(
-            context.tr.gettext("This button is no longer valid. Send /start."), show_alert=True
-        )
+        await alert(update, context, context.tr.gettext(STALE))
         return step
     await query.answer()
     return outcome
@@ -589,8 +587,10 @@ def conversation() -> ConversationHandler[AppContext]:
             entry_points=[
                 CommandHandler("start", begin, filters=private),
                 CommandHandler("profile", open_profile, filters=private),
-                CallbackQueryHandler(begin, pattern=f"^{questions.data('begin')}$"),
-                CallbackQueryHandler(open_profile, pattern=f"^{questions.data('profile')}$"),
+                CallbackQueryHandler(begin, pattern=callbacks.exact(questions.data("begin"))),
+                CallbackQueryHandler(
+                    open_profile, pattern=callbacks.exact(questions.data("profile"))
+                ),
             ],
             states={step: step_handlers(step) for step in Step},
             fallbacks=[CommandHandler("cancel", cancel)],

@@ -8,15 +8,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.access import AccessDenied, Role, StaffMember
 from bot.deployment import Deployment
 from bot.services import Services
 from bot.settings import Settings
-from bot.staff import Role, StaffMember
 from broadcasts import Audience, DeliveryEngine, EngineConfig, Outcome, Payload, Recipient
 from broadcasts.compose import BroadcastError, BroadcastRequest, BroadcastService, Category
 from broadcasts.payload import DeliveryKind
 from broadcasts.repository import BroadcastStatus
 from broadcasts.schedule import Recurrence, Schedule
+from tests.auxil.actors import OPERATOR, in_chat
 from tests.broadcasts.builders import add_member
 
 NOW = datetime(2027, 3, 1, 12, tzinfo=UTC)
@@ -51,8 +52,7 @@ def request(
         payloads=[Payload("en", text="Hello"), Payload("ar", text="مرحبا")],
         audience=audience or Audience.of(consulates=["london"]),
         schedule=schedule or Schedule.at(datetime(2027, 3, 28, 10), "Europe/London"),
-        author=f"tg:{author.telegram_user_id}" if author else "cli:operator",
-        author_member=author,
+        author=in_chat(author),
     )
 
 
@@ -74,24 +74,28 @@ async def test_two_person_rule(services: Services) -> None:
     assert created.needs_approval
     broadcast_id = created.broadcast.id
     with pytest.raises(BroadcastError, match="other than the author"):
-        await service.approve(broadcast_id, LONDON_EDITOR, "tg:3")
-    with pytest.raises(BroadcastError, match="may not approve"):
-        await service.approve(broadcast_id, VIEWER, "tg:5")
-    with pytest.raises(BroadcastError, match="outside your remit"):
-        await service.approve(broadcast_id, DUBAI_EDITOR, "tg:4")
-    approved = await service.approve(broadcast_id, EDITOR, "tg:2")
+        await service.approve(broadcast_id, in_chat(LONDON_EDITOR))
+    with pytest.raises(AccessDenied, match="approve permission"):
+        await service.approve(broadcast_id, in_chat(VIEWER))
+    with pytest.raises(AccessDenied, match="may not act for london"):
+        await service.approve(broadcast_id, in_chat(DUBAI_EDITOR))
+    with pytest.raises(AccessDenied, match="needs a staff member"):
+        await service.approve(broadcast_id, OPERATOR)
+    approved = await service.approve(broadcast_id, in_chat(EDITOR))
     assert approved.status is BroadcastStatus.SCHEDULED and approved.approver == "tg:2"
-    actions = [entry.action for entry in await services.staff.audit_log()]
+    actions = [entry.action for entry in await services.staff.audit_log(OPERATOR)]
     assert "broadcast.create" in actions and "broadcast.approve" in actions
 
 
 async def test_authors_stay_within_their_remit(services: Services) -> None:
-    with pytest.raises(BroadcastError, match="outside your remit"):
+    with pytest.raises(AccessDenied, match="may not act for london"):
         await services.broadcasts.create(request(DUBAI_EDITOR), NOW)
-    with pytest.raises(BroadcastError, match="outside your remit"):
+    with pytest.raises(AccessDenied, match="may not act for every consulate"):
         await services.broadcasts.create(request(DUBAI_EDITOR, audience=Audience.everyone()), NOW)
-    with pytest.raises(BroadcastError, match="compose"):
+    with pytest.raises(AccessDenied, match="compose"):
         await services.broadcasts.create(request(VIEWER), NOW)
+    with pytest.raises(AccessDenied, match="compose"):
+        await services.broadcasts.preview(request(VIEWER), NOW)
 
 
 async def test_admin_emergency_goes_at_once_but_not_an_editors(services: Services) -> None:
@@ -152,7 +156,7 @@ async def test_cli_broadcast_is_sent_by_the_sweep_at_its_time(
     created = await services.broadcasts.create(local, NOW)
     broadcast_id = created.broadcast.id
     assert created.needs_approval  # two-person policy applies to the command line too
-    await services.broadcasts.approve(broadcast_id, EDITOR, "tg:2")
+    await services.broadcasts.approve(broadcast_id, in_chat(EDITOR))
     assert await services.broadcasts.sweep(datetime(2027, 3, 28, 5, 59, tzinfo=UTC)) == []
     dubai = await services.broadcasts.sweep(datetime(2027, 3, 28, 6, 0, 1, tzinfo=UTC))
     assert len(dubai) == 1
@@ -165,7 +169,7 @@ async def test_cli_broadcast_is_sent_by_the_sweep_at_its_time(
     assert len(toronto) == 1  # no member there: an empty delivery
     await running.wait_finished(toronto[0].delivery_id)
     await services.broadcasts.sweep(datetime(2027, 3, 28, 23, 1, tzinfo=UTC))
-    report = await services.broadcasts.report(broadcast_id)
+    report = await services.broadcasts.report(broadcast_id, OPERATOR)
     assert report.total("sent") == 2
     assert report.broadcast.status is BroadcastStatus.DONE
 
@@ -181,7 +185,7 @@ async def test_local_time_for_everyone_reaches_members_home_at_home_time(
         None, audience=Audience.everyone(), schedule=Schedule.local_time(datetime(2027, 3, 28, 10))
     )
     broadcast_id = (await services.broadcasts.create(everyone, NOW)).broadcast.id
-    await services.broadcasts.approve(broadcast_id, EDITOR, "tg:2")
+    await services.broadcasts.approve(broadcast_id, in_chat(EDITOR))
     assert services.deployment.home_zone == "Asia/Manila"
     # 10:00 in Manila (and Hong Kong, whose consulate has no member here), long before London
     started = await services.broadcasts.sweep(datetime(2027, 3, 28, 2, 0, 1, tzinfo=UTC))
@@ -197,19 +201,21 @@ async def test_cancel_pause_resume(
     await add_member(services.database, 301, language="en", consulate_id="london", country="GB")
     recurring = request(EDITOR, schedule=Schedule.at(datetime(2027, 3, 28, 10), "Europe/London"))
     broadcast_id = (await service.create(recurring, NOW)).broadcast.id
-    await service.approve(broadcast_id, ADMIN, "tg:1")
-    with pytest.raises(BroadcastError, match="author or an admin"):
-        await service.pause(broadcast_id, DUBAI_EDITOR, "tg:4")
-    await service.pause(broadcast_id, EDITOR, "tg:2")
+    await service.approve(broadcast_id, in_chat(ADMIN))
+    with pytest.raises(AccessDenied, match="may not act for london"):
+        await service.pause(broadcast_id, in_chat(DUBAI_EDITOR))
+    with pytest.raises(AccessDenied, match="neither the author nor an admin"):
+        await service.pause(broadcast_id, in_chat(LONDON_EDITOR))
+    await service.pause(broadcast_id, in_chat(EDITOR))
     due = datetime(2027, 3, 28, 9, 0, 1, tzinfo=UTC)
     assert await service.sweep(due) == []  # paused: nothing goes out
-    await service.resume(broadcast_id, ADMIN, "tg:1", due)
+    await service.resume(broadcast_id, in_chat(ADMIN), due)
     started = await service.sweep(due + timedelta(seconds=5))
     assert len(started) == 1
-    await service.cancel(broadcast_id, None, "cli:operator")
-    assert (await service.require(broadcast_id)).status is BroadcastStatus.CANCELLED
+    await service.cancel(broadcast_id, OPERATOR)
+    assert (await service.get(broadcast_id, OPERATOR)).status is BroadcastStatus.CANCELLED
     with pytest.raises(BroadcastError, match="already cancelled"):
-        await service.cancel(broadcast_id, ADMIN, "tg:1")
+        await service.cancel(broadcast_id, in_chat(ADMIN))
 
 
 async def test_schedules_survive_a_restart(settings: Settings, deployment: Deployment) -> None:
@@ -225,6 +231,6 @@ async def test_schedules_survive_a_restart(settings: Settings, deployment: Deplo
     try:
         (row,) = await second.broadcasts.repository.schedules(created.broadcast.id)
         assert row.next_due_at == datetime(2027, 3, 21, 10, tzinfo=UTC)
-        assert (await second.broadcasts.require(created.broadcast.id)).schedule == weekly
+        assert (await second.broadcasts.get(created.broadcast.id, OPERATOR)).schedule == weekly
     finally:
         await second.close()

@@ -22,6 +22,7 @@ from broadcasts.lease import LEASE_SECONDS, EngineBusy, EngineLease, Holder
 from broadcasts.payload import DeliveryKind
 from broadcasts.schedule import Schedule
 from sandbox import Sandbox
+from tests.auxil.actors import OPERATOR
 from tests.auxil.running import start_bot
 
 QUICK = EngineConfig(rate=None, workers=1, flush_interval=0.01, idle_interval=0.01)
@@ -86,13 +87,13 @@ async def test_send_foreground_refuses_while_the_bot_sends(
                 payloads=[Payload("en", text="Hello")],
                 audience=Audience.everyone(),
                 schedule=Schedule.now(),
-                author="cli:operator",
+                author=OPERATOR,
             ),
             datetime.now(UTC),
         )
         with_token = replace(settings, token=sandbox.token, api_base_url=sandbox.bot_api_base_url)
         with pytest.raises(ConfigError, match="send --foreground: another process"):
-            await send_foreground(services.broadcasts, with_token, created.broadcast.id)
+            await send_foreground(services.broadcasts, with_token, created.broadcast.id, OPERATOR)
     finally:
         await running.stop()
 

@@ -14,6 +14,7 @@ from bot.services import Services
 from bot.settings import Settings
 from handlers.context import App
 from sandbox import Sandbox, SandboxClient
+from tests.auxil.actors import OPERATOR
 from tests.auxil.chat import ChatUser
 from tests.auxil.running import start_bot
 from tests.broadcasts.builders import add_member
@@ -64,14 +65,16 @@ async def test_editor_composes_admin_approves_members_receive_their_language(
     preview = shown[-1]
     assert "3" in preview["text"]  # three recipients in London
     (submitted,) = await editor.choose(preview, "v1:ann:submit")
-    broadcast_id = (await services.broadcasts.recent(1))[0].id
+    broadcast_id = (await services.broadcasts.recent(OPERATOR, 1))[0].id
     assert "approval" in submitted["text"]
     notice = await admin.last_bot_message()  # the approval request
     # The author cannot approve their own broadcast, even with forged data.
     await editor.press_data(notice["message_id"], f"v1:bcapp:approve:{broadcast_id}", forge=True)
-    assert (await services.broadcasts.require(broadcast_id)).status.value == "pending_approval"
+    assert (
+        await services.broadcasts.get(broadcast_id, OPERATOR)
+    ).status.value == "pending_approval"
     await admin.choose(notice, f"v1:bcapp:approve:{broadcast_id}")
-    assert (await services.broadcasts.require(broadcast_id)).status.value == "scheduled"
+    assert (await services.broadcasts.get(broadcast_id, OPERATOR)).status.value == "scheduled"
 
     started = await services.broadcasts.sweep(datetime(2027, 3, 28, 9, 0, 5, tzinfo=UTC))
     assert len(started) == 1

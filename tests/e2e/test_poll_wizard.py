@@ -15,6 +15,7 @@ from bot.services import Services
 from bot.settings import SAMPLE_DEPLOYMENT, Settings
 from handlers.context import App
 from sandbox import SandboxClient
+from tests.auxil.actors import OPERATOR
 from tests.auxil.chat import ChatUser, Message
 from tests.broadcasts.builders import add_member
 from tests.e2e.test_polls import poll_message, send_due, wait_for_respondents
@@ -91,7 +92,7 @@ async def test_admin_builds_a_translated_poll_members_vote_in_their_language(
 
     (confirmation,) = await admin.choose(summary, "v1:pw:submit")
     assert "being sent now" in confirmation["text"]
-    poll, _ = (await services.polls.recent(1))[0]
+    poll, _ = (await services.polls.recent(OPERATOR, 1))[0]
     assert poll.mode == "segmented" and poll.allows_multiple
     expected_close = datetime.now(UTC) + timedelta(days=3)
     assert poll.closes_at is not None
@@ -109,7 +110,7 @@ async def test_admin_builds_a_translated_poll_members_vote_in_their_language(
     assert sent_fr["poll"]["allows_multiple_answers"]
     await client.vote(french.id, sent_fr["poll"]["id"], [0, 2])
     await wait_for_respondents(services, poll.id, 1)
-    report = await services.polls.report(poll.id, "fr")
+    report = await services.polls.report(poll.id, "fr", OPERATOR)
     assert [option.votes for option in report.results.tally.options] == [1, 0, 1]
 
 
@@ -121,6 +122,6 @@ async def test_cancel_leaves_no_poll(
     (prompt,) = await admin.send("\n".join(OPTIONS))
     (discarded,) = await admin.choose(prompt, "v1:pw:quit")
     assert "discarded" in discarded["text"]
-    assert await services.polls.recent() == []
+    assert await services.polls.recent(OPERATOR) == []
     replies = await admin.send("/poll Q? | A | B")  # the quick form still works
     assert "Poll " in replies[-1]["text"]

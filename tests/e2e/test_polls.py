@@ -26,6 +26,7 @@ from broadcasts.compose import Started
 from handlers.context import App
 from handlers.polls.closing import close_due_polls
 from sandbox import Sandbox, SandboxClient
+from tests.auxil.actors import OPERATOR, as_staff
 from tests.auxil.chat import ChatUser, Message
 from tests.broadcasts.builders import add_member
 
@@ -117,7 +118,9 @@ async def poll_message(user: ChatUser, timeout: float = 10.0) -> Message:
 
 async def wait_for_respondents(services: Services, poll_id: int, expected: int) -> None:
     for _ in range(200):
-        if (await services.polls.report(poll_id, "en")).results.tally.respondents == expected:
+        if (
+            await services.polls.report(poll_id, "en", OPERATOR)
+        ).results.tally.respondents == expected:
             return
         await asyncio.sleep(0.05)
     raise AssertionError(f"poll {poll_id} never had {expected} respondents")
@@ -190,7 +193,7 @@ async def test_arabic_poll_reaches_arabic_members_in_arabic(
     assert message["poll"]["question"].endswith(ARABIC_QUESTION)
     assert [option["text"] for option in message["poll"]["options"]] == ["نعم", "لا"]
     await client.vote(arabic[0].id, message["poll"]["id"], [0])
-    poll_id = (await services.polls.recent(1))[0][0].id
+    poll_id = (await services.polls.recent(OPERATOR, 1))[0][0].id
     await wait_for_respondents(services, poll_id, 1)
     replies = await admins.arabic.send(f"/results {poll_id}")
     assert any("photo" in m for m in replies)
@@ -206,7 +209,7 @@ async def test_answers_after_closing_are_ignored(
     members = (await make_members(client, services))[:2]
     await send_poll(admins.english, services, f"{QUESTION} | Yes | No")
     polls = [await poll_message(member) for member in members]
-    poll_id = (await services.polls.recent(1))[0][0].id
+    poll_id = (await services.polls.recent(OPERATOR, 1))[0][0].id
     await client.vote(members[0].id, polls[0]["poll"]["id"], [0])
     await wait_for_respondents(services, poll_id, 1)
     await admins.english.send(f"/closepoll {poll_id}")
@@ -236,22 +239,22 @@ async def test_two_person_approval_holds_a_poll_until_an_admin_approves(
     (confirmation,) = await send_poll(editor, services, f"{QUESTION} | Yes | No")
     assert "approval" in confirmation["text"]
     poll_id = newest_poll_id(confirmation["text"])
-    broadcast_id = (await services.broadcasts.recent(1))[0].id
-    broadcast = await services.broadcasts.require(broadcast_id)
+    broadcast_id = (await services.broadcasts.recent(OPERATOR, 1))[0].id
+    broadcast = await services.broadcasts.get(broadcast_id, OPERATOR)
     assert broadcast.status.value == "pending_approval" and broadcast.kind == "poll"
     assert await send_due(services) == []  # nothing goes out before approval
     assert not any("poll" in m for m in await dubai[0].bot_messages())
 
     data = f"v1:bcapp:approve:{broadcast_id}"
     await admins.english.choose(await approval_request(admins.english, data), data)
-    assert (await services.broadcasts.require(broadcast_id)).status.value == "scheduled"
+    assert (await services.broadcasts.get(broadcast_id, OPERATOR)).status.value == "scheduled"
     assert len(await send_due(services)) == 1
     polls = [await poll_message(member) for member in dubai]
     assert all(QUESTION in m["poll"]["question"] for m in polls)
     for member, message in zip(dubai[:3], polls, strict=False):
         await client.vote(member.id, message["poll"]["id"], [0])
     await wait_for_respondents(services, poll_id, 3)
-    report = await services.polls.report(poll_id, "en")
+    report = await services.polls.report(poll_id, "en", OPERATOR)
     assert report.results.tally.recipients == len(dubai)  # riyadh was outside the remit
     assert not any("poll" in m for m in await members[-1].bot_messages())
 
@@ -273,7 +276,8 @@ async def test_a_poll_closes_at_its_closing_time_and_shares_the_results(
     members = (await make_members(client, services))[:3]  # English speakers in Dubai
     now = datetime.now(UTC)
     draft = quick_draft(f"{QUESTION} | Yes | No", "en", Audience.of(), admins.english.id, now)
-    created = await services.polls.create(replace(draft, share_results=True), now)
+    author = await as_staff(services, admins.english.id)
+    created = await services.polls.create(replace(draft, share_results=True), author, now)
     await send_due(services)
     polls = [await poll_message(member) for member in members]
     for member, message in zip(members[:2], polls, strict=False):
@@ -304,4 +308,4 @@ async def test_poll_commands_refused_to_non_staff(
     outsider = await ChatUser.create(client, "Someone", "en")
     replies = await outsider.send(command)
     assert replies[-1]["text"] == "This is only for consular staff."
-    assert await services.polls.recent() == []
+    assert await services.polls.recent(OPERATOR) == []

@@ -3,55 +3,27 @@ registered handler, so a new staff command cannot slip past the gatekeeper unnot
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 from dataclasses import replace
 
 import pytest
-from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler
 
+from bot.access import Role, StaffMember
 from bot.services import Services
 from bot.settings import Settings
-from handlers.commands import MEMBER_COMMANDS
 from handlers.context import App
 from sandbox import Sandbox, SandboxClient
+from tests.auxil.actors import OPERATOR
 from tests.auxil.chat import ChatUser
 from tests.auxil.running import start_bot
+from tests.auxil.surface import (
+    MEMBER_FEATURES,
+    MEMBER_ONLY_COMMANDS,
+    registered_commands,
+    registered_features,
+)
 
-# Commands and button features any member may use.
-MEMBER_ONLY_COMMANDS = {command for command, _ in MEMBER_COMMANDS} | {"cancel"}
-MEMBER_FEATURES = {"reg", "menu", "lang", "consulate", "subs", "mydata", "delete", "pd"}
 REFUSAL = "This is only for consular staff."
-
-
-def all_handlers(app: App) -> list[object]:
-    found: list[object] = []
-    for group in app.handlers.values():
-        for handler in group:
-            found.append(handler)
-            if isinstance(handler, ConversationHandler):
-                found += handler.entry_points + handler.fallbacks
-                found += [h for hs in handler.states.values() for h in hs]
-    return found
-
-
-def registered_commands(app: App) -> set[str]:
-    return {c for h in all_handlers(app) if isinstance(h, CommandHandler) for c in h.commands}
-
-
-def registered_features(app: App) -> set[str]:
-    features = set()
-    for handler in all_handlers(app):
-        if isinstance(handler, CallbackQueryHandler) and handler.pattern is not None:
-            pattern = (
-                handler.pattern.pattern
-                if isinstance(handler.pattern, re.Pattern)
-                else str(handler.pattern)
-            )
-            match = re.match(r"\^v1:([a-z_\\-]+)", pattern)
-            assert match, f"button pattern without a versioned feature prefix: {pattern!r}"
-            features.add(match.group(1).replace("\\", ""))
-    return features
 
 
 def test_every_handler_is_either_for_members_or_declared_for_staff(bot: App) -> None:
@@ -75,7 +47,7 @@ async def test_non_staff_are_refused_every_staff_command_and_button(
     (menu,) = await user.send("/help")
     for feature in sorted(rules.features):
         await user.press_data(menu["message_id"], f"v1:{feature}:approve:1", forge=True)
-    assert await services.staff.all() == []
+    assert await services.staff.everyone() == []
     audit = await services.database.fetch_all("SELECT * FROM audit_log")
     assert audit == []
 
@@ -110,7 +82,82 @@ async def test_admins_manage_staff_and_it_is_audited(
     assert "nowhere" in answer["text"]
     (answer,) = await admin.send(f"/staff remove {editor.id}")
     assert await services.staff.find(editor.id) is None
-    actions = [(e.actor, e.action, e.subject) for e in reversed(await services.staff.audit_log())]
+    log = list(reversed(await services.staff.audit_log(OPERATOR)))
+    actions = [(e.actor, e.action, e.subject) for e in log]
     assert ("config:BOT_ADMIN_IDS", "staff.put", str(admin.id)) in actions
-    assert (str(admin.id), "staff.put", str(editor.id)) in actions
-    assert (str(admin.id), "staff.remove", str(editor.id)) in actions
+    assert (f"tg:{admin.id}", "staff.put", str(editor.id)) in actions
+    assert (f"tg:{admin.id}", "staff.remove", str(editor.id)) in actions
+    added = next(e for e in log if e.action == "staff.put" and e.subject == str(editor.id))
+    assert added.details == {
+        "previous": {"role": None, "consulates": []},
+        "role": "editor",
+        "consulates": ["london", "madrid"],
+    }
+    removed = next(e for e in log if e.action == "staff.remove")
+    assert removed.details == {"role": "editor", "consulates": ["london", "madrid"]}
+
+
+async def test_a_role_change_is_audited_with_the_previous_role(
+    admin_bot: tuple[ChatUser, Services], client: SandboxClient
+) -> None:
+    admin, services = admin_bot
+    viewer = await ChatUser.create(client, "Viewer", "en")
+    await admin.send(f"/staff add {viewer.id} viewer madrid")
+    await admin.send(f"/staff add {viewer.id} editor london")
+    changes = [
+        e.details
+        for e in reversed(await services.staff.audit_log(OPERATOR))
+        if e.subject == str(viewer.id)
+    ]
+    assert changes[-1] == {
+        "previous": {"role": "viewer", "consulates": ["madrid"]},
+        "role": "editor",
+        "consulates": ["london"],
+    }
+
+
+async def test_the_last_admin_cannot_demote_or_remove_themselves(
+    admin_bot: tuple[ChatUser, Services], client: SandboxClient
+) -> None:
+    admin, services = admin_bot
+    for attempt in (
+        f"/staff remove {admin.id}",
+        f"/staff add {admin.id} editor",
+        f"/staff add {admin.id} admin london",
+    ):
+        (answer,) = await admin.send(attempt)
+        assert "last admin of every consulate" in answer["text"], attempt
+        assert (await services.staff.find(admin.id)) == StaffMember(
+            admin.id, Role.ADMIN, frozenset()
+        )
+    second = await ChatUser.create(client, "Second admin", "en")
+    await admin.send(f"/staff add {second.id} admin")
+    (answer,) = await admin.send(f"/staff remove {admin.id}")
+    assert await services.staff.find(admin.id) is None  # no longer the last one
+
+
+async def test_an_admin_of_one_consulate_manages_only_its_staff(
+    admin_bot: tuple[ChatUser, Services], client: SandboxClient
+) -> None:
+    admin, services = admin_bot
+    london_admin = await ChatUser.create(client, "London admin", "en")
+    madrid_viewer = await ChatUser.create(client, "Madrid viewer", "en")
+    await admin.send(f"/staff add {london_admin.id} admin london")
+    await admin.send(f"/staff add {madrid_viewer.id} viewer madrid")
+    before = await services.staff.everyone()
+    for attempt in (
+        f"/staff remove {madrid_viewer.id}",
+        f"/staff add {madrid_viewer.id} admin madrid",
+        f"/staff add {london_admin.id} admin",  # making themselves unlimited
+        f"/staff remove {admin.id}",
+    ):
+        (answer,) = await london_admin.send(attempt)
+        assert answer["text"] == REFUSAL, attempt
+    assert await services.staff.everyone() == before
+    (answer,) = await london_admin.send("/staff")
+    assert str(madrid_viewer.id) not in answer["text"] and str(admin.id) not in answer["text"]
+    new = await ChatUser.create(client, "New London editor", "en")
+    await london_admin.send(f"/staff add {new.id} editor london")
+    assert await services.staff.find(new.id) == StaffMember(
+        new.id, Role.EDITOR, frozenset({"london"})
+    )

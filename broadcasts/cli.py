@@ -43,7 +43,10 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     deployment = load_deployment(settings.deployment_path)
     database = await Database.open(settings.db_path)
     service = BroadcastService(
-        database, deployment, StaffService(StaffRepository(database), deployment)
+        database,
+        deployment,
+        StaffService(StaffRepository(database), deployment),
+        media_dir=settings.media_dir,
     )
     try:
         return await _dispatch(args, settings, deployment, service)
@@ -60,7 +63,7 @@ async def _dispatch(
     action = args.broadcast_command
     now = datetime.now(UTC)
     if action == "create":
-        return await create(service, deployment, args.file, now)
+        return await create(service, deployment, args.file, settings.media_dir, now)
     if action == "list":
         for broadcast in await service.recent(args.limit):
             print(summary(broadcast))
@@ -83,9 +86,9 @@ async def _dispatch(
 
 
 async def create(
-    service: BroadcastService, deployment: Deployment, file: str, now: datetime
+    service: BroadcastService, deployment: Deployment, file: str, media_dir: Path, now: datetime
 ) -> int:
-    parsed = load_announcement(Path(file), deployment)
+    parsed = load_announcement(Path(file), deployment, media_dir)
     request = BroadcastRequest(
         kind=DeliveryKind.MESSAGE,
         category=parsed.category,
@@ -180,6 +183,7 @@ async def send_foreground(service: BroadcastService, settings: Settings, broadca
         settings.api_base_url,
         pool_size=config.worker_count,
         paid_broadcast=settings.paid_broadcast,
+        media_dir=settings.media_dir,
     )
     engine = DeliveryEngine(service.database, transport, config)
     await transport.start()

@@ -35,6 +35,7 @@ class BroadcastRuntime:
             base_url,
             pool_size=config.worker_count,
             paid_broadcast=settings.paid_broadcast,
+            media_dir=settings.media_dir,
         )
         self.engine = DeliveryEngine(services.database, self.transport, config)
         self._running = False

@@ -50,8 +50,11 @@ class MemberService:
         }
 
     async def erase(self, telegram_user_id: int) -> bool:
-        """Delete the member and every row that depends on them."""
-        return await self.repository.delete(telegram_user_id)
+        """Delete the member, every row that depends on them and any unconfirmed answers, then
+        checkpoint so the erased bytes leave the WAL too."""
+        erased = await self.repository.delete(telegram_user_id)
+        await self.repository.database.checkpoint_after_erasure()
+        return erased
 
     async def counts(self) -> dict[str, list[tuple[str | None, int]]]:
         """Registered members counted by consulate, country, member type and language."""

@@ -89,7 +89,7 @@ class Services:
         http = http_client or httpx.AsyncClient()
         rates = ExchangeRates(remittance_repository, http, settings.ecb_rates_url)
         # Polls go out as announcements: approval, rate limit and progress come with them.
-        broadcasts = BroadcastService(database, deployment, staff)
+        broadcasts = BroadcastService(database, deployment, staff, media_dir=settings.media_dir)
         members = MemberService(member_repository, languages)
         registration = RegistrationService(member_repository, deployment)
         reminders = ReminderService(guidance_repository)

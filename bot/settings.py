@@ -11,6 +11,8 @@ from bot.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DEPLOYMENT = PROJECT_ROOT / "deploy" / "sample-philippines.toml"
+# Broadcast photos and documents are uploaded only from this folder (broadcasts/media.py).
+DEFAULT_MEDIA_DIR = PROJECT_ROOT / "data" / "media"
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 # The ECB's daily euro reference rates (the same address as bot.remittance.fx.ECB_DAILY_URL).
 DEFAULT_ECB_RATES_URL = "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml"
@@ -35,6 +37,8 @@ class Settings:
     ecb_rates_url: str
     # BOT_PAID_BROADCAST=1: send with allow_paid_broadcast (Telegram allows up to 1000/s).
     paid_broadcast: bool = False
+    # BOT_MEDIA_DIR: the only folder broadcast photos and documents are uploaded from.
+    media_dir: Path = DEFAULT_MEDIA_DIR
 
     @property
     def sandbox_mode(self) -> bool:
@@ -69,6 +73,7 @@ class Settings:
             webhook_port=_port(env, "WEBHOOK_PORT", 8443),
             ecb_rates_url=_http_url(env, "ECB_RATES_URL", DEFAULT_ECB_RATES_URL),
             paid_broadcast=_flag(env, "BOT_PAID_BROADCAST"),
+            media_dir=Path(env.get("BOT_MEDIA_DIR") or DEFAULT_MEDIA_DIR),
         )
 
 

@@ -43,7 +43,10 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     deployment = load_deployment(settings.deployment_path)
     database = await Database.open(settings.db_path)
     service = BroadcastService(
-        database, deployment, StaffService(StaffRepository(database), deployment)
+        database,
+        deployment,
+        StaffService(StaffRepository(database), deployment),
+        media_dir=settings.media_dir,
     )
     try:
         return await _dispatch(args, settings, deployment, service)
@@ -61,7 +64,7 @@ async def _dispatch(
     now = datetime.now(UTC)
     actor = await command_line_actor(service.staff, args.as_id)
     if action == "create":
-        return await create(service, deployment, args.file, actor, now)
+        return await create(service, deployment, args.file, settings.media_dir, actor, now)
     if action == "list":
         print(SUMMARY_HEADER)
         for broadcast in await service.recent(actor, args.limit):
@@ -86,9 +89,14 @@ async def _dispatch(
 
 
 async def create(
-    service: BroadcastService, deployment: Deployment, file: str, actor: Actor, now: datetime
+    service: BroadcastService,
+    deployment: Deployment,
+    file: str,
+    media_dir: Path,
+    actor: Actor,
+    now: datetime,
 ) -> int:
-    parsed = load_announcement(Path(file), deployment)
+    parsed = load_announcement(Path(file), deployment, media_dir)
     request = BroadcastRequest(
         kind=DeliveryKind.MESSAGE,
         category=parsed.category,
@@ -178,6 +186,7 @@ async def send_foreground(
         settings.api_base_url,
         pool_size=config.worker_count,
         paid_broadcast=settings.paid_broadcast,
+        media_dir=settings.media_dir,
     )
     engine = DeliveryEngine(service.database, transport, config)
     await transport.start()

@@ -31,6 +31,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
+from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 
@@ -41,6 +42,7 @@ from bot.storage.database import Database
 from broadcasts.audience import NO_CONSULATE, Audience, LanguageCounts, count_by_language
 from broadcasts.deliveries import DeliveryRepository, create_delivery
 from broadcasts.engine import DeliveryEngine
+from broadcasts.media import MediaRefused, check_media
 from broadcasts.outbox import Outbox
 from broadcasts.payload import DeliveryKind, Payload, PollSettings, check_payloads
 from broadcasts.progress import Progress, build_progress
@@ -148,6 +150,8 @@ class BroadcastService:
     staff: StaffService
     engine: DeliveryEngine | None = None
     on_delivery_created: list[DeliveryHook] = field(default_factory=list)
+    # BOT_MEDIA_DIR: local photos and documents are names in it (None: none are accepted).
+    media_dir: Path | None = None
 
     def __post_init__(self) -> None:
         self.repository = BroadcastRepository(self.database)
@@ -214,6 +218,13 @@ class BroadcastService:
         unknown = sorted({p.language for p in payloads} - set(self.deployment.languages))
         if unknown:
             raise BroadcastError(f"language {unknown[0]!r} is not enabled in the deployment")
+        for payload in payloads:
+            if payload.media is None or payload.media.path is None:
+                continue  # a text, or a file Telegram already holds (file_id)
+            try:
+                check_media(self.media_dir, payload.media.path)
+            except MediaRefused as refused:
+                raise BroadcastError(f"media {refused}") from None
         return payloads
 
     def _check_author(self, request: BroadcastRequest) -> None:

@@ -12,13 +12,16 @@
     recurrence = "weekly"          # daily | weekly | monthly (recurring only)
     [text]                         # HTML, one entry per language; the default one is needed
     en = "..."
-    [media]                        # optional: photo = "file" or document = "file"
-    photo = "poster.jpg"           # relative to this file
+    [media]                        # optional: photo = "name" or document = "name"
+    photo = "poster.jpg"           # a file in the media folder (BOT_MEDIA_DIR), by name
     [[buttons]]                    # optional URL buttons, text per language
     url = "https://example.org"
     text = { en = "Read more" }
 
-Errors raise ConfigError naming the file, the field and the problem.
+Errors raise ConfigError naming the file, the field and the problem. A media name is a file
+inside the media folder (``poster.jpg``, ``2027/leaflet.pdf``); an absolute path, ``..``, a
+symbolic link or a missing file is refused (see broadcasts/media.py), so an announcement can
+never upload a file from elsewhere on the machine.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from bot.deployment import Deployment
 from bot.errors import ConfigError
 from broadcasts.audience import Audience
 from broadcasts.compose import Category
+from broadcasts.media import MediaRefused, check_media
 from broadcasts.payload import Button, Media, MediaKind, Payload
 from broadcasts.schedule import Recurrence, Schedule, ScheduleKind
 
@@ -50,8 +54,9 @@ class AnnouncementFile:
     schedule: Schedule
 
 
-def load_announcement(path: Path, deployment: Deployment) -> AnnouncementFile:
-    """Read and check ``path``; raise ConfigError naming the file, field and problem."""
+def load_announcement(path: Path, deployment: Deployment, media_dir: Path) -> AnnouncementFile:
+    """Read and check ``path``, its media in ``media_dir``; raise ConfigError naming the file,
+    field and problem."""
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -60,13 +65,14 @@ def load_announcement(path: Path, deployment: Deployment) -> AnnouncementFile:
         raise ConfigError(f"{path}: cannot read the file: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    return _Reader(path, deployment).announcement(raw)
+    return _Reader(path, deployment, media_dir).announcement(raw)
 
 
 class _Reader:
-    def __init__(self, path: Path, deployment: Deployment) -> None:
+    def __init__(self, path: Path, deployment: Deployment, media_dir: Path) -> None:
         self.path = path
         self.deployment = deployment
+        self.media_dir = media_dir
 
     def fail(self, field: str, problem: str) -> ConfigError:
         return ConfigError(f"{self.path}: {field}: {problem}")
@@ -130,10 +136,11 @@ class _Reader:
             raise self.fail(f"media.{kind}", "expected photo or document")
         if not isinstance(value, str):
             raise self.fail(f"media.{kind}", "expected a file name")
-        file = (self.path.parent / value).resolve()
-        if not file.is_file():
-            raise self.fail(f"media.{kind}", f"no such file {file}")
-        return Media(MediaKind(kind), path=str(file))
+        try:
+            check_media(self.media_dir, value)
+        except MediaRefused as refused:
+            raise self.fail(f"media.{kind}", str(refused)) from None
+        return Media(MediaKind(kind), path=value)
 
     def buttons(self, raw: object, languages: set[str]) -> dict[str, tuple[Button, ...]]:
         if not isinstance(raw, list):

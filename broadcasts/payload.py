@@ -28,7 +28,9 @@ class MediaKind(StrEnum):
 
 @dataclass(frozen=True)
 class Media:
-    """One photo or document: a local file ``path`` (uploaded once) or a Telegram ``file_id``."""
+    """One photo or document: a Telegram ``file_id``, or ``path``, the name of a file inside
+    the media folder (BOT_MEDIA_DIR; never a path elsewhere), uploaded once. broadcasts/media.py
+    checks the name when a broadcast is created and again when it is sent."""
 
     kind: MediaKind
     path: str | None = None

@@ -4,7 +4,9 @@ Errors map to outcomes: ``RetryAfter`` -> rate limited; ``Forbidden`` and ``BadR
 "chat not found" / "user not found" -> unreachable; ``TimedOut`` and other ``NetworkError``
 (PTB's class for 5xx answers and connection problems) -> retry; any other ``TelegramError``
 -> failed with Telegram's description. A local media file is uploaded once; later recipients
-get the ``file_id`` Telegram returned. With ``paid_broadcast`` every send passes
+get the ``file_id`` Telegram returned. It is read only from inside the media folder, checked
+again here at send time (broadcasts/media.py): a file swapped for a link after approval fails
+its rows with the reason, and nothing is uploaded. With ``paid_broadcast`` every send passes
 ``allow_paid_broadcast=True`` (Telegram then allows up to 1000 messages/s, for Stars).
 """
 
@@ -15,15 +17,16 @@ import logging
 import warnings
 from contextlib import AbstractAsyncContextManager, nullcontext
 from datetime import timedelta
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.aiohttp_request import AiohttpRequest
+from broadcasts.media import MediaRefused, read_media
 from broadcasts.payload import MediaKind, Payload
 from broadcasts.transport import Outcome, Recipient
 
@@ -36,9 +39,12 @@ UNREACHABLE_DESCRIPTIONS = ("chat not found", "user not found", "peer_id_invalid
 class TelegramTransport:
     """Sends payloads with python-telegram-bot."""
 
-    def __init__(self, bot: Bot, *, paid_broadcast: bool = False) -> None:
+    def __init__(
+        self, bot: Bot, *, paid_broadcast: bool = False, media_dir: Path | None = None
+    ) -> None:
         self.bot = bot
         self.paid_broadcast = paid_broadcast
+        self.media_dir = media_dir
         self._uploaded: dict[str, str] = {}
         self._upload_locks: dict[str, asyncio.Lock] = {}
 
@@ -51,6 +57,7 @@ class TelegramTransport:
         pool_size: int,
         paid_broadcast: bool = False,
         read_timeout: float = 10.0,
+        media_dir: Path | None = None,
     ) -> TelegramTransport:
         """A transport with its own Bot whose HTTP pool allows ``pool_size`` requests at once."""
         request = AiohttpRequest(pool_size, read_timeout=read_timeout, pool_timeout=read_timeout)
@@ -60,7 +67,7 @@ class TelegramTransport:
             base_file_url=base_url.replace("/bot", "/file/bot"),
             request=request,
         )
-        return cls(bot, paid_broadcast=paid_broadcast)
+        return cls(bot, paid_broadcast=paid_broadcast, media_dir=media_dir)
 
     async def start(self) -> None:
         await self.bot.initialize()
@@ -73,6 +80,8 @@ class TelegramTransport:
             message = await self._send(recipient.chat_id, payload)
         except TelegramError as error:
             return outcome_of_error(error)
+        except MediaRefused as refused:
+            return Outcome.failed(f"media {refused}")
         return Outcome.sent(message.message_id, message.poll.id if message.poll else None)
 
     async def _send(self, chat_id: int, payload: Payload) -> Message:
@@ -101,7 +110,9 @@ class TelegramTransport:
         assert media is not None
         key = media.file_id or str(media.path)
         async with self._upload_lock(key):
-            reference: Any = self._uploaded.get(key) or media.file_id or Path(str(media.path))
+            reference: Any = self._uploaded.get(key) or media.file_id
+            if reference is None:
+                reference = await self._local_file(str(media.path))
             send = self.bot.send_photo if media.kind is MediaKind.PHOTO else self.bot.send_document
             message = await send(
                 chat_id,
@@ -112,6 +123,11 @@ class TelegramTransport:
             )
             self._remember_upload(key, message)
         return message
+
+    async def _local_file(self, name: str) -> InputFile:
+        """The file ``name`` read from inside the media folder (MediaRefused otherwise)."""
+        content = await asyncio.to_thread(read_media, self.media_dir, name)
+        return InputFile(content, filename=PurePosixPath(name).name)
 
     def _upload_lock(self, key: str) -> AbstractAsyncContextManager[object]:
         """Serialise sends of a file only until its first upload has given a file_id."""

@@ -64,5 +64,6 @@ class RegistrationService:
         )
 
     async def decline(self, telegram_user_id: int) -> None:
-        """Consent declined: keep nothing (not even a chosen language)."""
+        """Consent declined: keep nothing (not even a chosen language, nor in the WAL)."""
         await self.repository.delete_visitor(telegram_user_id)
+        await self.repository.database.checkpoint_after_erasure()

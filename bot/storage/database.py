@@ -3,6 +3,18 @@
 One aiosqlite connection serves the whole process. Writes go through ``transaction()``, which
 serialises them with a lock and keeps each one short, so readers (WAL) never wait on a writer
 for long and a clean shutdown can wait for the last write to finish.
+
+Whoever reads a leaked database or backup is in the threat model, so the files are private and
+erased rows leave no trace:
+
+- a folder the bot creates for the database or a backup is 0700; an existing folder that
+  others can enter is named in a warning and left as the operator chose it;
+- the database file and every backup are created 0600, and made 0600 when an older version
+  left them readable (SQLite creates the -wal and -shm files with the database file's mode;
+  leftover ones are made 0600 too);
+- ``secure_delete`` is on, so deleted content is overwritten with zeros, and after erasing
+  someone's rows a service calls ``checkpoint_after_erasure()``, which copies the WAL into the
+  file and truncates it, so the old page images holding the erased rows leave the WAL too.
 """
 
 from __future__ import annotations
@@ -12,6 +24,7 @@ import contextlib
 import logging
 import os
 import sqlite3
+import stat
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -27,6 +40,10 @@ from bot.errors import ConfigError
 logger = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5000
+PRIVATE_FOLDER = 0o700
+PRIVATE_FILE = 0o600
+#: Files SQLite keeps beside the database in WAL mode.
+WAL_COMPANIONS = ("-wal", "-shm")
 
 
 @dataclass(frozen=True)
@@ -84,6 +101,7 @@ class Database:
         self.connection.row_factory = aiosqlite.Row
         await self.connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         await self.connection.execute("PRAGMA foreign_keys = ON")
+        await self.connection.execute("PRAGMA secure_delete = ON")
         await self.connection.execute("PRAGMA journal_mode = WAL")
         await self.connection.execute("PRAGMA synchronous = NORMAL")
 
@@ -149,12 +167,29 @@ class Database:
     async def fetch_all(self, sql: str, parameters: tuple[object, ...] = ()) -> list[aiosqlite.Row]:
         return list(await self.connection.execute_fetchall(sql, parameters))
 
+    async def checkpoint_after_erasure(self) -> None:
+        """Copy the WAL into the database file and truncate it to zero bytes.
+
+        Called by a service right after it erased someone's rows: ``secure_delete`` zeroes
+        them in the pages written from then on, but earlier page images in the WAL still hold
+        them until a checkpoint. A reader in another process can hold the checkpoint back;
+        then the erased bytes leave at the next checkpoint, and a warning says so.
+        """
+        async with self._write_lock:
+            row = await _fetch_one(self.connection, "PRAGMA wal_checkpoint(TRUNCATE)", ())
+        if row is not None and row[0]:
+            logger.warning(
+                "%s: another connection held the WAL checkpoint after an erasure back; the"
+                " erased rows leave the WAL at the next checkpoint",
+                self.path,
+            )
+
     async def backup(self, target: Path) -> None:
-        """Copy the live database to ``target`` with SQLite's online backup API."""
+        """Copy the live database to ``target`` (a private file) with SQLite's online backup."""
         if _same_path(target, self.path):
             raise ConfigError(f"{target}: the backup file must differ from BOT_DB_PATH")
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            await asyncio.to_thread(_create_private_file, target)
             destination = await aiosqlite.connect(target)
         except (OSError, sqlite3.Error) as exc:
             raise ConfigError(f"{target}: cannot write the backup: {exc}") from None
@@ -225,13 +260,53 @@ def split_statements(script: str) -> list[str]:
 
 
 def _check_usable(path: Path) -> None:
-    """Create the folder and open the file once: raises if it cannot hold a database."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Create the folder and the file, privately, and open it once: raises if it cannot hold
+    a database."""
+    _create_private_file(path)
+    for suffix in WAL_COMPANIONS:
+        _make_private(path.with_name(path.name + suffix))
     connection = sqlite3.connect(path)
     try:
         connection.execute("PRAGMA schema_version").fetchone()
     finally:
         connection.close()
+
+
+def _create_private_file(path: Path) -> None:
+    """Create ``path`` (and its folder) readable by this user only; an existing file is made
+    so. An empty file is a valid empty SQLite database."""
+    _ensure_private_folder(path.parent)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
+    except FileExistsError:
+        _make_private(path)
+    else:
+        os.close(descriptor)
+
+
+def _ensure_private_folder(folder: Path) -> None:
+    """Create ``folder`` as 0700; warn when an existing one lets group or others in."""
+    if not folder.exists():
+        folder.mkdir(mode=PRIVATE_FOLDER, parents=True)
+        folder.chmod(PRIVATE_FOLDER)  # mkdir's mode passes through the umask
+        return
+    if folder.is_dir() and stat.S_IMODE(folder.stat().st_mode) & 0o077:
+        logger.warning(
+            "%s: this folder is open to group or others (mode %03o); the database files in it"
+            " are 0600, but others can see them listed: chmod 700 the folder",
+            folder,
+            stat.S_IMODE(folder.stat().st_mode),
+        )
+
+
+def _make_private(path: Path) -> None:
+    """chmod 600 a regular file left readable by an older version (nothing if absent)."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return
+    if stat.S_ISREG(mode) and stat.S_IMODE(mode) != PRIVATE_FILE:
+        path.chmod(PRIVATE_FILE)
 
 
 def _same_path(first: Path, second: Path) -> bool:

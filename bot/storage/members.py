@@ -149,10 +149,20 @@ class MemberRepository:
         return Draft.from_dict(data)
 
     async def delete(self, telegram_user_id: int) -> bool:
-        """Erase the member's row; interests and other per-member rows go with it (CASCADE)."""
+        """Erase the member's row; interests and other per-member rows go with it (CASCADE),
+        and so do the answers and step of a registration or /profile change not yet confirmed
+        (the rows ``export_rows`` shows). True if there was a member row."""
         async with self.database.transaction() as tx:
             deleted = await tx.execute(
                 "DELETE FROM members WHERE telegram_user_id = ?", (telegram_user_id,)
+            )
+            await tx.execute(
+                "DELETE FROM conversation_user_data WHERE telegram_user_id = ?",
+                (telegram_user_id,),
+            )
+            await tx.execute(
+                "DELETE FROM conversation_states WHERE json_extract(key, '$[#-1]') = ?",
+                (telegram_user_id,),
             )
         return deleted > 0
 

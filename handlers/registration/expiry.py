@@ -3,8 +3,9 @@
 Until a member confirms, their answers live in a draft (``Session``, kept in user_data and
 stored by the persistence). Someone who walks away half-way should not leave their country,
 city or birth year with the consulate indefinitely, so once a day the drafts unchanged for
-``DRAFT_RETENTION`` are erased, with the registration step stored beside them. A person who
-comes back later starts again from consent (a conversation without its draft restarts, see
+``DRAFT_RETENTION`` are erased, with the registration step stored beside them, and a
+checkpoint takes them out of the database's write-ahead log too. A person who comes back
+later starts again from consent (a conversation without its draft restarts, see
 ``Session.exists``). Confirmed registrations are untouched: they live in the members table.
 """
 
@@ -47,6 +48,7 @@ async def erase_stale_drafts(application: AnyApplication, now: datetime) -> int:
         erased += 1
     if erased:
         await application.update_persistence()
+        await persistence.database.checkpoint_after_erasure()
     return erased
 
 

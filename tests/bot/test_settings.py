@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.errors import ConfigError
-from bot.settings import SAMPLE_DEPLOYMENT, Settings
+from bot.settings import PROJECT_ROOT, SAMPLE_DEPLOYMENT, Settings
 
 
 def test_defaults_are_sandbox_mode_with_the_sample_deployment() -> None:
@@ -19,6 +19,7 @@ def test_defaults_are_sandbox_mode_with_the_sample_deployment() -> None:
     assert (settings.sandbox_host, settings.sandbox_port) == ("127.0.0.1", 8080)
     assert settings.rate_limit == 30
     assert settings.admin_ids == frozenset()
+    assert settings.media_dir == PROJECT_ROOT / "data" / "media"
 
 
 def test_every_variable_is_read() -> None:
@@ -34,6 +35,7 @@ def test_every_variable_is_read() -> None:
             "BOT_RATE_LIMIT": "12.5",
             "WEBHOOK_URL": "https://bot.example.org/hook",
             "WEBHOOK_SECRET": "s3cret_-x",
+            "BOT_MEDIA_DIR": "/srv/bot/media",
         }
     )
     assert not settings.sandbox_mode
@@ -43,6 +45,7 @@ def test_every_variable_is_read() -> None:
     assert settings.sandbox_port == 9090
     assert settings.rate_limit == 12.5
     assert settings.webhook_url == "https://bot.example.org/hook"
+    assert settings.media_dir == Path("/srv/bot/media")
 
 
 @pytest.mark.parametrize(

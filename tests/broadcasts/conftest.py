@@ -1,8 +1,10 @@
-"""Fixtures for the delivery tests: a sandbox without flood limits, its user side, a transport."""
+"""Fixtures for the delivery tests: a sandbox without flood limits, its user side, a media
+folder, a transport."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
@@ -27,9 +29,17 @@ async def client(sandbox: Sandbox) -> AsyncIterator[SandboxClient]:
 
 
 @pytest.fixture
-async def transport(sandbox: Sandbox) -> AsyncIterator[TelegramTransport]:
+def media_dir(tmp_path: Path) -> Path:
+    """The media folder the transport uploads from (empty)."""
+    folder = tmp_path / "media"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+async def transport(sandbox: Sandbox, media_dir: Path) -> AsyncIterator[TelegramTransport]:
     sender = TelegramTransport.create(
-        sandbox.token, sandbox.bot_api_base_url, pool_size=8, read_timeout=0.5
+        sandbox.token, sandbox.bot_api_base_url, pool_size=8, read_timeout=0.5, media_dir=media_dir
     )
     await sender.start()
     try:

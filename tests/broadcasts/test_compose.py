@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -14,7 +15,7 @@ from bot.services import Services
 from bot.settings import Settings
 from broadcasts import Audience, DeliveryEngine, EngineConfig, Outcome, Payload, Recipient
 from broadcasts.compose import BroadcastError, BroadcastRequest, BroadcastService, Category
-from broadcasts.payload import DeliveryKind
+from broadcasts.payload import DeliveryKind, Media, MediaKind
 from broadcasts.repository import BroadcastStatus
 from broadcasts.schedule import Recurrence, Schedule
 from tests.auxil.actors import OPERATOR, in_chat
@@ -127,6 +128,47 @@ async def test_bad_requests_are_refused_with_reasons(services: Services) -> None
     past = request(EDITOR, schedule=Schedule.at(datetime(2027, 2, 1, 10), "Europe/London"))
     with pytest.raises(BroadcastError, match="passed"):
         await services.broadcasts.create(past, NOW)
+
+
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [
+        ("../secret.txt", "'..'"),
+        ("{secret}", "absolute path"),
+        ("escape.jpg", "symbolic link"),
+        ("missing.jpg", "no such file"),
+    ],
+)
+async def test_media_outside_the_media_folder_are_refused(
+    services: Services, tmp_path: Path, name: str, problem: str
+) -> None:
+    media_dir = tmp_path / "media"
+    media_dir.mkdir()
+    (media_dir / "poster.jpg").write_bytes(b"poster")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("a private key")
+    (media_dir / "escape.jpg").symlink_to(secret)
+    service = BroadcastService(
+        services.database, services.deployment, services.staff, media_dir=media_dir
+    )
+
+    def with_media(path: str) -> BroadcastRequest:
+        photo = Media(MediaKind.PHOTO, path=path)
+        payloads = [replace(p, media=photo) for p in request(EDITOR).payloads]
+        return replace(request(EDITOR), payloads=payloads)
+
+    with pytest.raises(BroadcastError, match=problem) as caught:
+        await service.create(with_media(name.format(secret=secret)), NOW)
+    assert str(caught.value).startswith("media ") and "\n" not in str(caught.value)
+    with pytest.raises(BroadcastError, match=problem):
+        await service.preview(with_media(name.format(secret=secret)), NOW)
+    assert await service.recent(OPERATOR) == []
+    created = await service.create(with_media("poster.jpg"), NOW)
+    (stored, *_) = await service.payloads(created.broadcast, OPERATOR)
+    assert stored.media == Media(MediaKind.PHOTO, path="poster.jpg")
+    by_telegram = Media(MediaKind.PHOTO, file_id="AgAC-from-the-wizard")
+    wizard = replace(request(EDITOR), payloads=[Payload("en", text="Hi", media=by_telegram)])
+    await service.create(wizard, NOW)  # a photo Telegram already holds needs no folder
 
 
 async def test_preview_counts_per_language_and_fallback(services: Services) -> None:

@@ -331,20 +331,52 @@ async def test_text_payloads_with_buttons_reach_the_chat(
     assert text_payloads("en")[0].text == "<b>News</b> in en"
 
 
-async def test_a_local_document_is_uploaded_once(
+async def test_a_document_from_the_media_folder_is_uploaded_once(
     database: Database,
     client: SandboxClient,
     transport: TelegramTransport,
     sandbox: Sandbox,
-    tmp_path: Path,
+    media_dir: Path,
 ) -> None:
     users = await _users(client, database, ["en"] * 4)
-    leaflet = tmp_path / "leaflet.txt"
-    leaflet.write_text("Consular hours")
-    media = Media(MediaKind.DOCUMENT, path=str(leaflet))
+    (media_dir / "leaflet.txt").write_text("Consular hours")
+    media = Media(MediaKind.DOCUMENT, path="leaflet.txt")
     payload = Payload("en", text="Read <i>this</i>", media=media)
     delivery_id = await create_delivery(database, [payload], Audience.everyone(), "en")
     await _run(database, transport, delivery_id)
     for user_id, _ in users:
         assert await _bot_texts(client, user_id) == ["Read this"]
-    assert len(sandbox.state.files) == 1
+    (stored,) = sandbox.state.files.values()
+    assert (stored.content, stored.file_name) == (b"Consular hours", "leaflet.txt")
+
+
+async def test_a_file_outside_the_media_folder_is_never_uploaded(
+    database: Database,
+    client: SandboxClient,
+    transport: TelegramTransport,
+    sandbox: Sandbox,
+    media_dir: Path,
+    tmp_path: Path,
+) -> None:
+    """Rows whose file left the folder after approval (a link now, or an absolute path an
+    older version stored) fail with the reason; nothing leaves the machine."""
+    ((link_user, link_member), (old_user, old_member)) = await _users(
+        client, database, ["en", "fr"]
+    )
+    secret = tmp_path / "id_rsa"
+    secret.write_text("PRIVATE KEY")
+    (media_dir / "poster.jpg").symlink_to(secret)
+    payloads = [
+        Payload("en", text="Poster", media=Media(MediaKind.PHOTO, path="poster.jpg")),
+        Payload("fr", text="Affiche", media=Media(MediaKind.PHOTO, path=str(secret))),
+    ]
+    delivery_id = await create_delivery(database, payloads, Audience.everyone(), "en")
+    engine = await _run(database, transport, delivery_id)
+    link_status, _, link_error = await _status_of(database, link_member)
+    old_status, _, old_error = await _status_of(database, old_member)
+    assert (link_status, old_status) == ("failed", "failed")
+    assert link_error is not None and "symbolic link" in link_error
+    assert old_error is not None and "absolute path" in old_error
+    assert sandbox.state.files == {}
+    assert await _bot_texts(client, link_user) == await _bot_texts(client, old_user) == []
+    assert (await engine.progress(delivery_id)).failed == 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 from bot.services import Services
 from handlers.context import App
@@ -61,3 +62,26 @@ async def test_old_drafts_go_and_recent_ones_stay(
 async def test_nothing_recent_is_erased(bot: App, client: SandboxClient) -> None:
     await half_way(client, "Now")
     assert await erase_stale_drafts(bot, datetime.now(UTC)) == 0
+
+
+def raw_bytes(database_path: Path) -> bytes:
+    """The database file and its write-ahead log, byte for byte."""
+    wal = database_path.with_name(database_path.name + "-wal")
+    return b"".join(path.read_bytes() for path in (database_path, wal) if path.exists())
+
+
+async def test_an_erased_draft_leaves_no_bytes_behind(
+    bot: App, client: SandboxClient, services: Services
+) -> None:
+    city = "Brumblewick-on-Tarn"
+    user, _question = await half_way(client, "Gone")
+    await user.send(city)
+    assert city.encode() in raw_bytes(services.database.path)
+    now = datetime.now(UTC)
+    long_ago = (now - DRAFT_RETENTION * 2).isoformat(timespec="seconds")
+    async with services.database.transaction() as tx:
+        await tx.execute("UPDATE conversation_user_data SET updated_at = ?", (long_ago,))
+
+    assert await erase_stale_drafts(bot, now) == 1
+
+    assert city.encode() not in raw_bytes(services.database.path)

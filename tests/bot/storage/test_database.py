@@ -1,9 +1,12 @@
-"""The SQLite database: pragmas, migrations, transactions, backup and unusable paths."""
+"""The SQLite database: pragmas, migrations, transactions, backup, unusable paths, and files
+only the bot's user can read."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
+import stat
 from pathlib import Path
 
 import pytest
@@ -16,6 +19,7 @@ async def test_pragmas_are_set(database: Database) -> None:
     assert (await database.fetch_one("PRAGMA journal_mode"))[0] == "wal"  # type: ignore[index]
     assert (await database.fetch_one("PRAGMA foreign_keys"))[0] == 1  # type: ignore[index]
     assert (await database.fetch_one("PRAGMA busy_timeout"))[0] >= 1000  # type: ignore[index]
+    assert (await database.fetch_one("PRAGMA secure_delete"))[0] == 1  # type: ignore[index]
 
 
 async def test_every_bundled_migration_is_applied_once(tmp_path: Path) -> None:
@@ -119,3 +123,89 @@ async def test_a_transaction_cancelled_while_beginning_leaves_no_lock(database: 
             "INSERT INTO members (telegram_user_id, created_at, updated_at) VALUES (3, 'a', 'a')"
         )
     assert not database.connection.in_transaction
+
+
+def mode_of(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def companions(path: Path) -> list[Path]:
+    """The database file, its write-ahead log and its shared-memory index."""
+    return [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
+
+
+async def add_row(database: Database, telegram_user_id: int = 1) -> None:
+    async with database.transaction() as tx:
+        await tx.execute(
+            "INSERT INTO members (telegram_user_id, created_at, updated_at) VALUES (?, 'a', 'a')",
+            (telegram_user_id,),
+        )
+
+
+async def test_a_new_folder_and_the_database_files_are_private(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "bot.sqlite3"
+    database = await Database.open(path)
+    try:
+        await add_row(database)
+        assert mode_of(path.parent) == 0o700
+        assert {file.name: mode_of(file) for file in companions(path)} == {
+            file.name: 0o600 for file in companions(path)
+        }
+    finally:
+        await database.close()
+
+
+async def test_files_an_older_version_left_readable_are_made_private(tmp_path: Path) -> None:
+    path = tmp_path / "bot.sqlite3"
+    older = sqlite3.connect(path)  # still open, so its -wal and -shm stay on disk
+    try:
+        older.execute("PRAGMA journal_mode = WAL")
+        older.execute("CREATE TABLE leftover (x)")
+        older.commit()
+        for file in companions(path):
+            file.chmod(0o644)
+        database = await Database.open(path)
+        await database.close()
+        assert [mode_of(file) for file in companions(path)] == [0o600] * 3
+    finally:
+        older.close()
+
+
+async def test_an_open_folder_is_named_in_one_warning_and_left_alone(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    folder.chmod(0o755)
+    with caplog.at_level(logging.WARNING, logger="bot.storage.database"):
+        database = await Database.open(folder / "bot.sqlite3")
+        await database.close()
+    assert [r.levelno for r in caplog.records if str(folder) in r.getMessage()] == [logging.WARNING]
+    assert mode_of(folder) == 0o755
+    caplog.clear()
+    folder.chmod(0o700)
+    with caplog.at_level(logging.WARNING, logger="bot.storage.database"):
+        database = await Database.open(folder / "bot.sqlite3")
+        await database.close()
+    assert not [r for r in caplog.records if str(folder) in r.getMessage()]
+
+
+async def test_backups_are_private(database: Database, tmp_path: Path) -> None:
+    await add_row(database)
+    target = tmp_path / "backups" / "copy.sqlite3"
+    await database.backup(target)
+    assert (mode_of(target.parent), mode_of(target)) == (0o700, 0o600)
+    earlier = tmp_path / "earlier.sqlite3"  # a backup an older version wrote, overwritten
+    earlier.write_bytes(b"")
+    earlier.chmod(0o644)
+    await database.backup(earlier)
+    assert mode_of(earlier) == 0o600
+
+
+async def test_the_checkpoint_after_an_erasure_empties_the_wal(database: Database) -> None:
+    wal = companions(database.path)[1]
+    await add_row(database)
+    assert wal.stat().st_size > 0
+    await database.checkpoint_after_erasure()
+    assert wal.stat().st_size == 0
+    assert await database.fetch_one("SELECT telegram_user_id FROM members") is not None

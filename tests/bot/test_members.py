@@ -1,0 +1,44 @@
+"""Erasing a member: what they told us is gone from the database file and its WAL, not only
+from the tables (a leaked file or backup must not hold it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.persistence import SQLitePersistence
+from bot.registration.answers import MemberType
+from bot.registration.draft import Draft
+from bot.services import Services
+
+USER_ID = 5_000_001
+# Distinctive answers, found in the raw bytes only if they are still there.
+CITY = "Quillersby-under-Wrexle"
+SKILLS = "zither restoration and yak husbandry"
+DRAFT_CITY = "Vondelmark-on-Sea"  # a /profile change in progress, not yet confirmed
+
+
+def raw_bytes(database_path: Path) -> bytes:
+    """The database file and its write-ahead log, byte for byte."""
+    wal = database_path.with_name(database_path.name + "-wal")
+    return b"".join(path.read_bytes() for path in (database_path, wal) if path.exists())
+
+
+async def register(services: Services) -> None:
+    draft = Draft(member_type=MemberType.ABROAD, country="GB", city=CITY, skills=SKILLS)
+    services.registration.assign_consulate(draft)
+    await services.registration.confirm(USER_ID, "en", draft)
+    persistence = SQLitePersistence(services.database)
+    await persistence.update_user_data(USER_ID, {"registration": {"draft": {"city": DRAFT_CITY}}})
+
+
+async def test_an_erased_member_leaves_no_bytes_behind(services: Services) -> None:
+    await register(services)
+    answers = [text.encode() for text in (CITY, SKILLS, DRAFT_CITY)]
+    before = raw_bytes(services.database.path)
+    assert all(answer in before for answer in answers)
+
+    assert await services.members.erase(USER_ID)
+
+    after = raw_bytes(services.database.path)
+    assert [answer for answer in answers if answer in after] == []
+    assert (await services.members.export(USER_ID))["tables"] == {}

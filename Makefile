@@ -38,7 +38,7 @@ messages: $(INSTALLED)
 	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching --ignore-obsolete
 
 run: catalogues
-	$(PY) main.py run
+	$(PY) main.py run --sandbox
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

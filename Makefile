@@ -76,7 +76,7 @@ messages: $(RUN_INSTALLED)
 	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching --ignore-obsolete
 
 run: catalogues
-	$(PY) main.py run
+	$(PY) main.py run --sandbox
 
 lint: $(DEV_INSTALLED)
 	$(BIN)/ruff check .

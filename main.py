@@ -1,6 +1,7 @@
 """Command line of the Diaspora Outreach Bot.
 
-    python main.py run              run the bot (sandbox when TELEGRAM_BOT_TOKEN is unset)
+    python main.py run              run the bot on Telegram (TELEGRAM_BOT_TOKEN must be set)
+    python main.py run --sandbox    run the bot against the local sandbox and its web chat
     python main.py sandbox          run only the sandbox (Bot API emulator and web chat)
     python main.py stats            member counts (small groups hidden)
     python main.py staff ...        list, add or remove consular staff (the last admin stays)
@@ -22,11 +23,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
+from bot import log_redaction
 from bot.access import AccessDenied
 from bot.deployment import load_deployment
 from bot.errors import ConfigError
@@ -37,12 +40,15 @@ from bot.storage.database import Database
 from broadcasts.cli import add_parser as add_broadcast_parser
 
 Command = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
+# Values that must never reach a log line or a traceback.
+SECRET_VARIABLES = ("TELEGRAM_BOT_TOKEN", "WEBHOOK_SECRET")
 
 
 async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    """Run the bot until SIGINT or SIGTERM."""
+    """Run the bot until SIGINT or SIGTERM: on Telegram, or against the sandbox."""
     from bot.runner import serve
 
+    settings = settings.for_run(sandbox=args.sandbox)
     await serve(settings, load_deployment(settings.deployment_path))
     return 0
 
@@ -182,8 +188,12 @@ def build_parser() -> argparse.ArgumentParser:
         "for nationals abroad, in their own language.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    run = commands.add_parser(
-        "run", help="run the bot (the sandbox if TELEGRAM_BOT_TOKEN is unset)"
+    run = commands.add_parser("run", help="run the bot (needs TELEGRAM_BOT_TOKEN, or --sandbox)")
+    run.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="run against the local sandbox and its web chat instead of Telegram "
+        "(TELEGRAM_BOT_TOKEN must be unset)",
     )
     run.set_defaults(handler=cmd_run)
     sandbox = commands.add_parser("sandbox", help="run the Bot API sandbox and web chat alone")
@@ -230,21 +240,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def configure_logging() -> log_redaction.Redactor:
+    """Log to stderr, with the bot token and webhook secret redacted from every record and
+    from uncaught tracebacks (bot/log_redaction.py); return the redactor for other output."""
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    # httpx logs every request URL at INFO, and Bot API URLs contain the token.
+    # httpx logs every request URL at INFO (redacted, but one line per request).
     logging.getLogger("httpx").setLevel(logging.WARNING)
     # The sweeps run every few seconds; their "job executed" lines would drown the log.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # Read here, not from Settings: redaction must work even when the settings are invalid.
+    secrets = [os.environ.get(name, "").strip() for name in SECRET_VARIABLES]
+    return log_redaction.install(secrets)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    redact = configure_logging()
     try:
         settings = Settings.from_env()
         handler: Command = args.handler
         return asyncio.run(handler(args, settings))
     except (ConfigError, AccessDenied) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {redact(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -1,5 +1,8 @@
 """Running the bot: against the sandbox, by long polling, or by webhook, until a signal.
 
+Start-up checks come first and each stops with one line (bot.errors.ConfigError): the
+database must belong to this kind of run (bot/run_mode.py), and Telegram must accept the token.
+
 Shutdown order matters: stop taking updates, let the handlers in progress finish, stop the
 delivery engine (sends in flight finish, statuses are flushed), stop the application, then
 close the database (which waits for the last write).
@@ -9,17 +12,29 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from telegram import Update
+from telegram.error import InvalidToken
 
 from bot.app import build_application
 from bot.deployment import Deployment
+from bot.errors import ConfigError
+from bot.log_redaction import Redactor
+from bot.run_mode import RunMode, claim_database, highest_known_user_id
 from bot.services import Services
 from bot.settings import Settings
+from bot.storage.database import Database
+from bot.webhook import Deliver, MalformedUpdate, WebhookReceiver, web_server
 from handlers.context import App
+
+if TYPE_CHECKING:
+    from sandbox import Sandbox
 
 logger = logging.getLogger(__name__)
 
@@ -30,52 +45,142 @@ async def serve(
     """Run until SIGINT/SIGTERM (or until ``stop`` is set, for tests)."""
     stop = stop or _stop_on_signals()
     async with AsyncExitStack() as stack:
-        # The database first: an unusable BOT_DB_PATH stops start-up before anything listens.
+        # The database first: an unusable BOT_DB_PATH, or one of the other kind of run, stops
+        # start-up before anything listens or writes to it.
+        highest_user_id = await _check_database(settings)
         services = await Services.open(settings, deployment)
         stack.push_async_callback(services.close)
         token, base_url = settings.token, settings.api_base_url
         if settings.sandbox_mode:
-            from sandbox import Sandbox  # only needed without a real token
-
-            sandbox = Sandbox(host=settings.sandbox_host, port=settings.sandbox_port)
-            await sandbox.start()
+            sandbox = await _start_sandbox(settings, highest_user_id)
             stack.push_async_callback(sandbox.stop)
             token, base_url = sandbox.token, sandbox.bot_api_base_url
-            print(f"Sandbox web chat: {sandbox.url}/  (Ctrl+C stops the bot)", flush=True)
         assert token is not None
         application = build_application(services, token, base_url)
         await run_application(application, settings, stop)
 
 
+async def _check_database(settings: Settings) -> int | None:
+    """Claim the database for this kind of run; return the highest user id it knows.
+
+    Read before Services.open adds the BOT_ADMIN_IDS, so a new database's sandbox still
+    numbers its first user 5000001 (which README suggests making an admin)."""
+    mode = RunMode.SANDBOX if settings.sandbox_mode else RunMode.TELEGRAM
+    database = await Database.open(settings.db_path)
+    try:
+        await claim_database(database, mode)
+        return await highest_known_user_id(database)
+    finally:
+        await database.close()
+
+
+async def _start_sandbox(settings: Settings, highest_user_id: int | None) -> Sandbox:
+    """Start the sandbox, its new users numbered above every id the database knows."""
+    from sandbox import Sandbox  # only needed for `run --sandbox`
+    from sandbox.state import FIRST_USER_ID
+
+    first_user_id = max(FIRST_USER_ID, (highest_user_id or 0) + 1)
+    sandbox = Sandbox(
+        host=settings.sandbox_host, port=settings.sandbox_port, first_user_id=first_user_id
+    )
+    await sandbox.start()
+    print(
+        f"Sandbox web chat: {sandbox.url}/  (new users are numbered from {first_user_id}; "
+        "Ctrl+C stops the bot)",
+        flush=True,
+    )
+    return sandbox
+
+
 async def run_application(application: App, settings: Settings, stop: asyncio.Event) -> None:
     """Start the application, take updates until ``stop`` is set, then stop cleanly."""
-    async with application:
+    async with AsyncExitStack() as stack:
+        # Unwound in reverse: stop taking updates, the delivery engine, the application.
+        await stack.enter_async_context(_initialized(application))
         if application.post_init:
             await application.post_init(application)
         await application.start()
+        stack.push_async_callback(application.stop)
         # The delivery engine runs while the application does (its sweep job needs both).
         broadcasting = application.bot_data.broadcasting
         await broadcasting.start()
-        updater = application.updater
-        assert updater is not None
+        stack.push_async_callback(broadcasting.stop)
         if settings.webhook_url:
-            await updater.start_webhook(
-                listen=settings.webhook_listen,
-                port=settings.webhook_port,
-                url_path=urlparse(settings.webhook_url).path.lstrip("/"),
-                webhook_url=settings.webhook_url,
-                secret_token=settings.webhook_secret,
-                allowed_updates=Update.ALL_TYPES,
-            )
-            logger.info("Receiving updates by webhook")
+            await stack.enter_async_context(_webhook(application, settings))
         else:
-            await updater.start_polling(allowed_updates=Update.ALL_TYPES)
-            logger.info("Receiving updates by long polling")
+            await stack.enter_async_context(_long_polling(application))
         await stop.wait()
         logger.info("Shutting down: finishing the updates in progress")
+
+
+@asynccontextmanager
+async def _initialized(application: App) -> AsyncIterator[None]:
+    """Initialize (python-telegram-bot checks the token with getMe), shut down at the end."""
+    try:
+        await application.initialize()
+    except BaseException as exc:
+        await application.bot.shutdown()  # the HTTP sessions opened before getMe
+        if isinstance(exc, InvalidToken):
+            raise _refused_token(application, exc) from None
+        raise
+    async with application:  # already initialized: this only shuts it down at the end
+        yield
+
+
+def _refused_token(application: App, exc: InvalidToken) -> ConfigError:
+    # python-telegram-bot's message quotes the token; Telegram's own reason does not.
+    reason = str(exc.__cause__ or exc)
+    redacted = Redactor([application.bot.token])(reason)
+    return ConfigError(f"TELEGRAM_BOT_TOKEN: Telegram refused this token ({redacted})")
+
+
+@asynccontextmanager
+async def _long_polling(application: App) -> AsyncIterator[None]:
+    updater = application.updater
+    assert updater is not None
+    await updater.start_polling(allowed_updates=Update.ALL_TYPES)
+    logger.info("Receiving updates by long polling")
+    try:
+        yield
+    finally:
         await updater.stop()
-        await broadcasting.stop()
-        await application.stop()
+
+
+@asynccontextmanager
+async def _webhook(application: App, settings: Settings) -> AsyncIterator[None]:
+    """Serve the webhook (bot/webhook.py), then ask Telegram to call it."""
+    assert settings.webhook_url and settings.webhook_secret  # Settings.from_env requires both
+    path = urlparse(settings.webhook_url).path or "/"
+    receiver = WebhookReceiver(path, settings.webhook_secret, _update_queue_of(application))
+    host, port = settings.webhook_listen, settings.webhook_port
+    async with AsyncExitStack() as stack:
+        try:
+            await stack.enter_async_context(web_server(receiver.routes(), host, port))
+        except OSError as exc:
+            raise ConfigError(
+                f"WEBHOOK_LISTEN={host} WEBHOOK_PORT={port}: cannot listen there: "
+                f"{os.strerror(exc.errno) if exc.errno else exc}"
+            ) from None
+        await application.bot.set_webhook(
+            settings.webhook_url,
+            secret_token=settings.webhook_secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+        logger.info("Receiving updates by webhook")
+        yield
+
+
+def _update_queue_of(application: App) -> Deliver:
+    """The receiver's ``deliver``: decode an update and queue it for the application."""
+
+    async def put(data: dict[str, Any]) -> None:
+        try:
+            update = Update.de_json(data, application.bot)
+        except Exception as exc:  # de_json raises whatever a malformed field trips over
+            raise MalformedUpdate(f"{type(exc).__name__}: {exc}") from exc
+        await application.update_queue.put(update)
+
+    return put
 
 
 def _stop_on_signals() -> asyncio.Event:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bot.errors import ConfigError
@@ -14,6 +14,12 @@ SAMPLE_DEPLOYMENT = PROJECT_ROOT / "deploy" / "sample-philippines.toml"
 # Broadcast photos and documents are uploaded only from this folder (broadcasts/media.py).
 DEFAULT_MEDIA_DIR = PROJECT_ROOT / "data" / "media"
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
+# Telegram allows 1-256 characters; fewer than 16 could be guessed by trying.
+MIN_SECRET_LENGTH = 16
+SECRET_ADVICE = (
+    f"use {MIN_SECRET_LENGTH}-256 characters from A-Z, a-z, 0-9, _ and -, e.g. from "
+    "`python3 -c 'import secrets; print(secrets.token_urlsafe(32))'`"
+)
 # The ECB's daily euro reference rates (the same address as bot.remittance.fx.ECB_DAILY_URL).
 DEFAULT_ECB_RATES_URL = "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml"
 
@@ -39,11 +45,23 @@ class Settings:
     paid_broadcast: bool = False
     # BOT_MEDIA_DIR: the only folder broadcast photos and documents are uploaded from.
     media_dir: Path = DEFAULT_MEDIA_DIR
+    # `run --sandbox`: talk to the local sandbox. Never implied by a missing token, so a
+    # deployment that lost its token stops instead of serving invented users.
+    sandbox_mode: bool = False
 
-    @property
-    def sandbox_mode(self) -> bool:
-        """No token means the bot talks to the local sandbox instead of Telegram."""
-        return self.token is None
+    def for_run(self, sandbox: bool) -> Settings:
+        """The settings of ``main.py run [--sandbox]``: a token or --sandbox, one of the two."""
+        if sandbox and self.token is not None:
+            raise ConfigError(
+                "TELEGRAM_BOT_TOKEN is set and --sandbox was given: "
+                "unset the token to run the sandbox, or drop --sandbox to run on Telegram"
+            )
+        if not sandbox and self.token is None:
+            raise ConfigError(
+                "TELEGRAM_BOT_TOKEN is not set: set it to run the bot on Telegram, or run the "
+                "local sandbox with `python main.py run --sandbox` (what `make run` does)"
+            )
+        return replace(self, sandbox_mode=sandbox)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -53,11 +71,13 @@ class Settings:
         webhook_secret = _optional(env, "WEBHOOK_SECRET")
         if webhook_url and not webhook_url.startswith("https://") and not _is_local(webhook_url):
             raise ConfigError(f"WEBHOOK_URL={webhook_url!r}: Telegram only calls https:// URLs")
-        if webhook_secret is not None and not _is_valid_secret(webhook_secret):
+        if webhook_url and webhook_secret is None:
             raise ConfigError(
-                "WEBHOOK_SECRET: use 1-256 characters from A-Z, a-z, 0-9, _ and - "
-                "(Telegram's rule for secret_token)"
+                "WEBHOOK_SECRET: required when WEBHOOK_URL is set (without it anyone could post "
+                f"updates to the bot); {SECRET_ADVICE}"
             )
+        if webhook_secret is not None and not _is_valid_secret(webhook_secret):
+            raise ConfigError(f"WEBHOOK_SECRET: {SECRET_ADVICE}")
         return cls(
             token=_optional(env, "TELEGRAM_BOT_TOKEN"),
             api_base_url=env.get("TELEGRAM_API_BASE_URL") or DEFAULT_API_BASE_URL,
@@ -88,7 +108,7 @@ def _is_local(url: str) -> bool:
 
 def _is_valid_secret(secret: str) -> bool:
     allowed = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
-    return 1 <= len(secret) <= 256 and set(secret) <= allowed
+    return MIN_SECRET_LENGTH <= len(secret) <= 256 and set(secret) <= allowed
 
 
 def _http_url(env: Mapping[str, str], name: str, default: str) -> str:

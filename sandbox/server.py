@@ -16,7 +16,7 @@ from aiohttp import web
 
 from sandbox.botapi import BotApi
 from sandbox.faults import FaultConfig, FaultInjector
-from sandbox.state import WorldState
+from sandbox.state import FIRST_USER_ID, WorldState
 from sandbox.stats import Stats
 from sandbox.userapi import UserApi
 from sandbox.webhook import WebhookDeliverer
@@ -39,7 +39,10 @@ class Sandbox:
         faults: FaultConfig | None = None,
         bot_username: str = BOT_USERNAME,
         bot_first_name: str = BOT_FIRST_NAME,
+        first_user_id: int = FIRST_USER_ID,
     ) -> None:
+        """``first_user_id``: the id of the first user created (a bot restarted on its old
+        database passes one above every id the database knows, so no id is given twice)."""
         bot_id, _, secret = token.partition(":")
         if not bot_id.isdigit() or not secret:
             raise ValueError("token must look like '<bot id>:<secret>'")
@@ -47,7 +50,7 @@ class Sandbox:
         self._requested_port = port
         self._port: int | None = None
         self._token = token
-        self._state = WorldState(int(bot_id), bot_username, bot_first_name)
+        self._state = WorldState(int(bot_id), bot_username, bot_first_name, first_user_id)
         self.stats = Stats()
         self.faults = FaultInjector(faults)
         self.webhooks = WebhookDeliverer(self._state, self.stats)

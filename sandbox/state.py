@@ -212,10 +212,17 @@ class WebhookConfig:
 class WorldState:
     """The whole emulated Telegram, as seen by one bot."""
 
-    def __init__(self, bot_id: int, bot_username: str, bot_first_name: str) -> None:
+    def __init__(
+        self,
+        bot_id: int,
+        bot_username: str,
+        bot_first_name: str,
+        first_user_id: int = FIRST_USER_ID,
+    ) -> None:
         self.bot_id = bot_id
         self.bot_username = bot_username
         self.bot_first_name = bot_first_name
+        self.first_user_id = first_user_id
         self._chat_notifiers: dict[int, Notifier] = {}
         self.updates_changed = Notifier()
         self.closing = False
@@ -241,7 +248,7 @@ class WorldState:
         self.chat_actions: dict[int, str] = {}
         self.version = 0
         self.chat_versions: dict[int, int] = {}
-        self._next_user_id = FIRST_USER_ID
+        self._next_user_id = self.first_user_id
         self._next_poll_id = FIRST_POLL_ID
         self._next_file = 1
         self._next_callback = 1

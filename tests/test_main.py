@@ -59,7 +59,9 @@ def test_db_upgrade_then_backup(tmp_path: Path) -> None:
 def test_bad_deployment_stops_start_up_with_one_line(tmp_path: Path) -> None:
     bad = tmp_path / "deployment.toml"
     bad.write_text(SAMPLE_DEPLOYMENT.read_text().replace('currency = "PHP"', 'currency = "PESO"'))
-    result = run_main("run", env={"BOT_DEPLOYMENT": str(bad), "BOT_DB_PATH": str(tmp_path / "db")})
+    result = run_main(
+        "run", "--sandbox", env={"BOT_DEPLOYMENT": str(bad), "BOT_DB_PATH": str(tmp_path / "db")}
+    )
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         f"error: {bad}: government.currency: 'PESO' is not an ISO 4217 currency code"
@@ -68,7 +70,7 @@ def test_bad_deployment_stops_start_up_with_one_line(tmp_path: Path) -> None:
 
 
 def test_unusable_db_path_stops_start_up_with_one_line(tmp_path: Path) -> None:
-    result = run_main("run", env={"BOT_DB_PATH": str(tmp_path)})
+    result = run_main("run", "--sandbox", env={"BOT_DB_PATH": str(tmp_path)})
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"error: BOT_DB_PATH={tmp_path}:")
@@ -78,6 +80,97 @@ def test_bad_variable_is_named(tmp_path: Path) -> None:
     result = run_main("run", env={"BOT_RATE_LIMIT": "-3"})
     assert result.returncode == 2
     assert result.stderr.strip() == "error: BOT_RATE_LIMIT='-3': expected a positive number"
+
+
+def test_run_without_a_token_asks_for_one_or_for_the_sandbox(tmp_path: Path) -> None:
+    result = run_main("run", env={"BOT_DB_PATH": str(tmp_path / "bot.sqlite3")})
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "error: TELEGRAM_BOT_TOKEN is not set: set it to run the bot on Telegram, "
+        "or run the local sandbox with `python main.py run --sandbox` (what `make run` does)"
+    )
+    assert not (tmp_path / "bot.sqlite3").exists()
+
+
+def test_run_sandbox_with_a_token_is_refused(tmp_path: Path) -> None:
+    env = {"TELEGRAM_BOT_TOKEN": "123:abc", "BOT_DB_PATH": str(tmp_path / "bot.sqlite3")}
+    result = run_main("run", "--sandbox", env=env)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "error: TELEGRAM_BOT_TOKEN is set and --sandbox was given: "
+        "unset the token to run the sandbox, or drop --sandbox to run on Telegram"
+    )
+    assert not (tmp_path / "bot.sqlite3").exists()
+
+
+def test_webhook_without_a_secret_refuses_to_start(tmp_path: Path) -> None:
+    env = {
+        "TELEGRAM_BOT_TOKEN": "123:abc",
+        "WEBHOOK_URL": "https://bot.example.org/telegram",
+        "BOT_DB_PATH": str(tmp_path / "bot.sqlite3"),
+    }
+    result = run_main("run", env=env)
+    assert result.returncode == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("error: WEBHOOK_SECRET: required when WEBHOOK_URL is set")
+
+
+def mark_database(db_path: Path, mode: str) -> None:
+    """A database some earlier start marked with ``mode``."""
+    assert run_main("db", "upgrade", env={"BOT_DB_PATH": str(db_path)}).returncode == 0
+    with sqlite3.connect(db_path) as db:
+        db.execute("INSERT INTO deployment_mode (id, mode, marked_at) VALUES (1, ?, 'x')", (mode,))
+
+
+def test_the_sandbox_refuses_a_database_a_telegram_bot_used(tmp_path: Path) -> None:
+    db_path = tmp_path / "bot.sqlite3"
+    mark_database(db_path, "telegram")
+    result = run_main("run", "--sandbox", env={"BOT_DB_PATH": str(db_path)})
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"error: BOT_DB_PATH={db_path}: this database belongs to a Telegram deployment; "
+        "run the sandbox with BOT_DB_PATH set to another file"
+    )
+
+
+def test_telegram_refuses_a_database_the_sandbox_used(tmp_path: Path) -> None:
+    db_path = tmp_path / "bot.sqlite3"
+    mark_database(db_path, "sandbox")
+    # The check comes before any call to Telegram, so this unreachable address is never used.
+    env = {
+        "BOT_DB_PATH": str(db_path),
+        "TELEGRAM_BOT_TOKEN": "123:abc",
+        "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9/bot",
+    }
+    result = run_main("run", env=env)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"error: BOT_DB_PATH={db_path}: this database was used by the sandbox, whose invented "
+        "user ids may be real people's; give the Telegram bot a new database file"
+    )
+
+
+def test_logging_keeps_the_token_out_of_every_line_and_traceback() -> None:
+    token = "123456789:AAH-secret-part-of-the-token-xyzXYZ"
+    script = (
+        "import logging, main\n"
+        "main.configure_logging()\n"
+        "logging.getLogger('probe').warning('GET https://api.telegram.org/bot%s/getMe', "
+        f"{token!r})\n"
+        f"raise RuntimeError('refused: ' + {token!r})\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TELEGRAM_BOT_TOKEN": token},
+        timeout=60,
+        cwd=PROJECT_ROOT,
+    )
+    assert result.returncode == 1
+    assert "GET https://api.telegram.org/bot[redacted]/getMe" in result.stderr
+    assert "RuntimeError: refused: [redacted]" in result.stderr
+    assert "AAH-secret" not in result.stderr + result.stdout
 
 
 def test_stats_hide_small_groups(tmp_path: Path) -> None:

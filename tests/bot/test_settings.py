@@ -10,9 +10,9 @@ from bot.errors import ConfigError
 from bot.settings import PROJECT_ROOT, SAMPLE_DEPLOYMENT, Settings
 
 
-def test_defaults_are_sandbox_mode_with_the_sample_deployment() -> None:
+def test_defaults_use_the_sample_deployment_and_never_imply_the_sandbox() -> None:
     settings = Settings.from_env({})
-    assert settings.sandbox_mode
+    assert not settings.sandbox_mode  # only `run --sandbox` chooses the sandbox
     assert settings.api_base_url == "https://api.telegram.org/bot"
     assert settings.deployment_path == SAMPLE_DEPLOYMENT
     assert settings.db_path.name == "bot.sqlite3"
@@ -34,7 +34,7 @@ def test_every_variable_is_read() -> None:
             "SANDBOX_PORT": "9090",
             "BOT_RATE_LIMIT": "12.5",
             "WEBHOOK_URL": "https://bot.example.org/hook",
-            "WEBHOOK_SECRET": "s3cret_-x",
+            "WEBHOOK_SECRET": "s3cret_-x-0123456789",
             "BOT_MEDIA_DIR": "/srv/bot/media",
         }
     )
@@ -57,7 +57,9 @@ def test_every_variable_is_read() -> None:
         ({"BOT_RATE_LIMIT": "0"}, "BOT_RATE_LIMIT"),
         ({"BOT_RATE_LIMIT": "fast"}, "BOT_RATE_LIMIT"),
         ({"WEBHOOK_URL": "http://bot.example.org/hook"}, "WEBHOOK_URL"),
-        ({"WEBHOOK_SECRET": "has spaces"}, "WEBHOOK_SECRET"),
+        ({"WEBHOOK_SECRET": "has spaces and is long enough"}, "WEBHOOK_SECRET"),
+        ({"WEBHOOK_SECRET": "short_and_guessable"[:15]}, "WEBHOOK_SECRET"),
+        ({"WEBHOOK_URL": "https://bot.example.org/hook"}, "WEBHOOK_SECRET"),
     ],
 )
 def test_a_bad_variable_is_named(env: dict[str, str], named: str) -> None:
@@ -73,3 +75,22 @@ def test_ecb_rates_url_defaults_to_the_ecb_and_is_checked() -> None:
     assert local.ecb_rates_url == "http://127.0.0.1:9/rates.xml"
     with pytest.raises(ConfigError, match="ECB_RATES_URL"):
         Settings.from_env({"ECB_RATES_URL": "ftp://example.org/rates.xml"})
+
+
+def test_webhook_url_without_a_secret_is_refused_in_one_line() -> None:
+    with pytest.raises(ConfigError) as refused:
+        Settings.from_env({"WEBHOOK_URL": "https://bot.example.org/hook"})
+    message = str(refused.value)
+    assert message.startswith("WEBHOOK_SECRET: required when WEBHOOK_URL is set")
+    assert "\n" not in message
+
+
+def test_run_needs_a_token_or_the_sandbox_but_not_both() -> None:
+    without_token = Settings.from_env({})
+    assert without_token.for_run(sandbox=True).sandbox_mode
+    with pytest.raises(ConfigError, match="TELEGRAM_BOT_TOKEN is not set"):
+        without_token.for_run(sandbox=False)
+    with_token = Settings.from_env({"TELEGRAM_BOT_TOKEN": "123:abc"})
+    assert not with_token.for_run(sandbox=False).sandbox_mode
+    with pytest.raises(ConfigError, match="TELEGRAM_BOT_TOKEN is set and --sandbox"):
+        with_token.for_run(sandbox=True)

@@ -1,9 +1,10 @@
-"""`python main.py run` as an operator starts it: sandbox mode, long polling with a token,
-webhook with a secret; and a clean stop on SIGTERM and SIGINT."""
+"""`python main.py run` as an operator starts it: the sandbox (`--sandbox`), long polling with a
+token, webhook with a secret; a clean stop on SIGTERM and SIGINT; one line for a refused token."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import socket
@@ -12,6 +13,7 @@ import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -20,11 +22,27 @@ from bot.settings import PROJECT_ROOT
 from sandbox import FaultConfig, Sandbox, SandboxClient
 from tests.auxil.chat import ChatUser
 
+WEBHOOK_SECRET = "right-secret-of-24-chars"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
 
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def webhook_env(sandbox: Sandbox, db_path: Path, port: int) -> dict[str, str]:
+    """A bot on ``sandbox``'s token, taking updates by webhook at 127.0.0.1:port/telegram."""
+    return {
+        "TELEGRAM_BOT_TOKEN": sandbox.token,
+        "TELEGRAM_API_BASE_URL": sandbox.bot_api_base_url,
+        "BOT_DB_PATH": str(db_path),
+        "WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram",
+        "WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "WEBHOOK_LISTEN": "127.0.0.1",
+        "WEBHOOK_PORT": str(port),
+    }
 
 
 class BotProcess:
@@ -35,7 +53,7 @@ class BotProcess:
         self.output: list[str] = []
 
     @classmethod
-    async def start(cls, env: dict[str, str]) -> BotProcess:
+    async def start(cls, env: dict[str, str], *args: str) -> BotProcess:
         clean = {
             k: v
             for k, v in os.environ.items()
@@ -45,6 +63,7 @@ class BotProcess:
             sys.executable,
             str(PROJECT_ROOT / "main.py"),
             "run",
+            *args,
             env={**clean, **env},
             cwd=PROJECT_ROOT,
             stdout=asyncio.subprocess.PIPE,
@@ -64,6 +83,13 @@ class BotProcess:
                 if needle in line:
                     return line
 
+    async def exit_status(self, timeout: float = 20) -> int:
+        """Wait for the bot to exit by itself, keeping everything it wrote."""
+        assert self.process.stdout is not None
+        rest = await asyncio.wait_for(self.process.stdout.read(), timeout=timeout)
+        self.output.append(rest.decode())
+        return await self.process.wait()
+
     async def stop(self, sig: int = signal.SIGTERM) -> int:
         if self.process.returncode is None:
             self.process.send_signal(sig)
@@ -82,10 +108,13 @@ async def external_sandbox() -> AsyncIterator[Sandbox]:
 async def test_sandbox_mode_serves_the_web_chat_and_answers_within_a_second(tmp_path: Path) -> None:
     port = free_port()
     db_path = tmp_path / "bot.sqlite3"
-    bot = await BotProcess.start({"SANDBOX_PORT": str(port), "BOT_DB_PATH": str(db_path)})
+    bot = await BotProcess.start(
+        {"SANDBOX_PORT": str(port), "BOT_DB_PATH": str(db_path)}, "--sandbox"
+    )
     try:
         line = await bot.wait_for_line("Sandbox web chat:")
         assert f"http://127.0.0.1:{port}/" in line
+        assert "new users are numbered from 5000001" in line  # a new database
         await bot.wait_for_line("Receiving updates by long polling")
         async with httpx.AsyncClient() as http:
             page = await http.get(f"http://127.0.0.1:{port}/")
@@ -105,14 +134,16 @@ async def test_sandbox_mode_serves_the_web_chat_and_answers_within_a_second(tmp_
     # Every write finished before exit: the language choice is in the file.
     with sqlite3.connect(db_path) as db:
         assert db.execute("SELECT language FROM members").fetchall() == [("es",)]
+        assert db.execute("SELECT mode FROM deployment_mode").fetchall() == [("sandbox",)]
 
 
 async def test_long_polling_with_a_token(tmp_path: Path, external_sandbox: Sandbox) -> None:
+    db_path = tmp_path / "bot.sqlite3"
     bot = await BotProcess.start(
         {
             "TELEGRAM_BOT_TOKEN": external_sandbox.token,
             "TELEGRAM_API_BASE_URL": external_sandbox.bot_api_base_url,
-            "BOT_DB_PATH": str(tmp_path / "bot.sqlite3"),
+            "BOT_DB_PATH": str(db_path),
         }
     )
     try:
@@ -125,21 +156,13 @@ async def test_long_polling_with_a_token(tmp_path: Path, external_sandbox: Sandb
         code = await bot.stop()
     assert code == 0, "".join(bot.output)
     assert "Sandbox web chat" not in "".join(bot.output)
+    with sqlite3.connect(db_path) as db:
+        assert db.execute("SELECT mode FROM deployment_mode").fetchall() == [("telegram",)]
 
 
 async def test_webhook_checks_the_secret(tmp_path: Path, external_sandbox: Sandbox) -> None:
     port = free_port()
-    bot = await BotProcess.start(
-        {
-            "TELEGRAM_BOT_TOKEN": external_sandbox.token,
-            "TELEGRAM_API_BASE_URL": external_sandbox.bot_api_base_url,
-            "BOT_DB_PATH": str(tmp_path / "bot.sqlite3"),
-            "WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram",
-            "WEBHOOK_SECRET": "right-secret",
-            "WEBHOOK_LISTEN": "127.0.0.1",
-            "WEBHOOK_PORT": str(port),
-        }
-    )
+    bot = await BotProcess.start(webhook_env(external_sandbox, tmp_path / "bot.sqlite3", port))
     try:
         await bot.wait_for_line("Receiving updates by webhook")
         async with SandboxClient(external_sandbox.url) as client:
@@ -158,7 +181,7 @@ async def test_webhook_checks_the_secret(tmp_path: Path, external_sandbox: Sandb
                 },
             }
             async with httpx.AsyncClient() as http:
-                for headers in ({"X-Telegram-Bot-Api-Secret-Token": "wrong"}, {}):
+                for headers in ({SECRET_HEADER: "wrong"}, {}):
                     refused = await http.post(
                         f"http://127.0.0.1:{port}/telegram", json=forged, headers=headers
                     )
@@ -168,3 +191,149 @@ async def test_webhook_checks_the_secret(tmp_path: Path, external_sandbox: Sandb
     finally:
         code = await bot.stop()
     assert code == 0, "".join(bot.output)
+
+
+def staff_add_update(update_id: int, admin_id: int, new_admin_id: int) -> dict[str, Any]:
+    """An update in which ``admin_id`` sends ``/staff add <new_admin_id> admin``."""
+    text = f"/staff add {new_admin_id} admin"
+    person = {"id": admin_id, "is_bot": False, "first_name": "Admin"}
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": int(time.time()),
+            "text": text,
+            "chat": {**person, "type": "private"},
+            "from": person,
+            "entities": [{"type": "bot_command", "offset": 0, "length": len("/staff")}],
+        },
+    }
+
+
+def staff_and_audit(db_path: Path) -> tuple[list[tuple[int, str]], list[str]]:
+    """Staff rows (id, role) and the subjects of every staff.put audit entry."""
+    with sqlite3.connect(db_path) as db:
+        staff = db.execute("SELECT telegram_user_id, role FROM staff ORDER BY 1").fetchall()
+        subjects = db.execute(
+            "SELECT subject FROM audit_log WHERE action = 'staff.put' ORDER BY id"
+        ).fetchall()
+    return staff, [subject for (subject,) in subjects]
+
+
+async def test_forged_webhook_posts_from_an_admin_change_nothing(
+    tmp_path: Path, external_sandbox: Sandbox
+) -> None:
+    """Regression: in webhook mode without WEBHOOK_SECRET, one forged POST "from" an admin
+    created a new admin. Now a POST without the secret, with a wrong one, or too big is
+    refused before it reaches the bot; only the right secret gets an update processed."""
+    port = free_port()
+    db_path = tmp_path / "bot.sqlite3"
+    url = f"http://127.0.0.1:{port}/telegram"
+    async with SandboxClient(external_sandbox.url) as client:
+        admin = await ChatUser.create(client, "Admin", "en")
+        env = webhook_env(external_sandbox, db_path, port)
+        bot = await BotProcess.start({**env, "BOT_ADMIN_IDS": str(admin.id)})
+        try:
+            await bot.wait_for_line("Receiving updates by webhook")
+            oversized = json.dumps(staff_add_update(3, admin.id, 777_000_003)) + " " * 2**21
+            async with httpx.AsyncClient() as http:
+                no_secret = await http.post(url, json=staff_add_update(1, admin.id, 777_000_001))
+                wrong_secret = await http.post(
+                    url,
+                    json=staff_add_update(2, admin.id, 777_000_002),
+                    headers={SECRET_HEADER: "wrong-secret-of-24-chars"},
+                )
+                too_big = await http.post(
+                    url,
+                    content=oversized.encode(),
+                    headers={SECRET_HEADER: WEBHOOK_SECRET, "Content-Type": "application/json"},
+                )
+                assert [no_secret.status_code, wrong_secret.status_code, too_big.status_code] == [
+                    403,
+                    403,
+                    413,
+                ]
+                assert staff_and_audit(db_path) == ([(admin.id, "admin")], [str(admin.id)])
+                accepted = await http.post(
+                    url,
+                    json=staff_add_update(4, admin.id, 777_000_004),
+                    headers={SECRET_HEADER: WEBHOOK_SECRET},
+                )
+            assert accepted.status_code == 200
+            saved = await client.wait_for_bot_message(admin.id)
+            assert "777000004" in saved["text"]
+        finally:
+            code = await bot.stop()
+    assert code == 0, "".join(bot.output)
+    assert staff_and_audit(db_path) == (
+        [(admin.id, "admin"), (777_000_004, "admin")],
+        [str(admin.id), "777000004"],
+    )
+
+
+async def test_a_refused_token_stops_start_up_with_one_line(
+    tmp_path: Path, external_sandbox: Sandbox
+) -> None:
+    wrong_token = "1000000001:" + "Wrong" * 7
+    bot = await BotProcess.start(
+        {
+            "TELEGRAM_BOT_TOKEN": wrong_token,
+            "TELEGRAM_API_BASE_URL": external_sandbox.bot_api_base_url,
+            "BOT_DB_PATH": str(tmp_path / "bot.sqlite3"),
+        }
+    )
+    code = await bot.exit_status()
+    output = "".join(bot.output)
+    assert code == 2, output
+    assert output.splitlines()[-1] == (
+        "error: TELEGRAM_BOT_TOKEN: Telegram refused this token (Unauthorized)"
+    )
+    assert "Traceback" not in output
+    assert "Wrong" not in output
+
+
+async def test_a_sandbox_restart_never_gives_a_new_user_an_old_members_id(
+    tmp_path: Path,
+) -> None:
+    port = free_port()
+    env = {"SANDBOX_PORT": str(port), "BOT_DB_PATH": str(tmp_path / "bot.sqlite3")}
+    bot = await BotProcess.start(env, "--sandbox")
+    try:
+        await bot.wait_for_line("Receiving updates by long polling")
+        async with SandboxClient(f"http://127.0.0.1:{port}") as client:
+            first = await ChatUser.create(client, "First", "en")
+            (menu,) = await first.send("/language")
+            await first.press(menu, "Español")
+    finally:
+        assert await bot.stop() == 0, "".join(bot.output)
+    bot = await BotProcess.start(env, "--sandbox")
+    try:
+        line = await bot.wait_for_line("Sandbox web chat:")
+        assert f"new users are numbered from {first.id + 1}" in line
+        await bot.wait_for_line("Receiving updates by long polling")
+        async with SandboxClient(f"http://127.0.0.1:{port}") as client:
+            second = await ChatUser.create(client, "Second", "en")
+            greeting, _consent = await second.send("/start")
+    finally:
+        assert await bot.stop() == 0, "".join(bot.output)
+    assert second.id > first.id
+    assert "Welcome" in greeting["text"]  # not the first person's Spanish
+
+
+async def test_a_webhook_port_in_use_stops_start_up_with_one_line(
+    tmp_path: Path, external_sandbox: Sandbox
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = webhook_env(external_sandbox, tmp_path / "bot.sqlite3", port)
+        bot = await BotProcess.start(env)
+        code = await bot.exit_status()
+    output = "".join(bot.output)
+    assert code == 2, output
+    assert output.splitlines()[-1] == (
+        f"error: WEBHOOK_LISTEN=127.0.0.1 WEBHOOK_PORT={port}: cannot listen there: "
+        "Address already in use"
+    )
+    assert "Traceback" not in output

@@ -156,3 +156,14 @@ async def test_webchat_is_served(sandbox: Sandbox) -> None:
         assert f'id="{hook}"' in index.text
     assert "http://" not in index.text and "https://" not in index.text
     assert "bubble" in script.text and "dir" in script.text
+
+
+async def test_users_are_numbered_from_the_first_user_id_even_after_a_reset() -> None:
+    async with (
+        Sandbox(first_user_id=7_000_000) as server,
+        SandboxClient(server.url) as client,
+    ):
+        assert (await client.create_user("First", "en"))["id"] == 7_000_000
+        assert (await client.create_user("Second", "en"))["id"] == 7_000_001
+        await client.reset()
+        assert (await client.create_user("Again", "en"))["id"] == 7_000_000

@@ -31,7 +31,7 @@ MO_FILES := $(PO_FILES:.po=.mo)
 .PHONY: run test bench lint typecheck catalogues messages lock audit clean help
 
 help:
-	@echo "make run    - start the bot (the sandbox and its web chat without TELEGRAM_BOT_TOKEN)"
+	@echo "make run    - start the bot against the local sandbox and its web chat (main.py run --sandbox)"
 	@echo "make test   - ruff, mypy and the whole test suite"
 	@echo "make bench  - benchmarks, printing BENCH <name> <value> <unit> lines"
 	@echo "make messages - extract new strings and merge them into every catalogue"

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from bot.disclosure import CountTable, Disclosure, masked
 from bot.polls.counting import ANONYMOUS
-from bot.polls.suppression import CountTable, masked, protect
 from bot.storage.polls import BREAKDOWN_COLUMNS, GroupCount, PollRepository, PollRow
 
 AGE_BANDS = ("under_25", "25_34", "35_44", "45_54", "55_64", "65_plus")
@@ -110,7 +110,7 @@ def protected_breakdown(
     """Suppress the small cells of one breakdown and return what may be published."""
     groups = sorted(cells, key=group_sort_key)
     table = CountTable(tuple(tuple(cells[g]) for g in groups), tuple(row_totals[g] for g in groups))
-    protection = protect(table, k)
+    protection = Disclosure(k).table(table)
     if protection.withheld:
         return Breakdown(dimension, (), withheld=True)
     margin = table.option_count

@@ -11,7 +11,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.polls.suppression import CountTable, Entry, exposed_entries, protect
+from bot.disclosure import Band, CountTable, Disclosure, Entry, exposed_entries, protect
 
 K = 5
 
@@ -224,3 +224,56 @@ def test_a_hidden_zero_pinned_by_non_negativity_is_caught_by_the_audit() -> None
 def test_a_table_that_cannot_be_protected_is_withheld() -> None:
     # One group: its cells are the option totals, which are public.
     assert protect(table_of([[3, 40]]), K).withheld
+
+
+# --- bands and rows -----------------------------------------------------------------------------
+
+RULE = Disclosure(K)
+
+
+@given(st.integers(min_value=0, max_value=10_000))
+def test_a_band_never_shows_a_count_under_k_and_always_holds_the_count(count: int) -> None:
+    band = RULE.band(count)
+    assert band.low <= count <= band.high
+    assert band.exact == (count == 0)
+    if 0 < count < K:
+        assert band == Band(1, K - 1)
+    else:
+        assert band.high - band.low in (0, K - 1)
+
+
+@given(st.integers(0, 500), st.integers(0, 500))
+def test_two_bands_never_pin_a_difference_under_k(smaller: int, extra: int) -> None:
+    """London, then London and Madrid: Madrid's count keeps two values or more."""
+    if not 0 < extra < K:
+        return
+    a, b = RULE.band(smaller), RULE.band(smaller + extra)
+    possible = {
+        y - x for x in range(a.low, a.high + 1) for y in range(b.low, b.high + 1) if 0 < y - x < K
+    }
+    assert len(possible) >= 2
+
+
+@given(st.lists(st.integers(0, 40), min_size=1, max_size=12))
+def test_a_protected_row_keeps_two_values_for_every_hidden_one(values: list[int]) -> None:
+    total = sum(values)
+    shown = RULE.row(values, total)
+    if total < K:
+        assert shown is None
+        return
+    if shown is None:
+        return  # withheld whole
+    hidden = [i for i, v in enumerate(shown) if v is None]
+    assert all(values[i] == v for i, v in enumerate(shown) if v is not None)
+    assert all(v == 0 or v >= K for v in shown if v is not None)
+    if hidden:
+        remainder = total - sum(v for v in shown if v is not None)
+        # every hidden value is at least 1 (zeros are shown): each lies in 1..remainder-(h-1)
+        assert remainder - (len(hidden) - 1) >= 2
+
+
+def test_a_row_under_k_is_withheld_whole() -> None:
+    assert RULE.row([1, 2, 1], 4) is None
+    assert RULE.row([3, 0, 9], 12) == (None, 0, None)  # 3 alone would follow from 12 - 9
+    assert RULE.row([6, 0, 9], 15) == (6, 0, 9)
+    assert RULE.row([3, 9, 8], 20, adds_up=False) == (None, 9, 8)

@@ -1,10 +1,34 @@
-"""Small-cell suppression of a breakdown table, so no published figure exposes a small group.
+"""The one disclosure rule: every number staff or members are shown (poll results as text,
+chart and CSV, audience previews, broadcast progress, member statistics) passes through here,
+and no figure shown points at fewer than k people. k is the deployment's
+``poll_min_cell_size`` (5 by default).
 
-A breakdown is a table: one row per group (a consulate, a country, an age band...), one
-column per option, each cell the number of respondents in the group who chose the option,
-plus each row's respondents (the row margin). The option totals over the groups (column
-margins) and the grand total are treated as public: they are, or follow from, the poll's
-totals. k is the deployment's ``poll_min_cell_size``.
+Three shapes of figure, one rule:
+
+Bands (audience previews, broadcast progress)
+    A count asked for with arbitrary filters can be differenced against another (London, then
+    London and Madrid), so it is never shown exactly: 0 is 0, 1 to k-1 is "fewer than k", and
+    anything larger is the band of k values it falls in ("40-44"). Two bands of width k can
+    never pin a difference below k to one value.
+
+Rows (a poll's option totals, the members counted by one attribute)
+    The row's total is shown (it is at least k, else the whole row is withheld). A value from
+    1 to k-1 is hidden, and more values are hidden (the smallest shown first) until every
+    hidden one keeps at least two values consistent with the total: with s the total minus the
+    shown values and h hidden values, each at least 1, that needs s >= h + 1. Zeros are shown:
+    "nobody among at least k people" names no one.
+
+Tables (a poll's breakdowns by consulate, country, member type, age band, gender, language)
+    Published only when every option total of the poll is shown, so the column margins are
+    public and each table stands alone. Then primary and complementary suppression as below.
+
+A hidden figure is shown the same way whatever the reason it is hidden, everywhere (text, CSV,
+chart): "hidden" for a cell, "fewer than k" only for a band.
+
+Table suppression, in detail. A breakdown is a table: one row per group, one column per
+option, each cell the number of respondents in the group who chose the option, plus each
+row's respondents (the row margin). The option totals over the groups (column margins) and
+the grand total are public: they are, or follow from, the poll's totals.
 
 Primary suppression
     - every cell with 1 <= count < k;
@@ -33,8 +57,12 @@ Complementary suppression (against differencing)
     nothing is left to hide, withhold the whole breakdown. Every step hides one more entry,
     so it ends.
 
-Not covered: an attacker who knows the rule hides only rows under k can bound those rows'
-margins by k - 1; and comparing results published before and after a member's deletion.
+Across reports: poll results watched while a poll is open are published snapshots that change
+only once at least k ballots changed (bot/polls/results.py), so two consecutive reports differ
+by at least k people.
+
+Not covered: an attacker who knows the rule hides only values under k can bound hidden ones
+by k - 1.
 """
 
 from __future__ import annotations
@@ -177,3 +205,69 @@ def _next_complement(extended: _Extended, hidden: set[Entry], exposed: Entry) ->
 def masked(values: Sequence[int], hidden_columns: set[int]) -> tuple[int | None, ...]:
     """``values`` with the hidden positions replaced by None."""
     return tuple(None if i in hidden_columns else v for i, v in enumerate(values))
+
+
+# --- bands ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Band:
+    """A count shown as the range it lies in: ``low`` to ``high``, both included."""
+
+    low: int
+    high: int
+
+    @property
+    def exact(self) -> bool:
+        return self.low == self.high
+
+
+# --- the rule ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    """The rule with the deployment's k."""
+
+    k: int
+
+    def band(self, count: int) -> Band:
+        """0, "fewer than k" (1 to k-1), or the band of k values the count falls in."""
+        if count <= 0:
+            return Band(0, 0)
+        if count < self.k:
+            return Band(1, self.k - 1)
+        low = count - count % self.k
+        return Band(low, low + self.k - 1)
+
+    def enough(self, count: int) -> bool:
+        """Whether ``count`` people are enough to show figures about them at all."""
+        return count >= self.k
+
+    def row(
+        self, values: Sequence[int], total: int, *, adds_up: bool = True
+    ) -> tuple[int | None, ...] | None:
+        """``values`` with hidden ones None, or None when the whole row is withheld (its total
+        is under k, or it cannot be protected). ``adds_up``: the values add up to the total
+        (one answer each); when several answers are allowed they do not, and a hidden value
+        cannot be worked out from the total, so only primary suppression applies."""
+        if not self.enough(total):
+            return None
+        hidden = {i for i, value in enumerate(values) if 0 < value < self.k}
+        while adds_up and hidden and not _row_safe(values, total, hidden):
+            shown = [i for i, value in enumerate(values) if value > 0 and i not in hidden]
+            if not shown:
+                return None
+            hidden.add(min(shown, key=lambda i: (values[i], i)))
+        return masked(values, hidden)
+
+    def table(self, table: CountTable) -> Protection:
+        """Primary and complementary suppression of one breakdown (see the docstring)."""
+        return protect(table, self.k)
+
+
+def _row_safe(values: Sequence[int], total: int, hidden: set[int]) -> bool:
+    """Every hidden value keeps two or more values consistent with the total: the hidden sum
+    s is known, each hidden value is at least 1, so each lies in 1..s-(h-1)."""
+    remainder = total - sum(value for i, value in enumerate(values) if i not in hidden)
+    return len(hidden) >= 2 and remainder >= len(hidden) + 1

@@ -1,0 +1,198 @@
+"""What a curious staff member found, each a test: results of a group of one, two voters
+reading each other, a deletion read by subtraction, answers linked to Telegram ids for ever,
+and results that change with every single vote.
+
+Figures are read the way staff read them: the results text, the CSV and the command line's
+report, all through ``PollService.report``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import timedelta
+
+import pytest
+
+from bot.polls.cli import report_text
+from bot.polls.counting import PollCounter
+from bot.polls.drafting import DraftError
+from bot.polls.export import export_csv
+from bot.polls.service import PollReport
+from bot.services import Services
+from broadcasts.audience import Audience
+from handlers.polls.texts import breakdown_lines, summary_text
+from tests.auxil.actors import OPERATOR
+from tests.bot.polls.conftest import NOW, AddMember
+
+K = 5
+
+
+def published(services: Services, report: PollReport) -> str:
+    """Everything a report shows: the chat text, the CSV, the command line's text."""
+    tr = services.languages.translator("en")
+    text = summary_text(tr, report) + "\n".join(
+        breakdown_lines(tr, services.deployment, report.results, report.option_labels)
+    )
+    return "\n".join([text, export_csv(report.results, "Q", ("Yes", "No")), report_text(report)])
+
+
+def csv_rows(report: PollReport) -> list[dict[str, str]]:
+    text = export_csv(report.results, "Q", report.option_labels)
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+async def open_poll(services: Services, languages: tuple[str, ...] = ("en",)) -> int:
+    from bot.storage.polls import NewPoll
+
+    repository = services.polls.repository
+    poll_id = await repository.create(
+        NewPoll(
+            mode="segmented",
+            base_language="en",
+            questions={"en": "Do you currently hold a valid residence permit?"},
+            options=[{"en": "Yes"}, {"en": "No"}],
+            opens_at=NOW - timedelta(days=1),
+            closes_at=NOW + timedelta(days=700),
+        )
+    )
+    for language in languages:
+        await repository.add_variant(poll_id, language, f"{poll_id}-{language}", chat_id=None)
+    await repository.set_status(poll_id, "open", NOW)
+    return poll_id
+
+
+async def vote(services: Services, poll_id: int, user: int, option: int, update_id: int) -> None:
+    await PollCounter(services.polls.repository).record_answer(
+        update_id=update_id,
+        telegram_poll_id=f"{poll_id}-en",
+        telegram_user_id=user,
+        option_ids=[option],
+        received_at=NOW,
+    )
+
+
+@pytest.fixture
+def add_member(services: Services) -> AddMember:
+    from tests.bot.polls.conftest import FIRST_MEMBER_ID
+
+    next_id = [FIRST_MEMBER_ID]
+
+    async def add(**fields: object) -> int:
+        member_id = next_id[0]
+        next_id[0] += 1
+        row = {
+            "id": member_id,
+            "telegram_user_id": member_id + 1_000_000,
+            "language": "en",
+            "status": "registered",
+            "created_at": "2026-01-01T00:00:00+00:00",
+            "updated_at": "2026-01-01T00:00:00+00:00",
+            "consulate_id": "london",
+            "country": "GB",
+            "member_type": "abroad",
+        } | fields
+        async with services.database.transaction() as tx:
+            await tx.execute(
+                f"INSERT INTO members ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                tuple(row.values()),
+            )
+        return member_id + 1_000_000
+
+    return add
+
+
+@pytest.mark.parametrize("respondents", [1, 2, K - 1])
+async def test_fewer_than_k_respondents_show_no_figure(
+    services: Services, add_member: AddMember, respondents: int
+) -> None:
+    """ "Respondents: 1 … No: 1 (100%)" was shown for a consulate with one member."""
+    poll_id = await open_poll(services)
+    for index in range(respondents):
+        await vote(services, poll_id, await add_member(), index % 2, index + 1)
+    report = await services.polls.report(poll_id, "en", OPERATOR)
+    shown = published(services, report)
+    assert "Respondents:" not in shown and "respondents: " not in shown
+    assert not re.search(r"\b(Yes|No)\W+\d", shown), shown
+    assert "100" not in shown and "50.0" not in shown
+    poll_row = next(r for r in csv_rows(report) if r["section"] == "poll")
+    assert poll_row["count"] == "withheld"
+
+
+async def test_a_deleted_members_answer_leaves_totals_and_breakdowns_alike(
+    services: Services, add_member: AddMember
+) -> None:
+    """Totals kept a deleted member's vote that breakdowns dropped: Yes 6/No 5 against
+    breakdowns of Yes 5/No 5 gave the vote away."""
+    poll_id = await open_poll(services)
+    users = [await add_member() for _ in range(11)]
+    for update_id, user in enumerate(users):
+        await vote(services, poll_id, user, 0 if update_id < 6 else 1, update_id + 1)
+    await services.members.erase(users[0])
+    await services.polls.close(poll_id, OPERATOR)  # published at close, whatever came before
+    report = await services.polls.report(poll_id, "en", OPERATOR)
+    totals = [option.votes for option in report.results.tally.options]
+    assert totals == [5, 5]
+    for breakdown in report.results.breakdowns:
+        if breakdown.withheld:
+            continue
+        column_sums = [
+            sum(row.counts[i] or 0 for row in breakdown.rows) for i in range(len(totals))
+        ]
+        assert column_sums == totals, breakdown.dimension
+
+
+async def test_closing_a_poll_unlinks_every_answer_from_every_person(
+    services: Services, add_member: AddMember
+) -> None:
+    poll_id = await open_poll(services)
+    users = [await add_member() for _ in range(6)]
+    for update_id, user in enumerate(users):
+        await vote(services, poll_id, user, update_id % 2, update_id + 1)
+    await services.polls.close(poll_id, OPERATOR)
+    for table, column in (("poll_votes", "poll_id"), ("poll_variants", "poll_id")):
+        rows = await services.database.fetch_all(
+            f"SELECT * FROM {table} WHERE {column} = ?", (poll_id,)
+        )
+        assert rows == [], table
+    report = await services.polls.report(poll_id, "en", OPERATOR)
+    # Yes 3, No 3: both under k, and each would follow from the other and the 6 respondents.
+    assert [option.votes for option in report.results.tally.options] == [None, None]
+    assert report.results.tally.respondents == 6
+
+
+async def test_results_watched_while_open_change_only_after_k_new_answers(
+    services: Services, add_member: AddMember
+) -> None:
+    poll_id = await open_poll(services)
+    users = [await add_member() for _ in range(20)]
+    for update_id, user in enumerate(users[:10]):
+        await vote(services, poll_id, user, update_id % 2, update_id + 1)
+    first = await services.polls.report(poll_id, "en", OPERATOR)
+    for index, user in enumerate(users[10 : 10 + K - 1]):
+        await vote(services, poll_id, user, 0, 100 + index)
+        again = await services.polls.report(poll_id, "en", OPERATOR)
+        assert again.results == first.results, "one more vote showed in the results"
+    await vote(services, poll_id, users[10 + K - 1], 0, 200)
+    later = await services.polls.report(poll_id, "en", OPERATOR)
+    assert later.results.tally.respondents == 10 + K
+
+
+async def test_a_poll_for_fewer_than_k_members_is_refused(
+    services: Services, add_member: AddMember
+) -> None:
+    from bot.polls.drafting import quick_draft
+
+    for _ in range(K - 1):
+        await add_member(consulate_id="madrid", country="ES")
+    draft = quick_draft(
+        "Do you like the new office? | Yes | No",
+        "en",
+        Audience.of(consulates=["madrid"]),
+        None,
+        NOW,
+    )
+    with pytest.raises(DraftError) as refused:
+        await services.polls.create(draft, OPERATOR, NOW)
+    assert [p.kind.value for p in refused.value.problems] == ["audience_too_small"]

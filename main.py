@@ -90,9 +90,7 @@ async def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
         languages = Languages(deployment.languages, deployment.default_language)
         members = MemberService(MemberRepository(database), languages)
         k = deployment.policies.poll_min_cell_size
-        statistics = await member_statistics(members, k, actor)
-        total = sum(n for _, n in (await members.counts())["language"])
-        print(format_statistics(statistics, total, k))
+        print(format_statistics(await member_statistics(members, k, actor)))
     finally:
         await database.close()
     return 0

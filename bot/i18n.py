@@ -16,6 +16,7 @@ from pathlib import Path
 from babel import Locale, UnknownLocaleError, dates, numbers
 from babel.support import Translations
 
+from bot.disclosure import Band
 from bot.errors import ConfigError
 from bot.settings import PROJECT_ROOT
 
@@ -73,6 +74,14 @@ class Translator:
 
     def format_number(self, value: int | float | Decimal) -> str:
         return numbers.format_decimal(value, locale=self.locale)
+
+    def format_band(self, band: Band) -> str:
+        """A count shown under the disclosure rule: "0", "fewer than 5", or "40–44"."""
+        if band.exact:
+            return self.format_number(band.low)
+        if band.low == 1:
+            return self.gettext("fewer than %(k)s") % {"k": self.format_number(band.high + 1)}
+        return f"{self.format_number(band.low)}–{self.format_number(band.high)}"
 
     def format_percent(self, value: float | Decimal, digits: int = 1) -> str:
         pattern = "#,##0." + "0" * digits + "%" if digits else "#,##0%"

@@ -57,7 +57,8 @@ async def ask_to_delete(update: Update, context: AppContext) -> None:
     )
     text = tr.gettext(
         "Delete all your data? Your registration and answers will be erased and cannot be "
-        "recovered. Poll answers you gave remain only inside anonymous totals."
+        "recovered. Your answers to polls still open are removed too; polls already closed"
+        " keep only their published totals, which are linked to no one."
     )
     await reply(update, context, text, keyboard)
 

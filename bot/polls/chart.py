@@ -33,11 +33,17 @@ class ChartBar:
 
 
 def bars_for(
-    labels: Sequence[str], percents: Sequence[float], counts: Sequence[int]
+    labels: Sequence[str],
+    percents: Sequence[float | None],
+    counts: Sequence[int | None],
+    hidden: str = "suppressed",
 ) -> list[ChartBar]:
-    """Bars with a plain "42% (123)" beside each; handlers may pass locale-formatted ones."""
+    """Bars with a plain "42% (123)" beside each, and no bar but ``hidden`` for a figure the
+    disclosure rule hides; handlers pass locale-formatted labels instead."""
     return [
-        ChartBar(label, share, f"{share:.0f}% ({count})")
+        ChartBar(label, 0.0, hidden)
+        if share is None or count is None
+        else ChartBar(label, share, f"{share:.0f}% ({count})")
         for label, share, count in zip(labels, percents, counts, strict=True)
     ]
 

@@ -105,6 +105,8 @@ async def results(service: PollService, poll_id: int, out: Path, actor: Actor) -
         print(f"error: poll: no poll {poll_id}", file=sys.stderr)
         return 1
     print(report_text(report))
+    if report.results.withheld:
+        return 0
     chart, table = write_outputs(report, out)
     print(f"wrote {chart} and {table}")
     return 0
@@ -125,19 +127,32 @@ def write_outputs(report: PollReport, out: Path) -> tuple[Path, Path]:
 
 def report_text(report: PollReport) -> str:
     """Plain English text: totals, response rate, breakdowns (hidden figures suppressed)."""
-    tally = report.results.tally
+    results = report.results
+    tally = results.tally
+    if tally.respondents is None:
+        k = results.min_cell_size
+        return f"{report.question}\nwithheld: fewer than {k} people have answered"
     lines = [report.question, f"respondents: {tally.respondents}"]
-    if tally.recipients and tally.response_rate is not None:
-        lines.append(f"response rate: {100 * tally.response_rate:.1f}% of {tally.recipients}")
+    rate = tally.response_rate
+    if tally.recipients is not None and rate is not None:
+        band = tally.recipients
+        recipients = str(band.low) if band.exact else f"{band.low}-{band.high}"
+        low, high = (f"{100 * value:.1f}%" for value in rate)
+        shown = low if low == high else f"{low}-{high}"
+        lines.append(f"response rate: {shown} of {recipients}")
     for option in tally.options:
         label = report.option_labels[option.index]
-        lines.append(f"  {label}: {option.votes} ({option.percent:.1f}%)")
-    for breakdown in report.results.breakdowns:
+        if option.votes is None or option.percent is None:
+            lines.append(f"  {label}: {SUPPRESSED}")
+        else:
+            lines.append(f"  {label}: {option.votes} ({option.percent:.1f}%)")
+    for breakdown in results.breakdowns:
         lines.append(f"by {breakdown.dimension}:" + (" withheld" if breakdown.withheld else ""))
         for row in breakdown.rows:
             cells = ", ".join(SUPPRESSED if c is None else str(c) for c in row.counts)
             count = SUPPRESSED if row.respondents is None else row.respondents
             lines.append(f"  {row.group or 'not given'} ({count}): {cells}")
+    lines.append("final results" if results.final else f"published {results.published_at}")
     return "\n".join(lines)
 
 

@@ -47,6 +47,7 @@ class ProblemKind(StrEnum):
     CLOSES_TOO_LATE = "closes_too_late"
     OPTION_COUNT_MISMATCH = "option_count_mismatch"
     CLOSES_UNREADABLE = "closes_unreadable"
+    AUDIENCE_TOO_SMALL = "audience_too_small"
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,10 @@ _ENGLISH = {
     ProblemKind.CLOSES_TOO_LATE: "Telegram keeps a poll open at most {limit} seconds (30 days)",
     ProblemKind.OPTION_COUNT_MISMATCH: "{actual} options given; the poll has {limit}",
     ProblemKind.CLOSES_UNREADABLE: "expected a date and time as YYYY-MM-DD HH:MM",
+    ProblemKind.AUDIENCE_TOO_SMALL: (
+        "fewer than {limit} members would receive it; a poll needs at least {limit},"
+        " so that no answer can be told apart"
+    ),
 }
 
 

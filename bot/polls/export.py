@@ -1,10 +1,12 @@
-"""CSV export of a poll's results: aggregates only.
+"""CSV export of a poll's published results: aggregates only.
 
 Rows are option totals, the response figures and the protected breakdown cells. Nothing per
 person is written: no member id, Telegram id, poll id or answer row. A hidden cell is written
 as ``suppressed`` for primary and complementary cells alike: marking "<k" would misstate the
 complementary ones (they may be large), and a distinct mark for each would tell an attacker
-which hidden cells are small. A withheld breakdown is one ``withheld`` line without groups.
+which hidden cells are small. Results withheld because fewer than k answered are one ``poll``
+line whose count is ``withheld``; a withheld breakdown is one ``withheld`` line without
+groups. Recipients are a band ("40-44") and the response rate the range it allows.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import csv
 import io
 from collections.abc import Sequence
 
+from bot.disclosure import Band
 from bot.polls.results import PollResults
 
 SUPPRESSED = "suppressed"
@@ -25,6 +28,17 @@ def _number(value: int | None) -> str:
     return SUPPRESSED if value is None else str(value)
 
 
+def _band(band: Band) -> str:
+    return str(band.low) if band.exact else f"{band.low}-{band.high}"
+
+
+def _rate(rate: tuple[float, float] | None) -> str:
+    if rate is None:
+        return ""
+    low, high = (f"{100 * value:.1f}" for value in rate)
+    return low if low == high else f"{low}-{high}"
+
+
 def _percent(value: float | None) -> str:
     return "" if value is None else f"{value:.1f}"
 
@@ -34,15 +48,25 @@ def export_rows(
 ) -> list[tuple[str, ...]]:
     """The CSV lines, header first."""
     tally = results.tally
-    rate = None if tally.response_rate is None else 100 * tally.response_rate
     rows: list[tuple[str, ...]] = [HEADER]
-    rows.append(("poll", "", "", "", question, str(tally.respondents), _percent(rate)))
+    if tally.respondents is None:
+        rows.append(("poll", "", "", "", question, WITHHELD, ""))
+        return rows
+    rows.append(("poll", "", "", "", question, str(tally.respondents), _rate(tally.response_rate)))
     if tally.recipients is not None:
-        rows.append(("recipients", "", "", "", "", str(tally.recipients), ""))
+        rows.append(("recipients", "", "", "", "", _band(tally.recipients), ""))
     for option in tally.options:
         label = option_labels[option.index]
         rows.append(
-            ("total", "", "", str(option.index), label, str(option.votes), _percent(option.percent))
+            (
+                "total",
+                "",
+                "",
+                str(option.index),
+                label,
+                _number(option.votes),
+                _percent(option.percent),
+            )
         )
     for breakdown in results.breakdowns:
         dimension = str(breakdown.dimension)

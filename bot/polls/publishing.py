@@ -49,7 +49,8 @@ from broadcasts.schedule import Schedule
 
 #: Shown above a segmented poll's question, in the member's language.
 SEGMENTED_NOTICE = N_(
-    "🔒 Your answer is linked to your profile for statistics only, never shown individually."
+    "🔒 Your answer is used for statistics only, never shown individually, and unlinked from"
+    " you when the poll closes."
 )
 NOTICE_SEPARATOR = "\n"
 

@@ -6,7 +6,14 @@ and on the command line a ``BroadcastPublisher``, so a poll is an announcement o
 Closing. ``close`` is /closepoll; ``close_due(now)`` closes every open poll whose
 ``closes_at`` has passed (a JobQueue job in ``handlers.polls.closing`` calls it every half
 minute). Answers after ``closes_at`` are refused by counting even before the job runs; the job
-is what stops the recipients' messages and shares the results.
+is what stops the recipients' messages and shares the results. Closing publishes the results
+a last time and then erases every link between people and the poll's answers (ballots, each
+recipient's Telegram poll and its counts, the poll ids in the outbox); the messages to stop and
+the participants to tell are read before and held in memory only. A crash in between leaves a
+closed poll still linked: ``close_due`` finishes it at its next run.
+
+Audience. A poll goes only to an audience of at least k members (the deployment's minimum cell
+size): fewer could never see results, and a poll to one person is a question to that person.
 
 Telegram poll ids. Every recipient gets their own Telegram poll, whose id the engine writes to
 the outbox once sent. The first answer or count update for an id not yet known as a variant
@@ -29,7 +36,7 @@ from bot.access import Actor, Permission, require
 from bot.deployment import Deployment
 from bot.i18n import Languages
 from bot.polls.counting import AnswerResult, Outcome, PollCounter
-from bot.polls.drafting import DraftError, PollDraft, check_draft
+from bot.polls.drafting import DraftError, PollDraft, Problem, ProblemKind, check_draft
 from bot.polls.publishing import (
     PollPublisher,
     PollSubmission,
@@ -44,7 +51,7 @@ from bot.polls.wizard import PollSketch
 from bot.staff import StaffService
 from bot.storage.database import Database
 from bot.storage.polls import NewPoll, Participant, PollRepository, PollRow
-from broadcasts.audience import LanguageCounts, count_by_language
+from broadcasts.audience import LanguageCounts, count_audience, count_by_language
 
 logger = logging.getLogger(__name__)
 
@@ -119,6 +126,14 @@ class PollService:
         if problems:
             raise DraftError(problems)
 
+    async def check_audience(self, draft: PollDraft) -> None:
+        """Raise DraftError when the poll's audience is smaller than k (its size is not said:
+        the preview shows it as a band)."""
+        size = await count_audience(self.database, draft.audience)
+        if not self.results_service.rule.enough(size):
+            k = self.results_service.k
+            raise DraftError([Problem("audience", ProblemKind.AUDIENCE_TOO_SMALL, limit=k)])
+
     def question_room(self, sketch: PollSketch, language: str) -> int:
         """Characters the question in ``language`` may have: the base language's text is
         also what members of every language without a translation see, under their notice."""
@@ -178,6 +193,7 @@ class PollService:
         at = now or datetime.now(UTC)
         draft = replace(draft, created_by=actor.telegram_user_id)  # the actor, not a claim
         self.check(draft, at)
+        await self.check_audience(draft)
         poll_id = await self.store(draft)
         published = await self.publisher.publish(self.submission(poll_id, draft, actor))
         await self.repository.set_status(poll_id, "open", at)
@@ -302,12 +318,23 @@ class PollService:
         await self.repository.register_all_delivered(poll_id)
         messages = await self.repository.variant_messages(poll_id)
         participants = await self.repository.participants(poll_id) if poll.share_results else []
+        await self._finish(poll_id)
         return ClosedPoll(poll_id, False, messages, participants)
+
+    async def _finish(self, poll_id: int) -> None:
+        """Publish the final results, then unlink every answer from every person."""
+        recipients = await self.repository.recipients(poll_id)
+        await self.results_service.publish_final(poll_id, recipients)
+        await self.repository.unlink(poll_id)
+        await self.database.checkpoint_after_erasure()
+        logger.info("Poll %d closed: results final, answers unlinked from people", poll_id)
 
     async def close_due(self, now: datetime) -> list[ClosedPoll]:
         """Close every open poll whose closing time has passed at ``now`` (the bot's own job,
         as /closepoll does), so their messages can be stopped and participants sent the
-        results."""
+        results; and finish any closed poll a crash left linked."""
+        for poll_id in await self.repository.closed_and_linked():
+            await self._finish(poll_id)
         closed = [
             await self._close(poll_id, now) for poll_id in await self.repository.due_to_close(now)
         ]

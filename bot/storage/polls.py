@@ -1,8 +1,11 @@
-"""SQL for the poll aggregate: polls, their texts, the Telegram polls carrying them, answers.
+"""SQL for the poll aggregate: polls, their texts, the Telegram polls carrying them, answers,
+and the results as last published.
 
 Counting happens in SQL (GROUP BY over indexed columns); no answer row passes through Python.
 The write methods that take a ``Transaction`` are steps of one answer's transaction, run by
-``bot.polls.counting``, which owns the rules.
+``bot.polls.counting``, which owns the rules. Every change to a poll's answers takes the next
+``polls.answer_seq`` (so publication can tell how many ballots changed since); ``unlink``
+erases every link between people and a closed poll's answers (migration 0013).
 """
 
 from __future__ import annotations
@@ -15,6 +18,9 @@ import aiosqlite
 
 from bot.storage.database import Database, Transaction, utc_now_iso
 from bot.storage.remit import audience_within
+
+#: poll_votes.option_index of a retracted ballot: it counts in no figure, only as a change.
+RETRACTED = -1
 
 # The member attributes copied into poll_votes that a breakdown may group by (each has a
 # covering index). Age bands are made from birth_year by the caller.
@@ -52,7 +58,7 @@ class PollRow:
     closes_at: str | None
     closed_at: str | None
     created_at: str
-    retained_respondents: int
+    answer_seq: int
 
 
 @dataclass(frozen=True)
@@ -91,6 +97,15 @@ class LanguageCount:
 
 
 @dataclass(frozen=True)
+class Published:
+    """The results as last published (JSON), and the answer_seq they were taken at."""
+
+    answer_seq: int
+    final: bool
+    results: str
+
+
+@dataclass(frozen=True)
 class Participant:
     """Someone whose answer is currently counted, for sending them the results."""
 
@@ -114,7 +129,7 @@ def _row_to_poll(row: aiosqlite.Row) -> PollRow:
         closes_at=row["closes_at"],
         closed_at=row["closed_at"],
         created_at=row["created_at"],
-        retained_respondents=row["retained_respondents"],
+        answer_seq=row["answer_seq"],
     )
 
 
@@ -232,6 +247,13 @@ class PollRepository:
             final=bool(row["final"]),
         )
 
+    async def next_seq(self, tx: Transaction, poll_id: int) -> int:
+        """Take the poll's next answer_seq."""
+        await tx.execute("UPDATE polls SET answer_seq = answer_seq + 1 WHERE id = ?", (poll_id,))
+        row = await tx.fetch_one("SELECT answer_seq FROM polls WHERE id = ?", (poll_id,))
+        assert row is not None
+        return int(row[0])
+
     async def mark_update_seen(self, tx: Transaction, update_id: int, poll_id: int) -> bool:
         """Remember ``update_id``; False when it was already applied."""
         changed = await tx.execute(
@@ -251,7 +273,8 @@ class PollRepository:
     ) -> int | None:
         """The variant the member's counted choice came from, or None if they have none."""
         row = await tx.fetch_one(
-            "SELECT variant_id FROM poll_votes WHERE poll_id = ? AND member_id = ? LIMIT 1",
+            "SELECT variant_id FROM poll_votes WHERE poll_id = ? AND member_id = ?"
+            f" AND option_index != {RETRACTED} LIMIT 1",
             (poll_id, member_id),
         )
         return int(row["variant_id"]) if row else None
@@ -264,22 +287,25 @@ class PollRepository:
         option_indexes: Sequence[int],
         at: datetime,
     ) -> None:
-        """Make ``option_indexes`` the member's only choice in the poll (empty: none)."""
+        """Make ``option_indexes`` the member's only choice in the poll (empty: none, kept as
+        one RETRACTED row so the change counts for publication; it counts in no figure)."""
         await tx.execute(
             "DELETE FROM poll_votes WHERE poll_id = ? AND member_id = ?",
             (target.poll_id, member_id),
         )
-        for position, option_index in enumerate(option_indexes):
+        seq = await self.next_seq(tx, target.poll_id)
+        for position, option_index in enumerate(option_indexes or (RETRACTED,)):
             await tx.execute(
                 "INSERT INTO poll_votes (poll_id, member_id, option_index, variant_id, voted_at,"
-                f" first_choice, {_MEMBER_ATTRIBUTES})"
-                f" SELECT ?, id, ?, ?, ?, ?, {_MEMBER_ATTRIBUTES} FROM members WHERE id = ?",
+                f" first_choice, seq, {_MEMBER_ATTRIBUTES})"
+                f" SELECT ?, id, ?, ?, ?, ?, ?, {_MEMBER_ATTRIBUTES} FROM members WHERE id = ?",
                 (
                     target.poll_id,
                     option_index,
                     target.variant_id,
                     _iso(at),
-                    int(position == 0),
+                    int(position == 0 and option_index != RETRACTED),
+                    seq,
                     member_id,
                 ),
             )
@@ -292,9 +318,10 @@ class PollRepository:
         total_voter_count: int,
         final: bool,
     ) -> None:
+        seq = await self.next_seq(tx, target.poll_id)
         await tx.execute(
-            "UPDATE poll_variants SET total_voter_count = ?, final = ? WHERE id = ?",
-            (total_voter_count, int(final), target.variant_id),
+            "UPDATE poll_variants SET total_voter_count = ?, final = ?, seq = ? WHERE id = ?",
+            (total_voter_count, int(final), seq, target.variant_id),
         )
         for option_index, count in enumerate(voter_counts):
             await tx.execute(
@@ -307,20 +334,16 @@ class PollRepository:
     # Counting (segmented polls)
 
     async def vote_totals(self, poll_id: int) -> dict[int, int]:
-        """Votes per option: linked votes plus the retained votes of deleted members."""
+        """Votes per option."""
         rows = await self.database.fetch_all(
-            "SELECT option_index, SUM(n) AS n FROM ("
-            " SELECT option_index, COUNT(*) AS n FROM poll_votes WHERE poll_id = ?"
-            " GROUP BY option_index"
-            " UNION ALL"
-            " SELECT option_index, votes FROM poll_retained_votes WHERE poll_id = ?"
-            ") GROUP BY option_index",
-            (poll_id, poll_id),
+            "SELECT option_index, COUNT(*) AS n FROM poll_votes WHERE poll_id = ?"
+            f" AND option_index != {RETRACTED} GROUP BY option_index",
+            (poll_id,),
         )
         return {row["option_index"]: row["n"] for row in rows}
 
-    async def linked_respondents(self, poll_id: int) -> int:
-        """Members with a counted choice (deleted members are in polls.retained_respondents)."""
+    async def respondents(self, poll_id: int) -> int:
+        """Members with a counted choice."""
         row = await self.database.fetch_one(
             "SELECT TOTAL(first_choice) FROM poll_votes WHERE poll_id = ?", (poll_id,)
         )
@@ -333,7 +356,7 @@ class PollRepository:
         rows = await self.database.fetch_all(
             f"SELECT {column} AS grp, option_index, COUNT(*) AS n, TOTAL(first_choice) AS f"
             f" FROM poll_votes INDEXED BY poll_votes_{column.removesuffix('_id')}"
-            f" WHERE poll_id = ? GROUP BY {column}, option_index",
+            f" WHERE poll_id = ? AND option_index != {RETRACTED} GROUP BY {column}, option_index",
             (poll_id,),
         )
         return [
@@ -344,7 +367,8 @@ class PollRepository:
         """Members whose answer is counted in a segmented poll, with their language."""
         rows = await self.database.fetch_all(
             "SELECT m.telegram_user_id, m.language FROM members m"
-            " WHERE m.id IN (SELECT member_id FROM poll_votes WHERE poll_id = ?)",
+            " WHERE m.id IN (SELECT member_id FROM poll_votes WHERE poll_id = ?"
+            f" AND option_index != {RETRACTED})",
             (poll_id,),
         )
         return [Participant(row["telegram_user_id"], row["language"]) for row in rows]
@@ -437,6 +461,70 @@ class PollRepository:
             "SELECT id FROM polls WHERE status = 'open' AND closes_at IS NOT NULL"
             " AND julianday(closes_at) <= julianday(?) ORDER BY id",
             (_iso(now),),
+        )
+        return [int(row[0]) for row in rows]
+
+    # Publication and unlinking
+
+    async def published(self, poll_id: int) -> Published | None:
+        row = await self.database.fetch_one(
+            "SELECT answer_seq, final, results FROM poll_results WHERE poll_id = ?", (poll_id,)
+        )
+        return Published(row[0], bool(row[1]), row[2]) if row else None
+
+    async def changed_since(self, poll_id: int, answer_seq: int) -> int:
+        """Ballots changed since ``answer_seq``: members (or anonymous variants, one person
+        each) whose answer changed or was retracted, plus members deleted since the last
+        publication. Each person counts once, however often they changed their mind."""
+        row = await self.database.fetch_one(
+            "SELECT (SELECT COUNT(DISTINCT member_id) FROM poll_votes"
+            "         WHERE poll_id = ? AND seq > ?)"
+            "     + (SELECT COUNT(*) FROM poll_variants WHERE poll_id = ? AND seq > ?)"
+            "     + (SELECT removed_since_published FROM polls WHERE id = ?)",
+            (poll_id, answer_seq, poll_id, answer_seq, poll_id),
+        )
+        return int(row[0] or 0) if row else 0
+
+    async def publish(self, poll_id: int, answer_seq: int, results: str, final: bool) -> None:
+        """Store the results as published (replacing the last ones)."""
+        async with self.database.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO poll_results (poll_id, answer_seq, final, results, published_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (poll_id) DO UPDATE SET"
+                " answer_seq = excluded.answer_seq, final = excluded.final,"
+                " results = excluded.results, published_at = excluded.published_at",
+                (poll_id, answer_seq, int(final), results, utc_now_iso()),
+            )
+            await tx.execute(
+                "UPDATE polls SET removed_since_published = 0 WHERE id = ?", (poll_id,)
+            )
+
+    async def unlink(self, poll_id: int) -> None:
+        """Erase every link between people and the poll's answers, in one transaction: the
+        ballots, the Telegram polls each recipient had (and their counts), the update ids,
+        and the Telegram poll ids in the outbox of the deliveries that carried it."""
+        async with self.database.transaction() as tx:
+            await tx.execute("DELETE FROM poll_votes WHERE poll_id = ?", (poll_id,))
+            await tx.execute("DELETE FROM poll_variants WHERE poll_id = ?", (poll_id,))
+            await tx.execute("DELETE FROM poll_updates_seen WHERE poll_id = ?", (poll_id,))
+            await tx.execute(
+                "UPDATE delivery_outbox SET poll_id = NULL WHERE poll_id IS NOT NULL"
+                " AND delivery_id IN ("
+                "  SELECT id FROM deliveries WHERE origin = ? AND origin_id = ?"
+                "  UNION ALL"
+                "  SELECT l.delivery_id FROM broadcast_deliveries l"
+                "  JOIN polls p ON p.broadcast_id = l.broadcast_id WHERE p.id = ?)",
+                (POLL_ORIGIN, poll_id, poll_id),
+            )
+
+    async def closed_and_linked(self) -> list[int]:
+        """Closed polls whose answers are still linked to people, or whose final results
+        were never published (a crash in between): to finish closing them."""
+        rows = await self.database.fetch_all(
+            "SELECT p.id FROM polls p WHERE p.status = 'closed' AND ("
+            " NOT EXISTS (SELECT 1 FROM poll_results r WHERE r.poll_id = p.id AND r.final = 1)"
+            " OR EXISTS (SELECT 1 FROM poll_votes v WHERE v.poll_id = p.id)"
+            " OR EXISTS (SELECT 1 FROM poll_variants v WHERE v.poll_id = p.id)) ORDER BY p.id"
         )
         return [int(row[0]) for row in rows]
 

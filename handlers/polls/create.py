@@ -33,9 +33,10 @@ from handlers.staff import current_staff
 def usage(tr: Translator) -> str:
     return tr.gettext(
         "Quick poll: /poll Question? | Option 1 | Option 2 (up to 12 options). It goes to"
-        " everyone in your consulates now, each answer linked to the member's profile for"
-        " breakdowns, and closes in 24 hours. For translations, anonymous polls, other"
-        " audiences and times, use: python main.py poll create FILE.toml"
+        " everyone in your consulates now and closes in 24 hours; until then each answer is"
+        " linked to the member's profile for breakdowns, and after that only the published"
+        " totals remain. For translations, anonymous polls, other audiences and times, use:"
+        " python main.py poll create FILE.toml"
     )
 
 

@@ -14,13 +14,13 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.access import Permission
 from bot.i18n import Translator
-from bot.polls.chart import bars_for, results_chart
+from bot.polls.chart import ChartBar, results_chart
 from bot.polls.export import export_csv
 from bot.polls.service import PollReport
 from handlers import callbacks
 from handlers.context import App, AppContext
 from handlers.polls.closing import finish_closing
-from handlers.polls.texts import breakdown_lines, summary_text
+from handlers.polls.texts import breakdown_lines, hidden_text, summary_text
 from handlers.replies import reply
 from handlers.staff import current_staff
 
@@ -29,12 +29,15 @@ QUESTION_PREVIEW = 40
 
 
 def chart_png(tr: Translator, report: PollReport) -> bytes:
-    tally = report.results.tally
-    bars = bars_for(
-        report.option_labels,
-        [option.percent for option in tally.options],
-        [option.votes for option in tally.options],
-    )
+    """The totals as bars, labelled in the reader's language; no bar for a hidden figure."""
+    bars = []
+    for option in report.results.tally.options:
+        label = report.option_labels[option.index]
+        if option.votes is None or option.percent is None:
+            bars.append(ChartBar(label, 0.0, hidden_text(tr)))
+            continue
+        share = tr.format_percent(option.percent / 100, digits=0)
+        bars.append(ChartBar(label, option.percent, f"{share} ({tr.format_number(option.votes)})"))
     return results_chart(report.question, bars, language=tr.language, right_to_left=tr.is_rtl)
 
 
@@ -89,6 +92,8 @@ async def send_report(update: Update, context: AppContext, poll_id: int) -> None
     lines = [summary_text(tr, report)]
     lines += breakdown_lines(tr, deployment, report.results, report.option_labels)
     await reply(update, context, "\n".join(lines))
+    if report.results.withheld:
+        return  # nothing to draw or export yet
     await context.bot.send_photo(chat.id, chart_png(tr, report))
     csv_text = export_csv(report.results, report.question, report.option_labels)
     await context.bot.send_document(

@@ -38,6 +38,10 @@ PROBLEMS = {
     ProblemKind.CLOSES_UNREADABLE: N_(
         "%(field)s: type the date and time as YYYY-MM-DD HH:MM, for example 2027-03-28 18:00."
     ),
+    ProblemKind.AUDIENCE_TOO_SMALL: N_(
+        "Fewer than %(limit)s members would receive this poll. A poll needs at least %(limit)s"
+        " recipients, so that no one's answer can be told apart: choose a wider audience."
+    ),
 }
 
 DIMENSIONS = {
@@ -89,24 +93,52 @@ def group_name(
     return tr.gettext(names[group]) if group in names else group
 
 
+def hidden_text(tr: Translator) -> str:
+    """How a hidden figure is written, whatever the reason it is hidden."""
+    return tr.gettext("suppressed")
+
+
+def figure(tr: Translator, value: int | None) -> str:
+    return hidden_text(tr) if value is None else tr.format_number(value)
+
+
+def rate_text(tr: Translator, rate: tuple[float, float]) -> str:
+    low, high = (tr.format_percent(value, digits=0) for value in rate)
+    return low if low == high else f"{low}–{high}"
+
+
 def totals_lines(tr: Translator, results: PollResults, labels: tuple[str, ...]) -> list[str]:
-    """Respondents, response rate and one line per option."""
-    tally = results.tally
+    """Respondents, response rate and one line per option; or why nothing is shown yet."""
+    tally, k = results.tally, results.min_cell_size
+    if tally.respondents is None:
+        return [
+            tr.gettext(
+                "Fewer than %(k)s people have answered: results are shown once at least"
+                " %(k)s have, so that no one's answer can be told apart."
+            )
+            % {"k": tr.format_number(k)}
+        ]
     lines = [tr.gettext("Respondents: %(count)s") % {"count": tr.format_number(tally.respondents)}]
-    if tally.recipients is not None and tally.response_rate is not None:
+    rate = tally.response_rate
+    if rate is not None and tally.recipients is not None:
         lines.append(
             tr.gettext("Response rate: %(rate)s of %(recipients)s recipients")
-            % {
-                "rate": tr.format_percent(tally.response_rate),
-                "recipients": tr.format_number(tally.recipients),
-            }
+            % {"rate": rate_text(tr, rate), "recipients": tr.format_band(tally.recipients)}
         )
     for option in tally.options:
-        lines.append(
-            f"• {esc(labels[option.index])}: {tr.format_number(option.votes)}"
-            f" ({tr.format_percent(option.percent / 100)})"
-        )
+        share = "" if option.percent is None else f" ({tr.format_percent(option.percent / 100)})"
+        lines.append(f"• {esc(labels[option.index])}: {figure(tr, option.votes)}{share}")
     return lines
+
+
+def published_line(tr: Translator, results: PollResults) -> str:
+    """When these figures were published, and when they will change."""
+    if results.final:
+        return tr.gettext("Final results.")
+    return tr.gettext(
+        "Results as published; they change once at least %(k)s more people have answered or"
+        " changed their answer, and at closing."
+    ) % {"k": tr.format_number(results.min_cell_size)}
 
 
 def summary_text(tr: Translator, report: PollReport) -> str:
@@ -120,7 +152,8 @@ def breakdown_lines(
     tr: Translator, deployment: Deployment, results: PollResults, labels: tuple[str, ...]
 ) -> list[str]:
     """Every breakdown, hidden figures written as "suppressed" (as in the CSV export)."""
-    hidden = tr.gettext("suppressed")
+    if results.withheld:
+        return []
     lines: list[str] = []
     for breakdown in results.breakdowns:
         lines.append("")
@@ -130,12 +163,11 @@ def breakdown_lines(
             continue
         for row in breakdown.rows:
             name = esc(group_name(tr, deployment, breakdown.dimension, row.group))
-            count = hidden if row.respondents is None else tr.format_number(row.respondents)
             cells = ", ".join(
-                f"{esc(labels[index])} {hidden if value is None else tr.format_number(value)}"
+                f"{esc(labels[index])} {figure(tr, value)}"
                 for index, value in enumerate(row.counts)
             )
-            lines.append(f"• {name} ({count}): {cells}")
+            lines.append(f"• {name} ({figure(tr, row.respondents)}): {cells}")
     lines.append("")
     lines.append(
         tr.gettext(
@@ -144,4 +176,5 @@ def breakdown_lines(
         )
         % {"k": results.min_cell_size}
     )
+    lines.append(published_line(tr, results))
     return lines

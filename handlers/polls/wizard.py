@@ -141,11 +141,14 @@ async def ask_mode(update: Update, context: AppContext) -> State:
         [
             tr.gettext("<b>New poll</b>\nHow should answers be counted?"),
             tr.gettext(
-                "Segmented: each answer is linked to the member's profile, so results can be"
-                " broken down by consulate, country, member type, age band and language."
+                "Segmented: while the poll is open, each answer is linked to the member's"
+                " profile, so results can be broken down by consulate, country, member type,"
+                " age band, gender and language. When it closes, only the published totals"
+                " remain, linked to no one."
             ),
             tr.gettext(
-                "Anonymous: Telegram counts the answers; only the totals are known, no breakdowns."
+                "Anonymous: Telegram reports counts, not names; results show totals and a"
+                " breakdown by language. When it closes, only the published totals remain."
             ),
         ]
     )

@@ -3,6 +3,7 @@ stored with its delivery, reported on and closed."""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -36,15 +37,38 @@ def write(folder: Path, text: str) -> Path:
     return path
 
 
+def add_members(env: Path, count: int, consulate: str = "dubai") -> None:
+    assert main.main(["db", "upgrade"]) == 0
+    with sqlite3.connect(env / "bot.sqlite3") as db:
+        for index in range(count):
+            db.execute(
+                "INSERT INTO members (telegram_user_id, language, status, consulate_id,"
+                " created_at, updated_at) VALUES (?, 'en', 'registered', ?, '', '')",
+                (7_000_000 + index, consulate),
+            )
+
+
 def test_create_results_close(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    add_members(env, 5)
     assert main.main(["poll", "create", str(write(env, GOOD))]) == 0
     assert "poll 1 stored" in capsys.readouterr().out
     assert main.main(["poll", "results", "1", "--out", str(env / "out")]) == 0
-    assert "respondents: 0" in capsys.readouterr().out
-    assert (env / "out" / "poll-1-chart.png").read_bytes().startswith(b"\x89PNG")
-    assert "total" in (env / "out" / "poll-1-results.csv").read_text("utf-8")
+    assert "withheld: fewer than 5 people have answered" in capsys.readouterr().out
+    assert not (env / "out").exists()  # nothing to draw or export yet
     assert main.main(["poll", "close", "1"]) == 0
     assert "poll 1 closed" in capsys.readouterr().out
+
+
+def test_a_poll_to_fewer_than_k_members_is_refused_in_one_line(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    add_members(env, 4)
+    path = write(env, GOOD)
+    assert main.main(["poll", "create", str(path)]) == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        f"error: {path}: audience: fewer than 5 members would receive it; a poll needs at"
+        " least 5, so that no answer can be told apart"
+    )
 
 
 @pytest.mark.parametrize(

@@ -25,8 +25,15 @@ class RunningBot:
 
 
 async def start_bot(services: Services, sandbox: Sandbox, settings: Settings) -> RunningBot:
-    """Build the application and return once it is polling the sandbox."""
-    application = build_application(services, sandbox.token, sandbox.bot_api_base_url)
+    """Build the application and return once it is polling the sandbox.
+
+    The bot paces each chat as Telegram requires only when the sandbox enforces that limit, so
+    tests of conversations (a person answering at machine speed) run at full speed.
+    """
+    pace_chats = sandbox.faults.config.per_chat_rate is not None
+    application = build_application(
+        services, sandbox.token, sandbox.bot_api_base_url, pace_chats=pace_chats
+    )
     stop = asyncio.Event()
     task = asyncio.create_task(run_application(application, settings, stop))
     async with asyncio.timeout(15):

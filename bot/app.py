@@ -28,13 +28,19 @@ def file_url_for(base_url: str) -> str:
     return f"{root}/file/bot"
 
 
-def build_application(services: Services, token: str, base_url: str) -> App:
-    """Build the Application with typed context, a shared HTTP pool and every handler."""
+def build_application(
+    services: Services, token: str, base_url: str, *, pace_chats: bool = True
+) -> App:
+    """Build the Application with typed context, a shared HTTP pool and every handler.
+
+    ``pace_chats=False`` drops the per-chat pace, for a test server without that limit.
+    """
     context_types = ContextTypes(context=AppContext, bot_data=BotData)
     broadcasting = BroadcastRuntime(services, token, base_url)
-    # Replies and broadcasts draw on one rate budget, the engine's bucket (replies first).
+    # Replies and broadcasts draw on one rate budget, the engine's bucket (replies first), and
+    # each chat's messages keep to Telegram's per-chat pace.
     rate_limiter = SharedBudgetRateLimiter(
-        broadcasting.engine.bucket, overall_max_rate=services.settings.rate_limit, max_retries=3
+        broadcasting.engine.bucket, max_retries=3, pace_chats=pace_chats
     )
     builder = (
         ApplicationBuilder()

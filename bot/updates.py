@@ -8,6 +8,10 @@ themselves and everyone else would wait too. PTB's semaphore is therefore left w
 the real limit is taken here, after the person's own turn has come. Beyond
 ``max_waiting_per_person`` queued updates, further ones from that person are dropped: no one
 typing by hand gets that far ahead of the bot.
+
+Each update's arrival time is kept for its handlers (:func:`arrival_time`): a person's update
+may wait behind their earlier ones (whose replies are paced to one a second per chat), and the
+flood gate (handlers/flood.py) must count updates as they came, not as their turns come.
 """
 
 from __future__ import annotations
@@ -15,7 +19,9 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import time
 from collections.abc import Awaitable
+from contextvars import ContextVar
 from typing import Any
 
 from telegram import Update
@@ -25,12 +31,25 @@ logger = logging.getLogger(__name__)
 
 #: PTB's own limit, set so high that it never binds (see the module docstring).
 UNBOUNDED = 1_000_000
+#: One person's updates kept waiting at most. Above the flood gate's burst (20, see
+#: handlers/flood.py), so the update that overflows the gate reaches it and the person is told;
+#: the gate drops the rest in microseconds, and beyond this nothing more is kept in memory.
+MAX_WAITING_PER_PERSON = 50
+
+_arrived_at: ContextVar[float] = ContextVar("update_arrived_at")
+
+
+def arrival_time() -> float:
+    """When the update being handled reached the processor (``time.monotonic``); now if unknown."""
+    return _arrived_at.get(time.monotonic())
 
 
 class PerUserUpdateProcessor(BaseUpdateProcessor):
     """At most ``max_concurrent_updates`` at once across people, in order within each person."""
 
-    def __init__(self, max_concurrent_updates: int, max_waiting_per_person: int = 20) -> None:
+    def __init__(
+        self, max_concurrent_updates: int, max_waiting_per_person: int = MAX_WAITING_PER_PERSON
+    ) -> None:
         super().__init__(UNBOUNDED)
         self._slots = asyncio.BoundedSemaphore(max_concurrent_updates)
         self._max_waiting = max_waiting_per_person
@@ -38,6 +57,7 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         self._waiting: dict[int, int] = {}
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        _arrived_at.set(time.monotonic())  # this update's own task: its handlers see it
         user_id = _user_id(update)
         if user_id is None:
             async with self._slots:

@@ -6,8 +6,11 @@ wait for the shared token bucket, send through the transport and record results;
 task writes results back in batches (every ``flush_interval`` s or ``write_back_size`` results).
 
 Outcomes: sent; a 429 pauses *all* sending for its retry_after and the same row is sent again;
-403 / chat not found marks the row and the member unreachable (``members.reachable = 0``),
-never retried; 5xx, timeouts and network errors are retried after an exponential backoff
+403 (blocked, deactivated) marks the row and the member unreachable (``members.reachable = 0``),
+never retried; "chat not found" fails the row with Telegram's words and leaves the member
+reachable, with one warning per delivery: a registered member has talked to the bot, so the
+bot is talking to the wrong server or token, and retrying cannot help until someone fixes that
+(and restarts); 5xx, timeouts and network errors are retried after an exponential backoff
 (``backoff_base * 2**(attempt-1)``, capped) and failed with the last reason after
 ``max_attempts``; any other refusal fails at once with Telegram's description. Members who
 stopped announcements, were deleted, unregistered or became unreachable after the fill are
@@ -149,6 +152,7 @@ class _Running:
     filled: bool
     in_flight: int = 0
     meter: RateMeter = field(default_factory=RateMeter)
+    warned_chat_not_found: bool = False
 
     def payload_for(self, language: str) -> Payload:
         return self.payloads.get(language) or self.payloads[self.delivery.default_language]
@@ -448,9 +452,23 @@ class DeliveryEngine:
             return RowResult(
                 row.outbox_id, OutboxStatus.UNREACHABLE, attempted=True, error=outcome.error
             )
+        if outcome.kind is OutcomeKind.CHAT_NOT_FOUND:
+            self._warn_chat_not_found(row.delivery_id)
         if outcome.kind is OutcomeKind.RETRY and row.attempts + 1 < self.config.max_attempts:
             return self._retry_later(row, outcome.error or "retry", count_attempt=True)
         return RowResult(row.outbox_id, OutboxStatus.FAILED, attempted=True, error=outcome.error)
+
+    def _warn_chat_not_found(self, delivery_id: int) -> None:
+        running = self._running.get(delivery_id)
+        if running is None or running.warned_chat_not_found:
+            return
+        running.warned_chat_not_found = True
+        logger.warning(
+            "Delivery %d: Telegram does not know a registered member's chat (chat not found). "
+            "Is the bot using the right token and Bot API server? Such rows fail; the members "
+            "stay reachable",
+            delivery_id,
+        )
 
     def _retry_later(self, row: ClaimedRow, error: str, *, count_attempt: bool) -> RowResult:
         attempt = row.attempts + 1

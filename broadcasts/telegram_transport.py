@@ -1,7 +1,9 @@
 """The python-telegram-bot transport: a ``telegram.Bot`` with a request pool sized to the workers.
 
-Errors map to outcomes: ``RetryAfter`` -> rate limited; ``Forbidden`` and ``BadRequest``
-"chat not found" / "user not found" -> unreachable; ``TimedOut`` and other ``NetworkError``
+Errors map to outcomes: ``RetryAfter`` -> rate limited; ``Forbidden`` (blocked, deactivated)
+-> unreachable; ``BadRequest`` "chat not found" / "user not found" / "PEER_ID_INVALID" -> chat
+not found (only the person can make a chat unreachable; a registered member's chat missing
+means the bot talks to the wrong server or token); ``TimedOut`` and other ``NetworkError``
 (PTB's class for 5xx answers and connection problems) -> retry; any other ``TelegramError``
 -> failed with Telegram's description. A local media file is uploaded once; later recipients
 get the ``file_id`` Telegram returned. It is read only from inside the media folder, checked
@@ -32,8 +34,8 @@ from broadcasts.transport import Outcome, Recipient
 
 logger = logging.getLogger(__name__)
 
-#: BadRequest descriptions that mean the chat cannot be written to.
-UNREACHABLE_DESCRIPTIONS = ("chat not found", "user not found", "peer_id_invalid")
+#: BadRequest descriptions that mean the server does not know the chat.
+CHAT_NOT_FOUND_DESCRIPTIONS = ("chat not found", "user not found", "peer_id_invalid")
 
 
 class TelegramTransport:
@@ -164,8 +166,8 @@ def outcome_of_error(error: TelegramError) -> Outcome:
     if isinstance(error, Forbidden):
         return Outcome.unreachable(error.message)
     if isinstance(error, BadRequest):
-        if any(text in error.message.lower() for text in UNREACHABLE_DESCRIPTIONS):
-            return Outcome.unreachable(error.message)
+        if any(text in error.message.lower() for text in CHAT_NOT_FOUND_DESCRIPTIONS):
+            return Outcome.chat_not_found(error.message)
         return Outcome.failed(error.message)
     if isinstance(error, NetworkError):
         return Outcome.retry(error.message or type(error).__name__)

@@ -2,7 +2,9 @@
 
 Transports never raise for a per-recipient problem; they classify it:
 ``SENT`` (with message and poll ids), ``RATE_LIMITED`` (pause everything for retry_after and
-send again), ``UNREACHABLE`` (blocked, deactivated, chat not found: never retried),
+send again), ``UNREACHABLE`` (blocked or deactivated: never retried, the member is marked
+unreachable), ``CHAT_NOT_FOUND`` (the server does not know the chat: for a registered member
+that means the wrong server or token, so the row fails and the member stays reachable),
 ``RETRY`` (5xx, timeouts, network errors: retried with backoff) and ``FAILED`` (Telegram
 refused the content: not retried).
 """
@@ -20,6 +22,7 @@ class OutcomeKind(StrEnum):
     SENT = "sent"
     RATE_LIMITED = "rate_limited"
     UNREACHABLE = "unreachable"
+    CHAT_NOT_FOUND = "chat_not_found"
     RETRY = "retry"
     FAILED = "failed"
 
@@ -43,6 +46,10 @@ class Outcome:
     @classmethod
     def unreachable(cls, error: str) -> Outcome:
         return cls(OutcomeKind.UNREACHABLE, error=error)
+
+    @classmethod
+    def chat_not_found(cls, error: str) -> Outcome:
+        return cls(OutcomeKind.CHAT_NOT_FOUND, error=error)
 
     @classmethod
     def retry(cls, error: str) -> Outcome:

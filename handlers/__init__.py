@@ -14,6 +14,7 @@ from handlers import (
     chat_member,
     consulate,
     errors,
+    flood,
     gatekeeper,
     guidance,
     language,
@@ -32,6 +33,8 @@ from handlers.registration import expiry
 
 def register_all(application: Application) -> None:  # type: ignore[type-arg]
     """Add every handler. Groups run in order; within a group the first match wins."""
+    # Group -2: drop what a person sends beyond their flood allowance, before any lookup.
+    flood.register(application, group=-2)
     # Group -1: identify the member and their language before anything else runs.
     gatekeeper.register(application, group=-1)
     # Group 0: features, one module each. The registration conversation comes first: while a

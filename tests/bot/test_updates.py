@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import UTC, datetime
 
 from telegram import Chat, Message, Update, User
 
-from bot.updates import PerUserUpdateProcessor
+from bot.updates import PerUserUpdateProcessor, arrival_time
 
 
 def update_from(user_id: int, update_id: int) -> Update:
@@ -77,3 +78,25 @@ async def test_updates_beyond_the_waiting_limit_are_dropped() -> None:
     release.set()
     await asyncio.gather(*tasks)
     assert ran == [0, 1, 2]
+
+
+async def test_handlers_see_when_their_update_arrived_not_when_its_turn_came() -> None:
+    processor = PerUserUpdateProcessor(4)
+    release = asyncio.Event()
+    seen: list[float] = []
+
+    async def first() -> None:
+        await release.wait()
+
+    async def second() -> None:
+        seen.append(arrival_time())
+
+    tasks = [
+        asyncio.create_task(processor.process_update(update_from(1, 1), first())),
+        asyncio.create_task(processor.process_update(update_from(1, 2), second())),
+    ]
+    await asyncio.sleep(0.01)  # both have arrived; the second waits behind the first
+    both_arrived = time.monotonic()
+    release.set()
+    await asyncio.gather(*tasks)
+    assert seen and seen[0] < both_arrived

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import Counter
 from pathlib import Path
+
+import pytest
 
 from bot.storage.database import Database
 from broadcasts import (
@@ -138,15 +141,26 @@ async def test_a_blocked_user_is_marked_unreachable_and_not_retried(
     assert (progress.sent, progress.unreachable) == (1, 1)
 
 
-async def test_a_chat_that_does_not_exist_is_unreachable(
-    database: Database, transport: TelegramTransport
+async def test_chat_not_found_fails_the_rows_and_keeps_the_members_reachable(
+    database: Database, transport: TelegramTransport, caplog: pytest.LogCaptureFixture
 ) -> None:
-    member_id = await add_member(database, 999_999)
+    """Registered members whose chats the server does not know: the bot is talking to the wrong
+    server or token, so the rows fail with Telegram's words, nobody is marked unreachable, and
+    one warning per delivery says what to check."""
+    members = [await add_member(database, 999_990 + index) for index in range(3)]
     delivery_id = await new_delivery(database)
-    await _run(database, transport, delivery_id)
-    status, _, error = await _status_of(database, member_id)
-    assert status == "unreachable"
-    assert error is not None and "chat not found" in error.lower()
+    with caplog.at_level(logging.WARNING, logger="broadcasts.engine"):
+        engine = await _run(database, transport, delivery_id)
+    for member_id in members:
+        status, attempts, error = await _status_of(database, member_id)
+        assert (status, attempts) == ("failed", 1)
+        assert error is not None and "chat not found" in error.lower()
+    reachable = await database.fetch_all("SELECT reachable FROM members")
+    assert [row[0] for row in reachable] == [1, 1, 1]
+    progress = await engine.progress(delivery_id)
+    assert (progress.failed, progress.unreachable) == (3, 0)
+    warned = [r for r in caplog.records if "not found" in r.getMessage()]
+    assert len(warned) == 1 and warned[0].levelno == logging.WARNING
 
 
 async def test_5xx_and_timeouts_are_retried_then_succeed(

@@ -8,33 +8,14 @@ import itertools
 import pytest
 
 from broadcasts import TokenBucket
+from tests.auxil.clock import FakeClock
 
 
-class FakeClock:
-    """A clock that only moves when someone sleeps: the earliest sleeper wakes first."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self._wake_times: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        wake_at = self.now + max(seconds, 0.0)
-        self._wake_times.append(wake_at)
-        while True:
-            for _ in range(5):  # let every runnable task reach its own sleep first
-                await asyncio.sleep(0)
-            if wake_at == min(self._wake_times):
-                break
-        self._wake_times.remove(wake_at)
-        self.now = max(self.now, wake_at)
-
-
-def _bucket(rate: float | None, burst: float | None = None) -> tuple[TokenBucket, FakeClock]:
+def _bucket(
+    rate: float | None, burst: float | None = None, *, full: bool = False
+) -> tuple[TokenBucket, FakeClock]:
     clock = FakeClock()
-    return TokenBucket(rate, burst, clock=clock, sleep=clock.sleep), clock
+    return TokenBucket(rate, burst, full=full, clock=clock, sleep=clock.sleep), clock
 
 
 async def test_paces_at_the_rate_starting_with_one_token() -> None:
@@ -50,10 +31,12 @@ async def test_paces_at_the_rate_starting_with_one_token() -> None:
     assert min(gaps) == pytest.approx(1 / 30)
 
 
-async def test_burst_after_idle_is_bounded() -> None:
-    bucket, clock = _bucket(100.0, burst=5)
-    await bucket.acquire()
-    clock.now += 10.0
+@pytest.mark.parametrize("full", [False, True])
+async def test_burst_after_idle_or_from_a_full_start_is_bounded(full: bool) -> None:
+    bucket, clock = _bucket(100.0, burst=5, full=full)
+    if not full:
+        await bucket.acquire()
+        clock.now += 10.0
     start = clock.now
     for _ in range(5):
         await bucket.acquire()
@@ -131,3 +114,41 @@ async def test_a_caller_may_use_more_idle_slots_and_later_callers_pay_for_them()
     assert clock.now == pytest.approx(start)
     await bucket.acquire()  # a broadcast's next message waits its turn after them
     assert clock.now == pytest.approx(start + 0.1)
+
+
+async def test_spent_counts_the_burst_slots_taken() -> None:
+    bucket, clock = _bucket(1.0, burst=5, full=True)
+    assert bucket.spent() == 0.0 and bucket.is_idle()
+    await bucket.acquire()
+    assert bucket.spent() == pytest.approx(1.0)
+    for _ in range(2):
+        await bucket.acquire()
+    assert bucket.spent() == pytest.approx(3.0)
+    clock.now += 1.5
+    assert bucket.spent() == pytest.approx(1.5) and not bucket.is_idle()
+    clock.now += 10.0
+    assert bucket.spent() == 0.0 and bucket.is_idle()
+    bucket.pause_for(2.0)
+    assert not bucket.is_idle()
+
+
+async def test_a_message_a_second_spends_one_slot() -> None:
+    bucket, clock = _bucket(1.0, burst=5, full=True)
+    for _ in range(10):
+        await bucket.acquire()
+        assert bucket.spent() <= 1.0 + 1e-9
+        clock.now += 1.0
+
+
+async def test_recent_share_is_the_part_of_the_rate_used_in_the_last_second() -> None:
+    bucket, clock = _bucket(10.0)
+    assert bucket.recent_share() == 0.0
+    for _ in range(5):
+        await bucket.acquire()
+    assert bucket.recent_share() == pytest.approx(0.5)
+    for _ in range(10):
+        await bucket.acquire()
+    assert bucket.recent_share() == pytest.approx(1.0, abs=0.1)
+    clock.now += 2.0
+    assert bucket.recent_share() == 0.0
+    assert TokenBucket(None).recent_share() == 0.0

@@ -20,7 +20,9 @@ def test_retry_after_is_rate_limited_with_its_delay() -> None:
     [
         (Forbidden("Forbidden: bot was blocked by the user"), OutcomeKind.UNREACHABLE),
         (Forbidden("Forbidden: user is deactivated"), OutcomeKind.UNREACHABLE),
-        (BadRequest("Chat not found"), OutcomeKind.UNREACHABLE),
+        (BadRequest("Chat not found"), OutcomeKind.CHAT_NOT_FOUND),
+        (BadRequest("Bad Request: user not found"), OutcomeKind.CHAT_NOT_FOUND),
+        (BadRequest("PEER_ID_INVALID"), OutcomeKind.CHAT_NOT_FOUND),
         (BadRequest("Can't parse entities: unclosed tag"), OutcomeKind.FAILED),
         (TimedOut(), OutcomeKind.RETRY),
         (NetworkError("Bad Gateway"), OutcomeKind.RETRY),

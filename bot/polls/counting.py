@@ -36,6 +36,7 @@ class Outcome(StrEnum):
 
     RECORDED = "recorded"
     CHANGED = "changed"
+    UNCHANGED = "unchanged"
     RETRACTED = "retracted"
     COUNTS_UPDATED = "counts_updated"
     DUPLICATE = "duplicate"
@@ -111,14 +112,21 @@ class PollCounter:
         option_ids: Sequence[int],
         at: datetime,
     ) -> Outcome:
-        current_variant = await self.repository.current_vote_variant(tx, target.poll_id, member_id)
+        current = await self.repository.current_vote(tx, target.poll_id, member_id)
+        current_variant = current[0] if current else None
         if not option_ids:
             if current_variant != target.variant_id:
                 return Outcome.IGNORED
             await self.repository.replace_vote(tx, target, member_id, (), at)
             return Outcome.RETRACTED
-        await self.repository.replace_vote(tx, target, member_id, sorted(option_ids), at)
-        return Outcome.RECORDED if current_variant is None else Outcome.CHANGED
+        chosen = tuple(sorted(option_ids))
+        if current is not None and current[1] == chosen:
+            # The same answer again (perhaps in another language's poll): not a change, so it
+            # does not count towards the k changes a new publication needs.
+            await self.repository.move_vote(tx, target.poll_id, member_id, target.variant_id)
+            return Outcome.UNCHANGED
+        await self.repository.replace_vote(tx, target, member_id, chosen, at)
+        return Outcome.RECORDED if current is None else Outcome.CHANGED
 
     async def record_counts(
         self,

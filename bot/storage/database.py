@@ -226,6 +226,9 @@ class Transaction:
     ) -> aiosqlite.Row | None:
         return await _fetch_one(self._connection, sql, parameters)
 
+    async def fetch_all(self, sql: str, parameters: tuple[object, ...] = ()) -> list[aiosqlite.Row]:
+        return list(await self._connection.execute_fetchall(sql, parameters))
+
     async def executescript_in_transaction(self, script: str) -> None:
         """Run a migration's statements one by one, inside the open transaction.
 

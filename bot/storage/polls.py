@@ -268,16 +268,29 @@ class PollRepository:
         )
         return int(row["id"]) if row else None
 
-    async def current_vote_variant(
+    async def current_vote(
         self, tx: Transaction, poll_id: int, member_id: int
-    ) -> int | None:
-        """The variant the member's counted choice came from, or None if they have none."""
-        row = await tx.fetch_one(
-            "SELECT variant_id FROM poll_votes WHERE poll_id = ? AND member_id = ?"
-            f" AND option_index != {RETRACTED} LIMIT 1",
+    ) -> tuple[int, tuple[int, ...]] | None:
+        """The variant the member's counted choice came from and the options chosen, or None
+        if they have none."""
+        rows = await tx.fetch_all(
+            "SELECT variant_id, option_index FROM poll_votes WHERE poll_id = ?"
+            f" AND member_id = ? AND option_index != {RETRACTED} ORDER BY option_index",
             (poll_id, member_id),
         )
-        return int(row["variant_id"]) if row else None
+        if not rows:
+            return None
+        return int(rows[0]["variant_id"]), tuple(int(row["option_index"]) for row in rows)
+
+    async def move_vote(
+        self, tx: Transaction, poll_id: int, member_id: int, variant_id: int
+    ) -> None:
+        """Note that the member's unchanged choice now comes from another variant (it is not a
+        change of answer: no new seq)."""
+        await tx.execute(
+            "UPDATE poll_votes SET variant_id = ? WHERE poll_id = ? AND member_id = ?",
+            (variant_id, poll_id, member_id),
+        )
 
     async def replace_vote(
         self,

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.disclosure import Band, CountTable, Disclosure, Entry, exposed_entries, protect
+from tests.auxil.attacker import consistent_values
 
 K = 5
 
@@ -57,74 +58,18 @@ def linearly_recoverable(table: CountTable, hidden: frozenset[Entry]) -> set[Ent
 def values_consistent_with_shown(
     table: CountTable, hidden: frozenset[Entry]
 ) -> dict[Entry, set[int]]:
-    """Every value each hidden entry takes in some non-negative table matching the shown.
-
-    Hidden cells are enumerated (the last of a row with a shown total follows from it),
-    hidden row totals follow from their cells; columns and the grand total are then checked.
-    """
-    values = entries(table)
-    options, groups = table.option_count, len(table.cells)
+    """Every value each hidden entry takes in some non-negative table matching what is shown
+    (the attacker of tests/auxil/attacker.py, given the published view of ``table``)."""
+    options = table.option_count
+    cells = [
+        [None if (row, column) in hidden else value for column, value in enumerate(counts)]
+        for row, counts in enumerate(table.cells)
+    ]
+    margins = [
+        None if (row, options) in hidden else total for row, total in enumerate(table.row_totals)
+    ]
     column_totals = [sum(r[c] for r in table.cells) for c in range(options)]
-    grand = sum(table.row_totals)
-    seen: dict[Entry, set[int]] = {e: set() for e in hidden}
-    trial = dict(values)
-    free: list[Entry] = []  # enumerated cells
-    derived: list[Entry] = []  # cells fixed by their row total
-    for row in range(groups):
-        cells = [(row, c) for c in range(options) if (row, c) in hidden]
-        if cells and (row, options) not in hidden:
-            free.extend(cells[:-1])
-            derived.append(cells[-1])
-        else:
-            free.extend(cells)
-
-    def column_room(column: int) -> int:
-        assigned = sum(trial[(r, column)] for r in range(groups) if (r, column) not in pending)
-        return column_totals[column] - assigned
-
-    pending: set[Entry] = set(hidden)
-
-    def record_if_consistent() -> None:
-        for row, column in derived:
-            trial[(row, column)] = trial[(row, options)] - sum(
-                trial[(row, c)] for c in range(options) if c != column
-            )
-            if trial[(row, column)] < 0:
-                return
-        for row in range(groups):
-            if (row, options) in hidden:
-                trial[(row, options)] = sum(trial[(row, c)] for c in range(options))
-        if any(
-            sum(trial[(r, c)] for r in range(groups)) != column_totals[c] for c in range(options)
-        ):
-            return
-        if sum(trial[(r, options)] for r in range(groups)) != grand:
-            return
-        for entry in hidden:
-            seen[entry].add(trial[entry])
-
-    def search(i: int) -> bool:
-        if all(len(s) > 1 for s in seen.values()):
-            return True  # the attacker is already beaten everywhere
-        if i == len(free):
-            record_if_consistent()
-            return False
-        entry = free[i]
-        room = column_room(entry[1])
-        pending.discard(entry)
-        for value in range(room + 1):
-            trial[entry] = value
-            if search(i + 1):
-                return True
-        trial[entry] = 0
-        pending.add(entry)
-        return False
-
-    pending.difference_update(e for e in values if e not in hidden)
-    for entry in free:
-        trial[entry] = 0
-    search(0)
-    return seen
+    return consistent_values(cells, margins, column_totals, sum(table.row_totals))
 
 
 def shown_cells_respect_k(table: CountTable, hidden: frozenset[Entry]) -> bool:

@@ -152,10 +152,10 @@ async def test_quick_poll_twenty_members_four_languages(
     await client.vote(members[0].id, polls[0]["poll"]["id"], [1])
     await client.vote(members[-1].id, polls[-1]["poll"]["id"], [])
     await wait_for_respondents(services, poll_id, 19)
-    # A redelivered update is counted once.
+    # The same answer again is no change; a redelivered update is counted once.
     again = [services.polls.record_answer(10**9, polls[5]["poll"]["id"], members[5].id, [0])]
     again.append(services.polls.record_answer(10**9, polls[5]["poll"]["id"], members[5].id, [1]))
-    assert (await again[0]).outcome is Outcome.CHANGED
+    assert (await again[0]).outcome is Outcome.UNCHANGED
     assert (await again[1]).outcome is Outcome.DUPLICATE
 
     listing = await admins.english.send("/results")

@@ -249,3 +249,19 @@ async def test_deleting_a_member_drops_their_own_anonymous_poll(
     assert (
         await database.fetch_all("SELECT * FROM poll_variants WHERE chat_id = ?", (leaving,)) == []
     )
+
+
+async def test_the_same_answer_again_is_not_a_change(
+    counter: PollCounter, repository: PollRepository, make_poll: MakePoll, add_member: AddMember
+) -> None:
+    """Re-sending an answer must not count towards the k changes a new publication of the
+    results needs: four people re-voting the same would let one real change show alone."""
+    poll = await make_poll(languages=("en", "fr"))
+    user = await add_member()
+    await answer(counter, 1, f"{poll}-en", user, [1])
+    seq = (await repository.get(poll)).answer_seq  # type: ignore[union-attr]
+    assert await answer(counter, 2, f"{poll}-en", user, [1]) == Outcome.UNCHANGED
+    assert await answer(counter, 3, f"{poll}-fr", user, [1]) == Outcome.UNCHANGED
+    assert await repository.changed_since(poll, seq) == 0
+    # The answer now comes from the French poll: retracting there retracts it.
+    assert await answer(counter, 4, f"{poll}-fr", user, []) == Outcome.RETRACTED

@@ -28,6 +28,7 @@ from bot.remittance import (
     import_sample_if_empty,
 )
 from bot.remittance.corridor import CorridorProblem, SendingCorridor, corridor_of
+from bot.retention import RetentionPolicy, RetentionService
 from bot.settings import Settings
 from bot.staff import StaffService
 from bot.storage.database import Database
@@ -60,6 +61,7 @@ class Services:
     remittance: RemittanceComparer
     http: httpx.AsyncClient
     broadcasts: BroadcastService
+    retention: RetentionService
 
     @classmethod
     async def open(
@@ -114,6 +116,7 @@ class Services:
             remittance=RemittanceComparer(remittance_repository, rates),
             http=http,
             broadcasts=broadcasts,
+            retention=RetentionService(database, RetentionPolicy()),
         )
 
     async def close(self) -> None:

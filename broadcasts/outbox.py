@@ -256,12 +256,18 @@ class Outbox:
         return float(row[0]) if row and row[0] is not None else None
 
     async def counts(self, delivery_id: int) -> dict[OutboxStatus, int]:
-        """Rows per status (every status present, zero when none)."""
+        """Rows per status (every status present, zero when none); for a delivery whose rows
+        were erased when their time was up (bot/retention.py), the counts kept in its row."""
         rows = await self.database.fetch_all(
             "SELECT status, count(*) FROM delivery_outbox WHERE delivery_id = ? GROUP BY status",
             (delivery_id,),
         )
         counts = dict.fromkeys(OutboxStatus, 0)
+        if not rows:
+            kept = await self.database.fetch_one(
+                "SELECT summary FROM deliveries WHERE id = ?", (delivery_id,)
+            )
+            rows = list(json.loads(kept[0]).items()) if kept and kept[0] else []
         for status, count in rows:
             counts[OutboxStatus(status)] = int(count)
         return counts

@@ -24,6 +24,7 @@ from handlers import (
     registration,
     reminders,
     remit,
+    retention,
     staff,
     start,
     subscription,
@@ -55,10 +56,11 @@ def register_all(application: Application) -> None:  # type: ignore[type-arg]
     # After the other features: /remit's conversation waits for an amount as plain text, so
     # it must not take the commands and buttons that other features own.
     remit.register(application)
-    # Jobs: the departure-reminder sweep and the erasing of abandoned registration drafts
-    # (remit adds the exchange-rate refreshes).
+    # Jobs: the departure-reminder sweep, the erasing of abandoned registration drafts and of
+    # every other row whose time is up (remit adds the exchange-rate refreshes).
     reminders.register(application)
     expiry.register(application)
+    retention.register(application)
     # Last in group 0: anything no feature understood gets a short hint, not silence.
     start.register_fallbacks(application)
     # Group 1: after the features, write conversation state to the database at once.

@@ -1,0 +1,82 @@
+"""How long each kind of row lives, and the daily erasing of what has expired.
+
+A row about a person is kept only while a feature the member agreed to needs it:
+
+- before consent (steps, language): nothing in the database, memory only (bot/persistence.py);
+- registration answers (members): until /delete (bot/members.py);
+- unconfirmed registration drafts: 30 days untouched (handlers/registration/expiry.py);
+- the link between a person and a poll answer: until the poll closes, or the member's /delete
+  (bot/polls/service.py); the published results are aggregates under the disclosure rule;
+- who was sent what (outbox rows): ``outbox_days`` after the delivery finished (here);
+- departure reminders: until the departure date has passed (here);
+- the staff audit log: ``audit_days``, as accountability for staff powers (here).
+
+The delivery keeps its counts per outcome when its outbox rows go, so reports still add up.
+Periods come from the deployment's policies (defaults: 30 days for outboxes, 5 years for the
+audit log). After an erasure the database's write-ahead log is checkpointed, so the erased
+bytes leave the disk too.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from bot.storage.database import Database
+from bot.storage.retention import RetentionRepository
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_OUTBOX_DAYS = 30
+DEFAULT_AUDIT_DAYS = 5 * 365
+
+
+@dataclass(frozen=True)
+class RetentionPolicy:
+    """How many days each kind of expiring row is kept."""
+
+    outbox_days: int = DEFAULT_OUTBOX_DAYS
+    audit_days: int = DEFAULT_AUDIT_DAYS
+
+
+@dataclass(frozen=True)
+class Erased:
+    """Rows erased by one sweep, per kind."""
+
+    outbox_rows: int
+    audit_entries: int
+    reminders: int
+
+    @property
+    def total(self) -> int:
+        return self.outbox_rows + self.audit_entries + self.reminders
+
+
+class RetentionService:
+    def __init__(self, database: Database, policy: RetentionPolicy) -> None:
+        self.database = database
+        self.repository = RetentionRepository(database)
+        self.policy = policy
+
+    async def erase_expired(self, now: datetime) -> Erased:
+        """Erase every row whose time is up at ``now``; checkpoint if anything went."""
+        now = now.astimezone(UTC)
+        erased = Erased(
+            outbox_rows=await self.repository.erase_outboxes_finished_before(
+                now - timedelta(days=self.policy.outbox_days)
+            ),
+            audit_entries=await self.repository.erase_audit_before(
+                now - timedelta(days=self.policy.audit_days)
+            ),
+            reminders=await self.repository.erase_reminders_departed_before(now.date()),
+        )
+        if erased.total:
+            await self.database.checkpoint_after_erasure()
+            logger.info(
+                "Retention: erased %d outbox rows, %d audit entries, %d reminders",
+                erased.outbox_rows,
+                erased.audit_entries,
+                erased.reminders,
+            )
+        return erased

@@ -1,0 +1,44 @@
+"""SQL for erasing rows whose time is up (the rules and periods are in bot/retention.py)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from bot.storage.database import Database
+
+
+class RetentionRepository:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    async def erase_outboxes_finished_before(self, moment: datetime) -> int:
+        """Erase the outbox rows of deliveries finished before ``moment``, keeping each
+        delivery's counts per outcome in ``deliveries.summary``; return the rows erased."""
+        cutoff = moment.isoformat(timespec="seconds")
+        async with self.database.transaction() as tx:
+            await tx.execute(
+                "UPDATE deliveries SET summary = ("
+                "  SELECT json_group_object(status, n) FROM ("
+                "   SELECT status, count(*) AS n FROM delivery_outbox o"
+                "   WHERE o.delivery_id = deliveries.id GROUP BY status))"
+                " WHERE summary IS NULL AND finished_at IS NOT NULL AND finished_at < ?",
+                (cutoff,),
+            )
+            return await tx.execute(
+                "DELETE FROM delivery_outbox WHERE delivery_id IN ("
+                " SELECT id FROM deliveries WHERE finished_at IS NOT NULL AND finished_at < ?)",
+                (cutoff,),
+            )
+
+    async def erase_audit_before(self, moment: datetime) -> int:
+        async with self.database.transaction() as tx:
+            return await tx.execute(
+                "DELETE FROM audit_log WHERE at < ?", (moment.isoformat(timespec="seconds"),)
+            )
+
+    async def erase_reminders_departed_before(self, day: date) -> int:
+        """Departure reminders of departures before ``day``: nothing left to remind of."""
+        async with self.database.transaction() as tx:
+            return await tx.execute(
+                "DELETE FROM departure_reminders WHERE departure_date < ?", (day.isoformat(),)
+            )

@@ -27,15 +27,23 @@ def esc(value: object) -> str:
     return html.escape(str(value), quote=False)
 
 
+def chat_id_of(update: Update) -> int | None:
+    """Where to answer: the update's chat, else the person's private chat (a press on a
+    message too old for Telegram to include, or a forged one, comes without a chat)."""
+    if update.effective_chat is not None:
+        return update.effective_chat.id
+    return update.effective_user.id if update.effective_user is not None else None
+
+
 async def reply(
     update: Update, context: AppContext, text: str, markup: Markup | None = None
 ) -> Message | None:
     """Send ``text`` to the update's chat, laid out in the member's text direction."""
-    chat = update.effective_chat
-    if chat is None:
+    chat_id = chat_id_of(update)
+    if chat_id is None:
         return None
     return await context.bot.send_message(
-        chat_id=chat.id,
+        chat_id=chat_id,
         text=context.tr.direction(text),
         parse_mode=ParseMode.HTML,
         reply_markup=markup,

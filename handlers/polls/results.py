@@ -21,7 +21,7 @@ from handlers import callbacks
 from handlers.context import App, AppContext
 from handlers.polls.closing import finish_closing
 from handlers.polls.texts import breakdown_lines, hidden_text, summary_text
-from handlers.replies import reply
+from handlers.replies import chat_id_of, reply
 from handlers.staff import current_staff
 
 FEATURE = "pres"
@@ -78,8 +78,8 @@ async def results_button(update: Update, context: AppContext) -> None:
 
 async def send_report(update: Update, context: AppContext, poll_id: int) -> None:
     """Totals and breakdowns as text, then the chart and the CSV."""
-    tr, chat = context.tr, update.effective_chat
-    assert chat is not None
+    tr, chat_id = context.tr, chat_id_of(update)
+    assert chat_id is not None
     actor = await context.acting(update)
     try:
         report = await context.services.polls.report(
@@ -94,10 +94,10 @@ async def send_report(update: Update, context: AppContext, poll_id: int) -> None
     await reply(update, context, "\n".join(lines))
     if report.results.withheld:
         return  # nothing to draw or export yet
-    await context.bot.send_photo(chat.id, chart_png(tr, report))
+    await context.bot.send_photo(chat_id, chart_png(tr, report))
     csv_text = export_csv(report.results, report.question, report.option_labels)
     await context.bot.send_document(
-        chat.id, csv_text.encode("utf-8"), filename=f"poll-{poll_id}-results.csv"
+        chat_id, csv_text.encode("utf-8"), filename=f"poll-{poll_id}-results.csv"
     )
 
 

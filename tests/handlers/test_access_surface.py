@@ -44,8 +44,7 @@ NOTHING_HAPPENED = (
     "I don't know that command. Send /help to see what I can do.",
     "I didn't understand that. Choose from the menu below, or send /help.",
 )
-INVISIBLE_MARKS = ("\u200b", "\u200f", "\u2066", "\ufeff")
-ATTEMPTS_AT_ONCE = 24
+ATTEMPTS_AT_ONCE = 48
 
 
 @dataclass(frozen=True)
@@ -73,35 +72,29 @@ PERSONAS = (
 
 
 def command_variants(command: str, bot_username: str, victim: int) -> list[str]:
-    """The ways to write a command that python-telegram-bot (or a sloppy parser) may run."""
-    variants = [
+    """The ways to write a command that python-telegram-bot (or a sloppy parser) may run.
+    (tests/handlers/test_access_rules.py tries many more, without the round trips.)"""
+    return [
         f"/{command}",
-        f"/{command},",
-        f"/{command};",
-        f"/{command.upper()}",
-        f"/{command.capitalize()} add {victim} admin",
-        f"/{command}@{bot_username}",
-        f"/{command}@{bot_username} add {victim} admin",
-        f"/{command}\nadd {victim} admin",
         f"/{command}, add {victim} admin",
         f"/{command}; remove {victim}",
+        f"/{command.upper()} add {victim} admin",
+        f"/{command}@{bot_username} add {victim} admin",
+        f"/{command}\nadd {victim} admin",
+        f"\u200b/{command} add {victim} admin",
+        f"\u200f/{command} add {victim} admin",
     ]
-    variants += [f"{mark}/{command} add {victim} admin" for mark in INVISIBLE_MARKS]
-    return variants
 
 
 def button_variants(feature: str, london: London) -> list[str]:
     """Forged data for a staff feature, aimed at London's objects, and replayed real data."""
-    ids = (str(london.broadcast_id), str(london.poll_id))
-    forged = [f"v1:{feature}", f"v1:{feature}:submit", f"v1:{feature}:done"]
-    for object_id in ids:
+    forged = [f"v1:{feature}", f"v1:{feature}:submit"]
+    for object_id in (str(london.broadcast_id), str(london.poll_id)):
         forged += [
             f"v1:{feature}:{object_id}",
             f"v1:{feature}:approve:{object_id}",
-            f"v1:{feature}:cancel:{object_id}",
-            f"v1:{feature}:pause:{object_id}",
+            f"v1:{feature}:cancel:{object_id}\n",
         ]
-    forged += [f"{data}\n" for data in forged[-4:]]
     return forged + [data for data in london.real_buttons if data.startswith(f"v1:{feature}:")]
 
 
@@ -155,17 +148,13 @@ async def send_text(user: ChatUser, text: str) -> list[str]:
 
 
 async def press(user: ChatUser, data: str) -> list[str]:
-    (menu,) = await user.send("/help")
-    update = await user.press_data(menu["message_id"], data, forge=True)
+    """Press forged data (on no message at all: a forged press needs none) and collect the
+    answer and anything else the bot wrote."""
+    update = await user.press_data(0, data, forge=True)
     query_id = update["callback_query"]["id"]
     answer = await wait_for_callback_answer(user, query_id)
     await asyncio.sleep(0.15)  # anything else the press made the bot write
-    later = [
-        m.get("text") or ""
-        for m in await user.bot_messages()
-        if m["message_id"] > menu["message_id"]
-    ]
-    return [answer, *later]
+    return [answer, *[m.get("text") or "" for m in await user.bot_messages()]]
 
 
 @pytest.fixture(params=["gatekeeper on", "gatekeeper off"])

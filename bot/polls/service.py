@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 
 from bot.access import Actor, Permission, require
 from bot.deployment import Deployment
+from bot.disclosure import Disclosure
 from bot.i18n import Languages
 from bot.polls.counting import AnswerResult, Outcome, PollCounter
 from bot.polls.drafting import DraftError, PollDraft, check_draft
@@ -44,7 +45,7 @@ from bot.polls.wizard import PollSketch
 from bot.staff import StaffService
 from bot.storage.database import Database
 from bot.storage.polls import NewPoll, Participant, PollRepository, PollRow
-from broadcasts.audience import LanguageCounts, count_by_language
+from broadcasts.audience import AudienceBands, band_by_language
 
 logger = logging.getLogger(__name__)
 
@@ -112,12 +113,14 @@ class PollService:
 
     # --- creating ------------------------------------------------------------------------------
     def check(self, draft: PollDraft, now: datetime | None = None) -> None:
-        """Raise DraftError naming every problem with the draft."""
+        """Raise DraftError naming every problem with the draft, SensitiveQuestion when it
+        asks about a topic the deployment lists as sensitive (bot/sensitive.py)."""
         at = now or datetime.now(UTC)
         room = question_room(draft, self.translate)
         problems = check_draft(draft, self.deployment.languages, at, room)
         if problems:
             raise DraftError(problems)
+        self.deployment.sensitive.refuse_poll(draft.questions, draft.options)
 
     def question_room(self, sketch: PollSketch, language: str) -> int:
         """Characters the question in ``language`` may have: the base language's text is
@@ -131,12 +134,13 @@ class PollService:
         ]
         return min(room_for(sketch.mode, code, self.translate) for code in readers)
 
-    async def preview(self, draft: PollDraft, actor: Actor) -> LanguageCounts:
+    async def preview(self, draft: PollDraft, actor: Actor) -> AudienceBands:
         """Recipients per language of the poll's texts, and how many get the base language's
-        text as a fallback."""
+        text as a fallback, as bands (bot/disclosure.py)."""
         require(actor, Permission.COMPOSE, draft.audience.consulates)
-        return await count_by_language(
-            self.database, draft.audience, draft.questions, draft.base_language
+        k = Disclosure(self.deployment.policies.poll_min_cell_size)
+        return await band_by_language(
+            self.database, draft.audience, draft.questions, draft.base_language, k
         )
 
     async def store(self, draft: PollDraft) -> int:

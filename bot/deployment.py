@@ -1,4 +1,5 @@
-"""The deployment file (TOML): who runs the bot, for which country, through which consulates.
+"""The deployment file (TOML): who runs the bot, for which country, through which consulates,
+and the sensitive topics polls must never ask about (``[sensitive]``, see bot/sensitive.py).
 
 Loading checks every field and raises ConfigError with the file, the field and the problem,
 so a bad file stops start-up with one message.
@@ -21,6 +22,7 @@ from babel import Locale, UnknownLocaleError
 from babel.numbers import list_currencies
 
 from bot.errors import ConfigError
+from bot.sensitive import SensitiveTopics, Topic, compile_pattern
 
 APPROVAL_RULES = ("none", "two-person")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -97,6 +99,7 @@ class Deployment:
     languages: tuple[str, ...]
     default_language: str
     policies: Policies
+    sensitive: SensitiveTopics
 
     def consulate(self, consulate_id: str) -> Consulate | None:
         return next((c for c in self.consulates if c.id == consulate_id), None)
@@ -193,6 +196,7 @@ class _Reader:
             languages=enabled,
             default_language=self.default_language(languages, enabled),
             policies=self.policies(policies),
+            sensitive=self.sensitive(raw.get("sensitive"), enabled),
         )
 
     def currency(self, value: object) -> str:
@@ -227,6 +231,56 @@ class _Reader:
         if approval not in APPROVAL_RULES:
             raise self.fail("policies.approval", f"{approval!r}: expected one of {APPROVAL_RULES}")
         return Policies(poll_min_cell_size=k, approval=str(approval))
+
+    def sensitive(self, raw: object, enabled: tuple[str, ...]) -> SensitiveTopics:
+        """``[sensitive]``: required, so that a deployment without the list is a choice
+        (``topics = []``), never an omission."""
+        if not isinstance(raw, dict):
+            raise self.fail(
+                "sensitive", "missing table: list the topics polls must never ask about"
+            )
+        topics = raw.get("topics")
+        if not isinstance(topics, list):
+            raise self.fail(
+                "sensitive.topics", "expected an array of tables ([[sensitive.topics]])"
+            )
+        found = tuple(
+            self.topic(item, f"sensitive.topics[{index}]", enabled)
+            for index, item in enumerate(topics)
+        )
+        self.unique([t.id for t in found], "sensitive.topics")
+        return SensitiveTopics(found)
+
+    def topic(self, raw: object, field: str, enabled: tuple[str, ...]) -> Topic:
+        if not isinstance(raw, dict):
+            raise self.fail(field, "expected a table")
+        names = self.names(raw, field)
+        patterns = raw.get("patterns")
+        if not isinstance(patterns, dict):
+            raise self.fail(f"{field}.patterns", "expected a table of language = [pattern, ...]")
+        for language in enabled:
+            if language not in names:
+                raise self.fail(f"{field}.names.{language}", "missing: every enabled language")
+            listed = patterns.get(language)
+            if not isinstance(listed, list) or not listed:
+                raise self.fail(f"{field}.patterns.{language}", "missing: every enabled language")
+        checked = {
+            str(language): [
+                self.pattern(value, f"{field}.patterns.{language}[{i}]")
+                for i, value in enumerate(values if isinstance(values, list) else [values])
+            ]
+            for language, values in patterns.items()
+        }
+        return Topic.build(self.identifier(raw, field), names, checked)
+
+    def pattern(self, value: object, field: str) -> str:
+        if not isinstance(value, str) or not value.strip(" /"):
+            raise self.fail(field, "expected a word, a phrase or a /regular expression/")
+        try:
+            compile_pattern(value)
+        except re.error as exc:
+            raise self.fail(field, f"not a valid regular expression: {exc}") from None
+        return value
 
     def regions(self, raw: object) -> tuple[Region, ...]:
         if not isinstance(raw, list):

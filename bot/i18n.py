@@ -13,7 +13,7 @@ from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from pathlib import Path
 
-from babel import Locale, UnknownLocaleError, dates, numbers
+from babel import Locale, UnknownLocaleError, dates, lists, numbers
 from babel.support import Translations
 
 from bot.disclosure import Band
@@ -29,6 +29,15 @@ LANGUAGE_ALIASES = {"tl": "fil", "iw": "he", "in": "id"}
 RIGHT_TO_LEFT_MARK = "\u200f"
 FIRST_STRONG_ISOLATE = "\u2068"
 POP_DIRECTIONAL_ISOLATE = "\u2069"
+
+
+def band_in_english(band: Band) -> str:
+    """``Translator.format_band`` for the command line: "0", "fewer than 5", "40-44"."""
+    if band.low == 0:
+        return "0"
+    if band.low == 1:
+        return f"fewer than {band.high + 1}"
+    return f"{band.low}-{band.high}"
 
 
 def N_(message: str) -> str:
@@ -76,12 +85,21 @@ class Translator:
         return numbers.format_decimal(value, locale=self.locale)
 
     def format_band(self, band: Band) -> str:
-        """A count shown under the disclosure rule: "0", "fewer than 5", or "40–44"."""
-        if band.exact:
-            return self.format_number(band.low)
+        """A count under the disclosure rule: "0", "fewer than 5" or "40–44" (see
+        bot/disclosure.py). Every hidden count is written this one way."""
+        if band.low == 0:
+            return self.format_number(0)
         if band.low == 1:
-            return self.gettext("fewer than %(k)s") % {"k": self.format_number(band.high + 1)}
-        return f"{self.format_number(band.low)}–{self.format_number(band.high)}"
+            return self.gettext("fewer than %(count)s") % {
+                "count": self.format_number(band.high + 1)
+            }
+        span = f"{self.format_number(band.low)}–{self.format_number(band.high)}"
+        return self.isolate(span)
+
+    def format_list(self, items: Iterable[str]) -> str:
+        """ "A, B and C" as this language writes it."""
+        found = list(items)
+        return lists.format_list(found, locale=self.locale) if found else ""
 
     def format_percent(self, value: float | Decimal, digits: int = 1) -> str:
         pattern = "#,##0." + "0" * digits + "%" if digits else "#,##0%"

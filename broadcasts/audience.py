@@ -1,5 +1,8 @@
 """Who receives a delivery: the Audience filters, their SQL WHERE clause, and the preview counts.
 
+Staff never see a count: previews are bands under the disclosure rule (bot/disclosure.py),
+``band_by_language`` and ``band_audience``; the exact counts stay inside this module's callers.
+
 Only registered, reachable members with announcements on are ever included. Each filter is a
 set of accepted values (empty means "any"); a member matches a filter when their value is one
 of them (for interests: when they have at least one of them), and must match every filter.
@@ -12,6 +15,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 
+from bot.disclosure import Band, Disclosure
 from bot.storage.database import Database
 
 #: In the consulates filter: members with no consulate (returned home). Only the schedule puts
@@ -149,3 +153,38 @@ async def count_by_language(
             fallback += int(count)
         per_language[target] = per_language.get(target, 0) + int(count)
     return LanguageCounts(per_language, fallback)
+
+
+@dataclass(frozen=True)
+class AudienceBands:
+    """The staff preview under the disclosure rule: recipients per payload language (every
+    payload language, 0 included), those there only as the fallback, and the total, each a
+    band of the exact count (never the count)."""
+
+    per_language: dict[str, Band]
+    fallback: Band
+    total: Band
+
+
+async def band_by_language(
+    database: Database,
+    audience: Audience,
+    payload_languages: Iterable[str],
+    default_language: str,
+    disclosure: Disclosure,
+) -> AudienceBands:
+    """``count_by_language`` as bands."""
+    languages = set(payload_languages)
+    counts = await count_by_language(database, audience, languages, default_language)
+    per_language = {language: 0 for language in languages | {default_language}}
+    per_language.update(counts.per_language)
+    return AudienceBands(
+        {language: disclosure.band(count) for language, count in sorted(per_language.items())},
+        disclosure.band(counts.fallback),
+        disclosure.band(counts.total),
+    )
+
+
+async def band_audience(database: Database, audience: Audience, disclosure: Disclosure) -> Band:
+    """How many members the audience selects now, as a band."""
+    return disclosure.band(await count_audience(database, audience))

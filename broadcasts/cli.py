@@ -8,6 +8,11 @@ Every action takes ``--as TELEGRAM_ID`` to act for a staff member (their role an
 apply; approving needs one); without it the operator acts on their own authority. The audit
 log names the operating-system user either way. Operator errors print one line and exit with
 status 2.
+
+Numbers follow the disclosure rule (bot/disclosure.py) here as in the chat: recipients and
+delivery counts are bands ("fewer than 5", "40-44"), and the progress bar is drawn from them.
+``report`` shows an approver everything they approve, in plain English: every language's
+content, the audience in words, its size now, the runs (UTC and their zone), the warnings.
 """
 
 from __future__ import annotations
@@ -19,20 +24,24 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
+from babel import Locale
+
 from bot.access import Actor
 from bot.deployment import Deployment, load_deployment
 from bot.errors import ConfigError
+from bot.i18n import band_in_english
 from bot.operator import add_as_option, command_line_actor
 from bot.settings import Settings
 from bot.staff import StaffService
 from bot.storage.database import Database
 from bot.storage.staff import StaffRepository
-from broadcasts.compose import BroadcastError, BroadcastRequest, BroadcastService
+from broadcasts.audience import Audience
+from broadcasts.compose import BroadcastError, BroadcastRequest, BroadcastService, Review
 from broadcasts.engine import DeliveryEngine, EngineConfig, effective_rate
 from broadcasts.file import load_announcement
 from broadcasts.lease import EngineBusy
-from broadcasts.payload import DeliveryKind
-from broadcasts.progress import Progress
+from broadcasts.payload import DeliveryKind, Payload
+from broadcasts.progress import BandedProgress
 from broadcasts.repository import Broadcast
 
 BAR_WIDTH = 30
@@ -110,8 +119,11 @@ async def create(
     except BroadcastError as exc:
         raise ConfigError(f"{file}: {exc}") from None
     print(summary(created.broadcast))
+    print(f"recipients now: {band_in_english(created.size)}")
     for note in created.notes:
         print(f"note: {note}")
+    for warning in created.warnings:
+        print(f"warning: {warning.describe()}")
     if created.needs_approval:
         print(
             f"waiting for approval: broadcast approve {created.broadcast.id} --as TELEGRAM_ID,"
@@ -137,8 +149,11 @@ def summary(broadcast: Broadcast) -> str:
 
 
 async def report(service: BroadcastService, broadcast_id: int, actor: Actor, out: TextIO) -> None:
+    """Everything about a broadcast an approver must see, then its deliveries' counts."""
     found = await service.report(broadcast_id, actor)
     print(summary(found.broadcast), file=out)
+    for line in review_lines(found.review, service.deployment):
+        print(line, file=out)
     for row in found.schedules:
         due = row.next_due_at.isoformat() if row.next_due_at else "no more"
         last = row.last_run_at.isoformat() if row.last_run_at else "never"
@@ -147,27 +162,88 @@ async def report(service: BroadcastService, broadcast_id: int, actor: Actor, out
     for progress in found.deliveries:
         print(f"  delivery {progress.delivery_id} {progress.status}: {counts(progress)}", file=out)
     names = ("sent", "failed", "unreachable", "skipped", "cancelled", "pending")
-    print("  total: " + ", ".join(f"{n} {found.total(n)}" for n in names), file=out)
+    totals = ", ".join(f"{n} {band_in_english(found.total(n))}" for n in names)
+    print(f"  total: {totals}", file=out)
 
 
-def counts(progress: Progress) -> str:
-    return (
-        f"sent {progress.sent}, failed {progress.failed}, unreachable {progress.unreachable}, "
-        f"skipped {progress.skipped}, pending {progress.pending}"
-    )
+def review_lines(review: Review, deployment: Deployment) -> list[str]:
+    """The audience in words, its size, the warnings and every language's content."""
+    lines = [f"audience: {audience_in_english(review.broadcast.audience, deployment)}"]
+    lines.append(f"recipients now: {band_in_english(review.size)}")
+    lines += [f"warning: {warning.describe()}" for warning in review.warnings]
+    for payload in review.payloads:
+        lines.append(f"[{payload.language}]")
+        lines += [f"  {line}" for line in content_in_english(payload)]
+    return lines
 
 
-def progress_bar(progress: Progress) -> str:
-    """``[#####-----]  50% sent 5 failed 0 unreachable 0 pending 5 ETA 3 s``."""
-    total = progress.total or 1
-    done = progress.finished / total
+AUDIENCE_FILTERS = (
+    "consulates",
+    "countries",
+    "regions",
+    "member_types",
+    "occupation_groups",
+    "interests",
+    "languages",
+)
+
+
+def audience_in_english(audience: Audience, deployment: Deployment) -> str:
+    """The filters, each value named (its id in brackets, as announcement files write it)."""
+    parts = []
+    for name in AUDIENCE_FILTERS:
+        values = sorted(getattr(audience, name) - {""})
+        if values:
+            shown = ", ".join(value_in_english(name, value, deployment) for value in values)
+            parts.append(f"{name.replace('_', ' ')}: {shown}")
+    return "; ".join(parts) or "everyone registered, every consulate"
+
+
+def value_in_english(name: str, value: str, deployment: Deployment) -> str:
+    """A consulate's, region's, country's or language's English name and its id; other
+    values (member types, interests, occupation groups) are their ids."""
+    english = Locale("en")
+    named: str | None = None
+    if name == "consulates":
+        consulate = deployment.consulate(value)
+        named = consulate.name if consulate else None
+    elif name == "regions":
+        region = deployment.region(value)
+        named = region.name if region else None
+    elif name == "countries":
+        named = english.territories.get(value)
+    elif name == "languages":
+        named = Locale.parse(value, sep="-").get_display_name("en")
+    return f"{named} [{value}]" if named else value
+
+
+def content_in_english(payload: Payload) -> list[str]:
+    """A payload as the command line shows it: the text (HTML), or the question and options."""
+    if payload.poll_question is not None:
+        return [payload.poll_question, *(f"- {option}" for option in payload.poll_options)]
+    lines = (payload.text or "").splitlines()
+    if payload.media is not None:
+        lines.append(f"(a {payload.media.kind.value} is attached)")
+    lines += [f"(button {button.text}: {button.url})" for button in payload.buttons]
+    return lines
+
+
+def counts(progress: BandedProgress) -> str:
+    names = ("sent", "failed", "unreachable", "skipped", "pending")
+    return ", ".join(f"{name} {band_in_english(getattr(progress, name))}" for name in names)
+
+
+def progress_bar(progress: BandedProgress) -> str:
+    """``[#####-----]  50% sent 40-44 failed 0 unreachable fewer than 5 pending 45-49 ETA 3 s``:
+    counts as bands, and the share done worked out from the bands."""
+    done = progress.share_done
     filled = round(BAR_WIDTH * done)
     eta = f"{progress.eta_seconds:.0f} s" if progress.eta_seconds is not None else "?"
-    return (
-        f"[{'#' * filled}{'-' * (BAR_WIDTH - filled)}] {done:4.0%} sent {progress.sent} "
-        f"failed {progress.failed} unreachable {progress.unreachable} "
-        f"pending {progress.pending} ETA {eta}"
+    shown = (
+        f"{name} {band_in_english(getattr(progress, name))}"
+        for name in ("sent", "failed", "unreachable", "pending")
     )
+    return f"[{'#' * filled}{'-' * (BAR_WIDTH - filled)}] {done:4.0%} {' '.join(shown)} ETA {eta}"
 
 
 async def send_foreground(

@@ -9,11 +9,20 @@ broadcast with its schedule rows. Approval follows the deployment's policy:
 - ``two-person``: it waits in ``pending_approval`` until someone other than the author, with
   the APPROVE permission and covering the audience's consulates, approves it.
 
-An admin (SEND_EMERGENCY_NOW) composing the emergency category skips approval. Cancel, pause
-and resume are for the author or an admin (or the command-line operator). Every method that
-changes or shows a broadcast takes the acting ``Actor`` and checks role and consulate remit
-itself (``bot.access.require``): staff see and act on their own consulates' broadcasts only.
-Every action is written to the audit log.
+An admin (SEND_EMERGENCY_NOW) composing the emergency category skips approval. A poll whose
+question or options touch one of the deployment's sensitive topics (bot/sensitive.py) is
+refused (``SensitivePoll``); an announcement that mentions one is accepted with warnings, shown
+to its author at preview and to its approvers (``review``).
+
+What staff see of numbers follows the disclosure rule (bot/disclosure.py): the preview, the
+review, progress and reports carry bands, never the counts, so no screen can show one.
+``review`` is everything an approver must see: every language's content, the audience's
+filters, its size now, the planned runs and the warnings.
+
+Cancel, pause and resume are for the author or an admin (or the command-line operator). Every
+method that changes or shows a broadcast takes the acting ``Actor`` and checks role and
+consulate remit itself (``bot.access.require``): staff see and act on their own consulates'
+broadcasts only. Every action is written to the audit log.
 
 Sending: ``sweep(now)`` (a JobQueue job in the bot, every few seconds) turns each due schedule
 row into a delivery (``create_delivery(..., origin='broadcast')``), starts it on the engine
@@ -37,15 +46,23 @@ from babel import Locale, UnknownLocaleError
 
 from bot.access import AccessDenied, Actor, Permission, Role, StaffMember, allows, require
 from bot.deployment import Deployment
+from bot.disclosure import Band, Disclosure
+from bot.sensitive import Match, SensitiveQuestion, poll_texts
 from bot.staff import StaffService
 from bot.storage.database import Database
-from broadcasts.audience import NO_CONSULATE, Audience, LanguageCounts, count_by_language
+from broadcasts.audience import (
+    NO_CONSULATE,
+    Audience,
+    AudienceBands,
+    band_audience,
+    band_by_language,
+)
 from broadcasts.deliveries import DeliveryRepository, create_delivery
 from broadcasts.engine import DeliveryEngine
 from broadcasts.media import MediaRefused, check_media
 from broadcasts.outbox import Outbox
 from broadcasts.payload import DeliveryKind, Payload, PollSettings, check_payloads
-from broadcasts.progress import Progress, build_progress
+from broadcasts.progress import BandedProgress, Progress, build_progress, combined
 from broadcasts.repository import (
     Broadcast,
     BroadcastRepository,
@@ -84,6 +101,12 @@ class BroadcastError(ValueError):
     """A request or action refused; the message says why (shown to staff and operators)."""
 
 
+class SensitivePoll(SensitiveQuestion, BroadcastError):
+    """A poll refused because it asks about a sensitive topic: a BroadcastError for callers
+    that only say why in English, a SensitiveQuestion for those that name the topic in the
+    staff member's language."""
+
+
 @dataclass(frozen=True)
 class BroadcastRequest:
     """What an author asks to send; ``author`` is who asks, with their role and remit."""
@@ -99,16 +122,17 @@ class BroadcastRequest:
 
 @dataclass(frozen=True)
 class Preview:
-    """The content per language, the recipients per language, the fallback count, and when
-    each schedule row would fire (UTC)."""
+    """The content per language, the recipients per language and as the fallback (bands),
+    when each schedule row would fire (UTC), and the sensitive topics the texts mention."""
 
     payloads: dict[str, Payload]
-    counts: LanguageCounts
+    counts: AudienceBands
     default_language: str
     runs: list[PlannedRun]
+    warnings: list[Match]
 
     @property
-    def total(self) -> int:
+    def total(self) -> Band:
         return self.counts.total
 
 
@@ -117,6 +141,23 @@ class Created:
     broadcast: Broadcast
     needs_approval: bool
     notes: list[str]
+    warnings: list[Match]
+    size: Band
+
+
+@dataclass(frozen=True)
+class Review:
+    """Everything an approver must see: the content in every language (a message's text,
+    media and buttons, or a poll's question and options), the audience (its filters are
+    ``broadcast.audience``) and its size now as a band, the schedule rows with their next
+    run (UTC), the sensitive topics mentioned, and whether ``actor`` may approve it."""
+
+    broadcast: Broadcast
+    payloads: list[Payload]
+    size: Band
+    runs: list[ScheduleRow]
+    warnings: list[Match]
+    may_approve: bool
 
 
 @dataclass(frozen=True)
@@ -129,12 +170,24 @@ class Started:
 
 @dataclass(frozen=True)
 class BroadcastReport:
-    broadcast: Broadcast
-    schedules: list[ScheduleRow]
-    deliveries: list[Progress]
+    """A broadcast, its content and audience (``review``), and each delivery's progress with
+    the totals over them, as bands."""
 
-    def total(self, name: str) -> int:
-        return sum(int(getattr(progress, name)) for progress in self.deliveries)
+    review: Review
+    deliveries: list[BandedProgress]
+    totals: BandedProgress
+
+    @property
+    def broadcast(self) -> Broadcast:
+        return self.review.broadcast
+
+    @property
+    def schedules(self) -> list[ScheduleRow]:
+        return self.review.runs
+
+    def total(self, name: str) -> Band:
+        band: Band = getattr(self.totals, name)
+        return band
 
 
 DeliveryHook = Callable[[Broadcast, int], Awaitable[None]]
@@ -155,22 +208,36 @@ class BroadcastService:
 
     def __post_init__(self) -> None:
         self.repository = BroadcastRepository(self.database)
+        self.disclosure = Disclosure(self.deployment.policies.poll_min_cell_size)
 
     # --- composing -----------------------------------------------------------------------------
     async def preview(self, request: BroadcastRequest, now: datetime) -> Preview:
-        """Check the request and say who would receive what, and when."""
+        """Check the request and say who would receive what (bands), when, and what it
+        mentions that members may fear."""
         self._check_author(request)
         payloads = self._checked_payloads(request)
         runs = self._plan(request, now)
-        counts = await count_by_language(
+        counts = await band_by_language(
             self.database,
             request.audience,
             [p.language for p in payloads],
             self.deployment.default_language,
+            self.disclosure,
         )
         return Preview(
-            {p.language: p for p in payloads}, counts, self.deployment.default_language, runs
+            {p.language: p for p in payloads},
+            counts,
+            self.deployment.default_language,
+            runs,
+            self.warnings(payloads),
         )
+
+    def warnings(self, payloads: list[Payload]) -> list[Match]:
+        """The sensitive topics a message's texts (or a poll's) mention."""
+        if any(p.kind is DeliveryKind.POLL for p in payloads):
+            return self.deployment.sensitive.scan(_poll_texts(payloads))
+        texts = {p.language: p.text for p in payloads if p.text}
+        return self.deployment.sensitive.in_messages(texts)
 
     async def create(self, request: BroadcastRequest, now: datetime) -> Created:
         """Check and store a broadcast; scheduled at once or waiting for approval."""
@@ -205,7 +272,8 @@ class BroadcastService:
         )
         logger.info("Broadcast %d created (%s)", broadcast_id, status)
         broadcast = await self._load(broadcast_id)
-        return Created(broadcast, not at_once, self._notes(request))
+        size = await band_audience(self.database, request.audience, self.disclosure)
+        return Created(broadcast, not at_once, self._notes(request), self.warnings(payloads), size)
 
     def _checked_payloads(self, request: BroadcastRequest) -> list[Payload]:
         try:
@@ -215,6 +283,10 @@ class BroadcastService:
             raise BroadcastError(str(exc)) from None
         if kind is not request.kind:
             raise BroadcastError(f"the payloads are a {kind.value}, not a {request.kind.value}")
+        if kind is DeliveryKind.POLL:
+            matches = self.deployment.sensitive.scan(_poll_texts(payloads))
+            if matches:
+                raise SensitivePoll(matches)
         unknown = sorted({p.language for p in payloads} - set(self.deployment.languages))
         if unknown:
             raise BroadcastError(f"language {unknown[0]!r} is not enabled in the deployment")
@@ -473,13 +545,13 @@ class BroadcastService:
 
     async def delivery_progress(
         self, broadcast_id: int, delivery_id: int, actor: Actor
-    ) -> Progress:
-        """Live progress of one of the broadcast's deliveries (with the measured rate when the
-        engine runs here)."""
+    ) -> BandedProgress:
+        """Live progress of one of the broadcast's deliveries, as bands (the time left at the
+        measured rate when the engine runs here)."""
         broadcast = await self.get(broadcast_id, actor)
         if delivery_id not in await self.repository.delivery_ids(broadcast.id):
             raise BroadcastError(f"delivery {delivery_id} is not broadcast {broadcast_id}'s")
-        return await self._progress(delivery_id)
+        return (await self._progress(delivery_id)).banded(self.disclosure)
 
     async def _progress(self, delivery_id: int) -> Progress:
         if self.engine is not None:
@@ -490,13 +562,42 @@ class BroadcastService:
         counts = await Outbox(self.database).counts(delivery_id)
         return build_progress(delivery_id, delivery.status.value, counts, None)
 
-    async def report(self, broadcast_id: int, actor: Actor) -> BroadcastReport:
+    async def review(self, broadcast_id: int, actor: Actor) -> Review:
+        """Everything an approver must see of a broadcast (staff who may see its consulates)."""
         broadcast = await self.get(broadcast_id, actor)
-        deliveries = [
+        payloads = await self.repository.payloads(broadcast)
+        return Review(
+            broadcast=broadcast,
+            payloads=payloads,
+            size=await band_audience(self.database, broadcast.audience, self.disclosure),
+            runs=await self.repository.schedules(broadcast_id),
+            warnings=self.warnings(payloads),
+            may_approve=self.may_approve(broadcast, actor),
+        )
+
+    async def report(self, broadcast_id: int, actor: Actor) -> BroadcastReport:
+        """The review, and each delivery's progress with the totals, as bands."""
+        review = await self.review(broadcast_id, actor)
+        exact = [
             await self._progress(delivery_id)
             for delivery_id in await self.repository.delivery_ids(broadcast_id)
         ]
-        return BroadcastReport(broadcast, await self.repository.schedules(broadcast_id), deliveries)
+        return BroadcastReport(
+            review,
+            [progress.banded(self.disclosure) for progress in exact],
+            combined(exact).banded(self.disclosure),
+        )
+
+
+def _poll_texts(payloads: list[Payload]) -> list[tuple[str, str]]:
+    """A poll's question and options per language, with the field each is in."""
+    questions = {p.language: p.poll_question or "" for p in payloads}
+    count = max((len(p.poll_options) for p in payloads), default=0)
+    options = [
+        {p.language: p.poll_options[i] for p in payloads if i < len(p.poll_options)}
+        for i in range(count)
+    ]
+    return poll_texts(questions, options)
 
 
 def _remit(actor: Actor) -> frozenset[str] | None:

@@ -1,4 +1,10 @@
-"""Live progress of a delivery: counts per outcome and the time left at the measured rate."""
+"""Live progress of a delivery: counts per outcome and the time left at the measured rate.
+
+``Progress`` holds the exact counts, for the engine. Staff see ``BandedProgress``: every count
+a band under the disclosure rule (bot/disclosure.py), and the share done and the time left
+worked out from those bands only, so that neither a percentage nor an estimate gives back a
+count the bands hide (33% of "fewer than 5" would say 1 of 3).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from bot.disclosure import Band, Disclosure
 from broadcasts.outbox import OutboxStatus
 
 #: Seconds of recent completions the rate is measured over.
@@ -42,6 +49,72 @@ class Progress:
     @property
     def finished(self) -> int:
         return self.total - self.pending
+
+    def banded(self, disclosure: Disclosure) -> BandedProgress:
+        """What staff may see of this progress."""
+        pending = disclosure.band(self.pending)
+        eta = 0.0 if pending.high == 0 else (pending.high / self.rate if self.rate else None)
+        return BandedProgress(
+            delivery_id=self.delivery_id,
+            status=self.status,
+            sent=disclosure.band(self.sent),
+            failed=disclosure.band(self.failed),
+            unreachable=disclosure.band(self.unreachable),
+            skipped=disclosure.band(self.skipped),
+            cancelled=disclosure.band(self.cancelled),
+            pending=pending,
+            total=disclosure.band(self.total),
+            finished=disclosure.band(self.finished),
+            eta_seconds=eta,
+        )
+
+
+def combined(progresses: list[Progress]) -> Progress:
+    """The exact totals of several deliveries (to band them once, not add up bands)."""
+
+    def total(name: str) -> int:
+        return sum(int(getattr(progress, name)) for progress in progresses)
+
+    return Progress(
+        delivery_id=0,
+        status="total",
+        sent=total("sent"),
+        failed=total("failed"),
+        unreachable=total("unreachable"),
+        skipped=total("skipped"),
+        cancelled=total("cancelled"),
+        pending=total("pending"),
+        rate=None,
+        eta_seconds=None,
+    )
+
+
+@dataclass(frozen=True)
+class BandedProgress:
+    """A delivery's progress as staff see it: every count a band; the time left from the
+    band of pending messages (its upper end) at the measured rate."""
+
+    delivery_id: int
+    status: str
+    sent: Band
+    failed: Band
+    unreachable: Band
+    skipped: Band
+    cancelled: Band
+    pending: Band
+    total: Band
+    finished: Band
+    eta_seconds: float | None
+
+    @property
+    def share_done(self) -> float:
+        """Between 0 and 1, from the bands only: nothing before the finished band reaches k
+        (unless all is done), then its lower end over the total's."""
+        if self.pending.high == 0:
+            return 1.0
+        if self.finished.low <= 1 or self.total.low <= 1:
+            return 0.0
+        return min(1.0, self.finished.low / self.total.low)
 
 
 def build_progress(

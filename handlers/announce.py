@@ -5,8 +5,11 @@ finishes; the default language is required) -> optional photo or document -> aud
 (consulates within the staff member's remit, member types, languages; a "more filters"
 screen adds countries of residence, interests, occupation groups and regions of origin) ->
 schedule (now; a date and time in the consulate's zone; a date and time in each recipient's
-own zone; recurring) -> preview (the message in each language, recipients per language and
-the fallback count) -> submit. The service (broadcasts/compose.py) makes every decision.
+own zone; recurring) -> preview (the message in each language, the planned runs in the
+author's zone, recipients per language and the fallback as bands under the disclosure rule,
+and a warning for any sensitive topic the texts mention) -> submit. The preview is packed into
+as few messages as fit, Submit on the last. The service (broadcasts/compose.py) makes every
+decision.
 
 A persistent ConversationHandler: the draft lives in user_data (written after every update),
 so a restart resumes the wizard. Buttons are ``v1:ann:<step>:<value>``, every value re-checked.
@@ -21,7 +24,6 @@ from functools import partial
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -39,7 +41,18 @@ from broadcasts.compose import BroadcastError, BroadcastRequest, Category, Previ
 from broadcasts.payload import DeliveryKind, Media, MediaKind, Payload
 from broadcasts.schedule import Recurrence, Schedule
 from handlers import callbacks
-from handlers.broadcasts import CATEGORY_LABELS, describe, notify_approvers, schedule_text
+from handlers.broadcast_view import (
+    CATEGORY_LABELS,
+    content_blocks,
+    count_lines,
+    describe,
+    pack,
+    run_lines,
+    send_messages,
+    viewer_zone,
+    warning_lines,
+)
+from handlers.broadcasts import notify_approvers
 from handlers.context import App, AppContext
 from handlers.registration import labels
 from handlers.registration.flow import Step
@@ -310,25 +323,16 @@ def build_request(context: AppContext, actor: Actor) -> BroadcastRequest:
     )
 
 
-def preview_text(context: AppContext, preview: Preview, schedule: Schedule) -> str:
-    tr = context.tr
-    lines = [
-        tr.gettext("<b>Preview</b>"),
-        tr.gettext("When: %(when)s") % {"when": esc(schedule_text(tr, schedule))},
-    ]
-    for language, count in sorted(preview.counts.per_language.items()):
-        lines.append(
-            tr.gettext("%(language)s: %(count)s recipients")
-            % {"language": esc(tr.language_name(language)), "count": tr.format_number(count)}
-        )
-    lines.append(
-        tr.gettext("Total: %(total)s, of whom %(fallback)s get the %(default)s text as a fallback")
-        % {
-            "total": tr.format_number(preview.total),
-            "fallback": tr.format_number(preview.counts.fallback),
-            "default": esc(tr.language_name(preview.default_language)),
-        }
-    )
+def preview_text(
+    context: AppContext, preview: Preview, schedule: Schedule, staff: StaffMember
+) -> str:
+    """When, to how many (bands), and the warnings."""
+    tr, deployment = context.tr, context.services.deployment
+    runs = [(run.due_at, run.zone, run.consulates) for run in preview.runs]
+    lines = [tr.gettext("<b>Preview</b>")]
+    lines += run_lines(tr, deployment, schedule, runs, viewer_zone(deployment, staff))
+    lines += count_lines(tr, preview.counts, preview.default_language)
+    lines += warning_lines(tr, preview.warnings)
     return "\n".join(lines)
 
 
@@ -344,16 +348,11 @@ async def show_preview(update: Update, context: AppContext, staff: StaffMember) 
         return await ask_schedule(update, context)
     chat = update.effective_chat
     assert chat is not None
-    for language, payload in sorted(preview.payloads.items()):
-        await context.bot.send_message(
-            chat.id, f"[{language}]\n{payload.text or ''}", parse_mode=ParseMode.HTML
-        )
+    blocks = content_blocks(tr, [preview.payloads[code] for code in sorted(preview.payloads)])
+    summary = preview_text(context, preview, request.schedule, staff)
     rows = [[button(tr.gettext("Submit"), "submit"), button(tr.gettext("Cancel"), "quit")]]
-    await reply(
-        update,
-        context,
-        preview_text(context, preview, request.schedule),
-        InlineKeyboardMarkup(rows),
+    await send_messages(
+        context.bot, chat.id, tr, pack([*blocks, summary]), InlineKeyboardMarkup(rows)
     )
     return State.PREVIEW
 
@@ -371,7 +370,7 @@ async def submit(update: Update, context: AppContext, staff: StaffMember) -> obj
         )
         return await ask_schedule(update, context)
     draft(context).clear()
-    lines = [describe(tr, created.broadcast), *map(esc, created.notes)]
+    lines = [describe(tr, services.deployment, created.broadcast), *map(esc, created.notes)]
     if created.needs_approval:
         told = await notify_approvers(context.bot, services, created.broadcast)
         lines.append(

@@ -1,21 +1,26 @@
 """/broadcasts (staff): recent broadcasts with their controls; approvers' notifications; the
 schedule sweep job; the author's live progress message.
 
+Approvers see what they approve: the approval request, and /broadcasts for a broadcast
+waiting for the viewer's approval, is the full view (handlers/broadcast_view.py: every
+language's content, the audience in words, its size as a band, the runs in the approver's
+zone, sensitive-topic warnings), the buttons on its last message; any other broadcast is a
+few lines with a Show button. Every count shown is a band (bot/disclosure.py).
+
 Buttons: ``v1:bcapp:approve|reject:<id>`` (APPROVE), ``v1:bcctl:cancel|pause|resume:<id>``
-(COMPOSE; the service also checks author-or-admin). Every field is re-checked: data can be
-forged. The sweep (every few seconds) starts what is due; for each delivery it starts, the
-author gets one message edited every few seconds with sent, failed, unreachable, pending and
-the time left, until the delivery is done.
+(COMPOSE; the service also checks author-or-admin), ``v1:bcview:show:<id>`` (VIEW). Every
+field is re-checked: data can be forged. The sweep (every few seconds) starts what is due;
+for each delivery it starts, the author gets one message edited every few seconds with sent,
+failed, unreachable, pending and the time left, until the delivery is done.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import cast
 
-from babel.dates import format_timedelta
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
@@ -24,104 +29,22 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, JobQueue
 from bot.access import AccessDenied, Actor, Permission
 from bot.i18n import N_, Translator
 from bot.services import Services
-from broadcasts.compose import BroadcastError, Category, Started
-from broadcasts.progress import Progress
+from broadcasts.compose import BroadcastError, Started
 from broadcasts.repository import Broadcast, BroadcastStatus
-from broadcasts.schedule import Schedule, ScheduleKind
 from handlers import callbacks
+from handlers.broadcast_view import describe, progress_text, review_messages, send_messages
 from handlers.context import App, AppContext
-from handlers.replies import alert, edit_or_reply, esc, reply
+from handlers.replies import alert, edit_or_reply, reply
 from handlers.staff import current_staff
 
 logger = logging.getLogger(__name__)
 
 APPROVAL = "bcapp"
 CONTROL = "bcctl"
+VIEW = "bcview"
 SWEEP_SECONDS = 5.0
 PROGRESS_SECONDS = 5.0
 RECENT = 8
-
-CATEGORY_LABELS: dict[Category, str] = {
-    Category.CONSULAR: N_("Consular notice"),
-    Category.EMERGENCY: N_("Emergency"),
-    Category.INVESTMENT: N_("Investment"),
-    Category.PROGRAMME: N_("Programme"),
-    Category.EVENT: N_("Event"),
-    Category.YOUTH_CULTURE: N_("Youth and culture"),
-    Category.OTHER: N_("Other"),
-}
-STATUS_LABELS: dict[BroadcastStatus, str] = {
-    BroadcastStatus.PENDING_APPROVAL: N_("waiting for approval"),
-    BroadcastStatus.SCHEDULED: N_("scheduled"),
-    BroadcastStatus.RUNNING: N_("sending"),
-    BroadcastStatus.PAUSED: N_("paused"),
-    BroadcastStatus.DONE: N_("done"),
-    BroadcastStatus.CANCELLED: N_("cancelled"),
-    BroadcastStatus.REJECTED: N_("rejected"),
-}
-RECURRENCE_LABELS = {
-    "daily": N_("every day"),
-    "weekly": N_("every week"),
-    "monthly": N_("every month"),
-}
-
-
-# --- describing ---------------------------------------------------------------------------
-
-
-def category_label(tr: Translator, category: str) -> str:
-    return tr.gettext(CATEGORY_LABELS.get(Category(category), N_("Other")))
-
-
-def schedule_text(tr: Translator, schedule: Schedule) -> str:
-    """The schedule in the staff member's words."""
-    if schedule.kind is ScheduleKind.NOW or schedule.local is None:
-        return tr.gettext("now")
-    when = f"{schedule.local:%Y-%m-%d %H:%M}"
-    if schedule.kind is ScheduleKind.LOCAL_TIME:
-        return tr.gettext("%(when)s in each recipient's local time") % {"when": when}
-    zone = schedule.zone or ""
-    if schedule.kind is ScheduleKind.AT:
-        return tr.gettext("%(when)s (%(zone)s)") % {"when": when, "zone": zone}
-    repeat = tr.gettext(RECURRENCE_LABELS[schedule.recurrence or "daily"])
-    return tr.gettext("%(repeat)s from %(when)s (%(zone)s)") % {
-        "repeat": repeat,
-        "when": when,
-        "zone": zone,
-    }
-
-
-def describe(tr: Translator, broadcast: Broadcast) -> str:
-    audience = ", ".join(sorted(broadcast.audience.consulates)) or tr.gettext("all consulates")
-    return tr.gettext(
-        "<b>#%(id)s</b> %(category)s: %(status)s\nWhen: %(when)s\nTo: %(audience)s"
-    ) % {
-        "id": broadcast.id,
-        "category": esc(category_label(tr, broadcast.category)),
-        "status": esc(tr.gettext(STATUS_LABELS[broadcast.status])),
-        "when": esc(schedule_text(tr, broadcast.schedule)),
-        "audience": esc(audience),
-    }
-
-
-def progress_text(tr: Translator, progress: Progress, broadcast_id: int) -> str:
-    """Live counts and the estimated time left, in the staff member's language."""
-    left = (
-        format_timedelta(timedelta(seconds=progress.eta_seconds), locale=tr.locale)
-        if progress.eta_seconds is not None
-        else tr.gettext("unknown")
-    )
-    return tr.gettext(
-        "<b>Broadcast #%(id)s</b>\nSent: %(sent)s\nFailed: %(failed)s\n"
-        "Unreachable: %(unreachable)s\nPending: %(pending)s\nTime left: %(left)s"
-    ) % {
-        "id": broadcast_id,
-        "sent": tr.format_number(progress.sent),
-        "failed": tr.format_number(progress.failed),
-        "unreachable": tr.format_number(progress.unreachable),
-        "pending": tr.format_number(progress.pending),
-        "left": esc(left),
-    }
 
 
 def approval_markup(tr: Translator, broadcast_id: int) -> InlineKeyboardMarkup:
@@ -161,6 +84,16 @@ def control_buttons(
     return found
 
 
+def show_button(tr: Translator, broadcast_id: int) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        tr.gettext("Show"), callback_data=callbacks.encode(VIEW, "show", str(broadcast_id))
+    )
+
+
+def markup_of(buttons: list[InlineKeyboardButton]) -> InlineKeyboardMarkup | None:
+    return InlineKeyboardMarkup([buttons]) if buttons else None
+
+
 async def translator_for(services: Services, telegram_user_id: int) -> Translator:
     member = await services.members.find(telegram_user_id)
     return services.languages.translator(services.members.language_for(member, None))
@@ -170,7 +103,8 @@ async def translator_for(services: Services, telegram_user_id: int) -> Translato
 
 
 async def broadcasts_command(update: Update, context: AppContext) -> None:
-    """List recent broadcasts, each with the controls the staff member may use."""
+    """List recent broadcasts with the controls the staff member may use: in full those
+    waiting for their approval, the others in a few lines with a Show button."""
     services, tr = context.services, context.tr
     actor = await context.acting(update)
     recent = await services.broadcasts.recent(actor, RECENT)
@@ -179,8 +113,49 @@ async def broadcasts_command(update: Update, context: AppContext) -> None:
         return
     for broadcast in reversed(recent):
         buttons = control_buttons(tr, services, broadcast, actor)
-        markup = InlineKeyboardMarkup([buttons]) if buttons else None
-        await reply(update, context, describe(tr, broadcast), markup)
+        if services.broadcasts.may_approve(broadcast, actor):
+            await show_review(update, context, broadcast.id, actor, buttons)
+            continue
+        buttons.insert(0, show_button(tr, broadcast.id))
+        await reply(
+            update, context, describe(tr, services.deployment, broadcast), markup_of(buttons)
+        )
+
+
+async def show_review(
+    update: Update,
+    context: AppContext,
+    broadcast_id: int,
+    actor: Actor,
+    buttons: list[InlineKeyboardButton],
+) -> None:
+    """Send the full view of a broadcast to the update's chat, ``buttons`` on its last message."""
+    chat = update.effective_chat
+    assert chat is not None
+    services, tr = context.services, context.tr
+    review = await services.broadcasts.review(broadcast_id, actor)
+    messages = review_messages(tr, services.deployment, review, actor.staff)
+    await send_messages(context.bot, chat.id, tr, messages, markup_of(buttons))
+
+
+async def on_show(update: Update, context: AppContext) -> None:
+    """The Show button: the full view of one broadcast, with the controls the viewer may use."""
+    query = update.callback_query
+    assert query is not None
+    await current_staff(update, context, Permission.VIEW)
+    actor = await context.acting(update)
+    parsed = parse_action(query.data, VIEW, {"show"})
+    if parsed is None:
+        await alert(update, context, context.tr.gettext("This button is no longer valid."))
+        return
+    try:
+        broadcast = await context.services.broadcasts.get(parsed[1], actor)
+    except BroadcastError as exc:
+        await alert(update, context, str(exc)[:190])
+        return
+    await query.answer()
+    buttons = control_buttons(context.tr, context.services, broadcast, actor)
+    await show_review(update, context, broadcast.id, actor, buttons)
 
 
 def parse_action(data: str | None, feature: str, actions: set[str]) -> tuple[str, int] | None:
@@ -213,7 +188,7 @@ async def on_approval(update: Update, context: AppContext) -> None:
         await alert(update, context, str(exc)[:190])
         return
     await query.answer()
-    await edit_or_reply(update, context, describe(tr, broadcast))
+    await edit_or_reply(update, context, describe(tr, context.services.deployment, broadcast))
     await tell_author(context.bot, context.services, broadcast)
 
 
@@ -242,26 +217,26 @@ async def on_control(update: Update, context: AppContext) -> None:
     await query.answer()
     broadcast = await service.get(broadcast_id, actor)
     buttons = control_buttons(tr, context.services, broadcast, actor)
-    markup = InlineKeyboardMarkup([buttons]) if buttons else None
-    await edit_or_reply(update, context, describe(tr, broadcast), markup)
+    text = describe(tr, context.services.deployment, broadcast)
+    await edit_or_reply(update, context, text, markup_of(buttons))
 
 
 # --- notifications ------------------------------------------------------------------------
 
 
 async def notify_approvers(bot: Bot, services: Services, broadcast: Broadcast) -> int:
-    """Ask every staff member who may approve ``broadcast``; return how many were told."""
+    """Send every staff member who may approve ``broadcast`` its full view with Approve and
+    Reject; return how many were told."""
     told = 0
     for approver in await services.broadcasts.approvers_for(broadcast):
         tr = await translator_for(services, approver.telegram_user_id)
-        text = tr.gettext("A broadcast is waiting for your approval:") + "\n\n"
-        text += describe(tr, broadcast) + "\n\n" + tr.gettext("See it with /broadcasts.")
+        actor = Actor.in_chat(approver.telegram_user_id, approver)
+        review = await services.broadcasts.review(broadcast.id, actor)
+        heading = tr.gettext("A broadcast is waiting for your approval:")
+        messages = review_messages(tr, services.deployment, review, approver, heading)
         try:
-            await bot.send_message(
-                approver.telegram_user_id,
-                tr.direction(text),
-                parse_mode=ParseMode.HTML,
-                reply_markup=approval_markup(tr, broadcast.id),
+            await send_messages(
+                bot, approver.telegram_user_id, tr, messages, approval_markup(tr, broadcast.id)
             )
             told += 1
         except TelegramError as exc:
@@ -277,7 +252,7 @@ async def tell_author(bot: Bot, services: Services, broadcast: Broadcast) -> Non
     try:
         await bot.send_message(
             broadcast.author_telegram_id,
-            tr.direction(describe(tr, broadcast)),
+            tr.direction(describe(tr, services.deployment, broadcast)),
             parse_mode=ParseMode.HTML,
         )
     except TelegramError as exc:
@@ -381,7 +356,9 @@ def register(application: App) -> None:
     access.require(Permission.VIEW, commands=("broadcasts",))
     access.require(Permission.APPROVE, features=(APPROVAL,))
     access.require(Permission.COMPOSE, features=(CONTROL,))
+    access.require(Permission.VIEW, features=(VIEW,))
     application.add_handler(CommandHandler("broadcasts", broadcasts_command))
+    application.add_handler(CallbackQueryHandler(on_show, pattern=callbacks.pattern(VIEW)))
     application.add_handler(CallbackQueryHandler(on_approval, pattern=callbacks.pattern(APPROVAL)))
     application.add_handler(CallbackQueryHandler(on_control, pattern=callbacks.pattern(CONTROL)))
     job_queue = application.job_queue

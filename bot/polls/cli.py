@@ -29,6 +29,7 @@ from bot.polls.export import SUPPRESSED, export_csv
 from bot.polls.pollfile import PollFileError, load_poll_file
 from bot.polls.publishing import BroadcastPublisher, PublishState
 from bot.polls.service import PollReport, PollService
+from bot.sensitive import SensitiveQuestion
 from bot.settings import Settings
 from bot.staff import StaffService
 from bot.storage.database import Database
@@ -83,7 +84,7 @@ async def create(service: PollService, draft: Any, path: Path, actor: Actor) -> 
         for problem in error.problems:
             print(f"error: {path}: {problem.describe()}", file=sys.stderr)
         return 2
-    except BroadcastError as error:
+    except (BroadcastError, SensitiveQuestion) as error:
         print(f"error: {path}: {error}", file=sys.stderr)
         return 2
     published = created.published

@@ -34,6 +34,7 @@ from datetime import UTC, datetime
 
 from bot.access import Actor, Permission, require
 from bot.deployment import Deployment
+from bot.disclosure import Disclosure
 from bot.i18n import Languages
 from bot.polls.counting import AnswerResult, Outcome, PollCounter
 from bot.polls.drafting import DraftError, PollDraft, Problem, ProblemKind, check_draft
@@ -51,7 +52,7 @@ from bot.polls.wizard import PollSketch
 from bot.staff import StaffService
 from bot.storage.database import Database
 from bot.storage.polls import NewPoll, Participant, PollRepository, PollRow
-from broadcasts.audience import LanguageCounts, count_audience, count_by_language
+from broadcasts.audience import AudienceBands, band_by_language, count_audience
 
 logger = logging.getLogger(__name__)
 
@@ -119,12 +120,14 @@ class PollService:
 
     # --- creating ------------------------------------------------------------------------------
     def check(self, draft: PollDraft, now: datetime | None = None) -> None:
-        """Raise DraftError naming every problem with the draft."""
+        """Raise DraftError naming every problem with the draft, SensitiveQuestion when it
+        asks about a topic the deployment lists as sensitive (bot/sensitive.py)."""
         at = now or datetime.now(UTC)
         room = question_room(draft, self.translate)
         problems = check_draft(draft, self.deployment.languages, at, room)
         if problems:
             raise DraftError(problems)
+        self.deployment.sensitive.refuse_poll(draft.questions, draft.options)
 
     async def check_audience(self, draft: PollDraft) -> None:
         """Raise DraftError when the poll's audience is smaller than k (its size is not said:
@@ -146,12 +149,13 @@ class PollService:
         ]
         return min(room_for(sketch.mode, code, self.translate) for code in readers)
 
-    async def preview(self, draft: PollDraft, actor: Actor) -> LanguageCounts:
+    async def preview(self, draft: PollDraft, actor: Actor) -> AudienceBands:
         """Recipients per language of the poll's texts, and how many get the base language's
-        text as a fallback."""
+        text as a fallback, as bands (bot/disclosure.py)."""
         require(actor, Permission.COMPOSE, draft.audience.consulates)
-        return await count_by_language(
-            self.database, draft.audience, draft.questions, draft.base_language
+        k = Disclosure(self.deployment.policies.poll_min_cell_size)
+        return await band_by_language(
+            self.database, draft.audience, draft.questions, draft.base_language, k
         )
 
     async def store(self, draft: PollDraft) -> int:

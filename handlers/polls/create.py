@@ -21,8 +21,10 @@ from bot.i18n import Translator
 from bot.polls.drafting import DraftError, PollDraft, quick_draft
 from bot.polls.publishing import PublishState
 from bot.polls.service import CreatedPoll, PublishingUnavailable
+from bot.sensitive import SensitiveQuestion
 from broadcasts.audience import Audience
 from broadcasts.compose import BroadcastError
+from handlers.broadcast_view import sensitive_refusal
 from handlers.broadcasts import notify_approvers
 from handlers.context import App, AppContext
 from handlers.polls.texts import problem_text
@@ -92,6 +94,10 @@ async def publish(
     except DraftError as error:
         lines = [tr.gettext("The poll was not sent:")]
         lines += [problem_text(tr, problem) for problem in error.problems]
+        await reply(update, context, "\n".join(lines))
+        return False
+    except SensitiveQuestion as refused:
+        lines = [tr.gettext("The poll was not sent:"), sensitive_refusal(tr, refused)]
         await reply(update, context, "\n".join(lines))
         return False
     except BroadcastError as error:

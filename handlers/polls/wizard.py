@@ -5,8 +5,11 @@ language -> options (typed one per message, or one per line; "Done" once there a
 optionally the same question and options in other enabled languages -> audience (everyone in
 the staff member's consulates, or chosen consulates and member types) -> closing time (24 h,
 3 days, 7 days, or a typed date and time in the consulate's zone) -> summary with the
-recipients per language and the fallback count -> Submit, which goes through ``PollService``
-like the quick form (so the approval policy applies). Back and Cancel on every step.
+recipients per language and the fallback as bands under the disclosure rule -> Submit, which
+goes through ``PollService`` like the quick form (so the approval policy applies). Back and
+Cancel on every step. A question or option naming one of the deployment's sensitive topics
+(bot/sensitive.py) is refused as soon as it is typed, with the topic named; ``PollService``
+refuses it again at Submit whatever the route.
 
 The rules live in ``bot.polls.wizard`` (``PollSketch``); this module only translates. A
 persistent ConversationHandler: the sketch lives in user_data, so a restart resumes the
@@ -49,8 +52,10 @@ from bot.polls.wizard import (
     split_options,
 )
 from bot.registration.answers import MemberType
+from bot.sensitive import SensitiveQuestion
 from broadcasts.payload import MAX_POLL_OPTIONS
 from handlers import callbacks
+from handlers.broadcast_view import count_lines, sensitive_refusal
 from handlers.context import App, AppContext
 from handlers.polls.create import publish
 from handlers.polls.texts import problem_text
@@ -308,19 +313,7 @@ async def show_summary(
         lines.append(f"[{esc(language)}] <b>{esc(draft.questions[language])}</b>")
         lines += [f"• {esc(text)}" for text in draft.options_in(language)]
     lines.append("")
-    for language, count in sorted(counts.per_language.items()):
-        lines.append(
-            tr.gettext("%(language)s: %(count)s recipients")
-            % {"language": esc(tr.language_name(language)), "count": tr.format_number(count)}
-        )
-    lines.append(
-        tr.gettext("Total: %(total)s, of whom %(fallback)s get the %(default)s text as a fallback")
-        % {
-            "total": tr.format_number(counts.total),
-            "fallback": tr.format_number(counts.fallback),
-            "default": esc(tr.language_name(draft.base_language)),
-        }
-    )
+    lines += count_lines(tr, counts, draft.base_language)
     lines.insert(
         3, tr.gettext("Closes: %(when)s") % {"when": esc(local_time(context, staff, current))}
     )
@@ -496,6 +489,12 @@ async def on_typed(
 ) -> object:
     tr, polls = context.tr, context.services.polls
     language = pending_language(context) or current.base_language
+    refused = sensitive_in(context, state, language, text)
+    if refused is not None:
+        await reply(update, context, sensitive_refusal(tr, refused))
+        if state is State.QUESTION:
+            return await ask_question(update, context, language)
+        return await ask_options(update, context, current)
     if state is State.QUESTION:
         problems = current.set_question(language, text, polls.question_room(current, language))
         if problems:
@@ -521,6 +520,20 @@ async def on_typed(
         return await show_summary(update, context, staff, current)
     await reply(update, context, tr.gettext("Please use the buttons, or /cancel."))
     return state
+
+
+def sensitive_in(
+    context: AppContext, state: State, language: str, text: str
+) -> SensitiveQuestion | None:
+    """The refusal for a typed question or options naming a sensitive topic, else None."""
+    if state is State.QUESTION:
+        texts = [(f"question.{language}", text)]
+    elif state is State.OPTIONS:
+        texts = [(f"options.{language}", option) for option in split_options(text)]
+    else:
+        return None
+    matches = context.services.deployment.sensitive.scan(texts)
+    return SensitiveQuestion(matches) if matches else None
 
 
 async def cancel(update: Update, context: AppContext) -> object:

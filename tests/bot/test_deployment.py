@@ -77,6 +77,13 @@ def _write_sample_with(tmp_path: Path, old: str, new: str) -> Path:
         ),
         ('phone = "+44 20 7946 0000"', 'phone = ""', "consulates[0].phone"),
         ('id = "ncr"', 'id = "NCR Region"', "regions[0].id"),
+        ('id = "residence-status"', 'id = "Residence status"', "sensitive.topics[0].id"),
+        ('id = "visas-permits"', 'id = "residence-status"', "sensitive.topics"),
+        ('fil = "katayuan sa imigrasyon o paninirahan", ', "", "sensitive.topics[0].names.fil"),
+        ("fil = ['/repuhiyado(ng)?/']\n", "", "sensitive.topics[2].patterns.fil"),
+        ("fil = ['/repuhiyado(ng)?/']", "fil = []", "sensitive.topics[2].patterns.fil"),
+        ("'/repuhiyado(ng)?/'", "'/repuhiyado(ng?/'", "sensitive.topics[2].patterns.fil[0]"),
+        ("'/repuhiyado(ng)?/'", "'//'", "sensitive.topics[2].patterns.fil[0]"),
     ],
 )
 def test_a_bad_field_is_named_with_the_file(tmp_path: Path, old: str, new: str, field: str) -> None:
@@ -98,3 +105,30 @@ def test_missing_and_malformed_files(tmp_path: Path) -> None:
     empty.write_text("")
     with pytest.raises(ConfigError, match="government: missing table"):
         load_deployment(empty)
+
+
+def test_the_sample_lists_sensitive_topics_in_every_language(deployment: Deployment) -> None:
+    ids = [topic.id for topic in deployment.sensitive.topics]
+    assert ids == [
+        "residence-status",
+        "visas-permits",
+        "asylum-refugee",
+        "undocumented",
+        "irregular-stay",
+        "criminal-record",
+    ]
+    for topic in deployment.sensitive.topics:
+        for language in deployment.languages:
+            assert topic.names[language] and topic.patterns[language]
+
+
+def test_an_empty_list_of_sensitive_topics_is_a_choice_a_missing_one_an_error(
+    tmp_path: Path,
+) -> None:
+    text = SAMPLE_DEPLOYMENT.read_text()
+    path = tmp_path / "deployment.toml"
+    path.write_text(text[: text.index("[sensitive]")] + "[sensitive]\ntopics = []\n")
+    assert load_deployment(path).sensitive.topics == ()
+    path.write_text(text[: text.index("[sensitive]")])
+    with pytest.raises(ConfigError, match="sensitive: missing table"):
+        load_deployment(path)

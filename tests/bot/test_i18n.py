@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.deployment import Deployment
-from bot.i18n import RIGHT_TO_LEFT_MARK, Languages
+from bot.disclosure import Band, Disclosure
+from bot.i18n import RIGHT_TO_LEFT_MARK, Languages, band_in_english
 
 
 @pytest.fixture(scope="module")
@@ -81,3 +82,28 @@ def test_arabic_is_marked_right_to_left_and_values_isolated(languages: Languages
 
 def test_an_unknown_language_falls_back_to_the_default(languages: Languages) -> None:
     assert languages.translator("de").language == "en"
+
+
+@pytest.mark.parametrize(
+    ("code", "zero", "fewer", "band"),
+    [
+        ("en", "0", "fewer than 5", "1,040–1,044"),
+        ("fr", "0", "moins de 5", "1\u202f040–1\u202f044"),
+        ("es", "0", "menos de 5", "1.040–1.044"),
+        ("ar", "0", "أقل من 5", "\u20681,040–1,044\u2069"),
+    ],
+)
+def test_a_band_is_written_one_way_per_language(
+    languages: Languages, code: str, zero: str, fewer: str, band: str
+) -> None:
+    tr = languages.translator(code)
+    assert tr.format_band(Band(0, 0)) == zero
+    assert tr.format_band(Band(1, 4)) == fewer
+    assert tr.format_band(Band(1040, 1044)) == band
+
+
+def test_the_command_line_writes_bands_in_plain_english() -> None:
+    assert band_in_english(Band(0, 0)) == "0"
+    assert band_in_english(Disclosure(5).band(3)) == "fewer than 5"
+    assert band_in_english(Disclosure(10).band(1)) == "fewer than 10"
+    assert band_in_english(Disclosure(5).band(42)) == "40-44"

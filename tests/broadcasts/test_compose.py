@@ -11,14 +11,22 @@ import pytest
 
 from bot.access import AccessDenied, Role, StaffMember
 from bot.deployment import Deployment
+from bot.disclosure import Band
 from bot.services import Services
 from bot.settings import Settings
-from broadcasts import Audience, DeliveryEngine, EngineConfig, Outcome, Payload, Recipient
-from broadcasts.compose import BroadcastError, BroadcastRequest, BroadcastService, Category
+from broadcasts import Audience, DeliveryEngine, Payload
+from broadcasts.compose import (
+    BroadcastError,
+    BroadcastRequest,
+    BroadcastService,
+    Category,
+    SensitivePoll,
+)
 from broadcasts.payload import DeliveryKind, Media, MediaKind
 from broadcasts.repository import BroadcastStatus
 from broadcasts.schedule import Recurrence, Schedule
 from tests.auxil.actors import OPERATOR, in_chat
+from tests.auxil.broadcasting import Recorder, running_engine
 from tests.broadcasts.builders import add_member
 
 NOW = datetime(2027, 3, 1, 12, tzinfo=UTC)
@@ -27,17 +35,6 @@ EDITOR = StaffMember(2, Role.EDITOR, frozenset())
 LONDON_EDITOR = StaffMember(3, Role.EDITOR, frozenset({"london"}))
 DUBAI_EDITOR = StaffMember(4, Role.EDITOR, frozenset({"dubai"}))
 VIEWER = StaffMember(5, Role.VIEWER, frozenset())
-
-
-class Recorder:
-    """A transport that records what it would have sent."""
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[int, str]] = []
-
-    async def send(self, recipient: Recipient, payload: Payload) -> Outcome:
-        self.sent.append((recipient.chat_id, payload.text or ""))
-        return Outcome.sent(len(self.sent))
 
 
 def request(
@@ -59,14 +56,8 @@ def request(
 
 @pytest.fixture
 async def engine(services: Services) -> AsyncIterator[tuple[DeliveryEngine, Recorder]]:
-    recorder = Recorder()
-    config = EngineConfig(rate=None, workers=2, flush_interval=0.01, idle_interval=0.01)
-    running = DeliveryEngine(services.database, recorder, config)
-    await running.start()
-    services.broadcasts.engine = running
-    yield running, recorder
-    services.broadcasts.engine = None
-    await running.stop()
+    async with running_engine(services) as running:
+        yield running
 
 
 async def test_two_person_rule(services: Services) -> None:
@@ -178,8 +169,10 @@ async def test_preview_counts_per_language_and_fallback(services: Services) -> N
     await add_member(db, 103, language="fr", consulate_id="london", country="GB")
     await add_member(db, 104, language="en", consulate_id="dubai")
     preview = await services.broadcasts.preview(request(EDITOR), NOW)
-    assert preview.counts.per_language == {"en": 2, "ar": 1}
-    assert preview.counts.fallback == 1
+    fewer_than_5 = Band(1, 4)  # never the count: 2, 1 and 1 all read "fewer than 5"
+    assert preview.counts.per_language == {"ar": fewer_than_5, "en": fewer_than_5}
+    assert preview.counts.fallback == fewer_than_5 and preview.total == fewer_than_5
+    assert preview.warnings == []
     assert preview.payloads["ar"].text == "\u200fمرحبا"  # right-to-left mark added
 
 
@@ -212,7 +205,7 @@ async def test_cli_broadcast_is_sent_by_the_sweep_at_its_time(
     await running.wait_finished(toronto[0].delivery_id)
     await services.broadcasts.sweep(datetime(2027, 3, 28, 23, 1, tzinfo=UTC))
     report = await services.broadcasts.report(broadcast_id, OPERATOR)
-    assert report.total("sent") == 2
+    assert report.total("sent") == Band(1, 4)  # two: fewer than 5
     assert report.broadcast.status is BroadcastStatus.DONE
 
 
@@ -276,3 +269,67 @@ async def test_schedules_survive_a_restart(settings: Settings, deployment: Deplo
         assert (await second.broadcasts.get(created.broadcast.id, OPERATOR)).schedule == weekly
     finally:
         await second.close()
+
+
+async def test_review_is_everything_an_approver_must_see(services: Services) -> None:
+    db = services.database
+    for user_id in range(501, 508):
+        await add_member(db, user_id, consulate_id="london", country="GB")
+    local = request(
+        LONDON_EDITOR,
+        audience=Audience.of(consulates=["london", "dubai"], member_types=["abroad"]),
+        schedule=Schedule.local_time(datetime(2027, 3, 28, 10)),
+    )
+    asylum = [
+        Payload("en", text="Free advice on <b>asylum</b> claims"),
+        Payload("ar", text="مرحبا"),
+    ]
+    created = await services.broadcasts.create(
+        replace(local, author=in_chat(EDITOR), payloads=asylum), NOW
+    )
+    review = await services.broadcasts.review(created.broadcast.id, in_chat(ADMIN))
+    assert [p.language for p in review.payloads] == ["ar", "en"]
+    assert review.payloads[0].text == "\u200fمرحبا"
+    assert review.broadcast.audience == Audience.of(
+        consulates=["london", "dubai"], member_types=["abroad"]
+    )
+    assert review.size == Band(5, 9)  # seven members: a band, never 7
+    assert [(r.zone, r.next_due_at) for r in review.runs] == [
+        ("Asia/Dubai", datetime(2027, 3, 28, 6, tzinfo=UTC)),
+        ("Europe/London", datetime(2027, 3, 28, 9, tzinfo=UTC)),
+    ]
+    (warning,) = review.warnings
+    assert (warning.topic.id, warning.field) == ("asylum-refugee", "text.en")
+    assert review.may_approve
+    assert not (await services.broadcasts.review(created.broadcast.id, in_chat(EDITOR))).may_approve
+    with pytest.raises(AccessDenied, match="may not act for"):
+        await services.broadcasts.review(created.broadcast.id, in_chat(LONDON_EDITOR))
+    assert created.warnings == review.warnings and created.size == Band(5, 9)
+
+
+async def test_a_poll_about_a_sensitive_topic_is_refused_however_it_arrives(
+    services: Services,
+) -> None:
+    poll = BroadcastRequest(
+        kind=DeliveryKind.POLL,
+        category=Category.CONSULAR,
+        payloads=[
+            Payload("en", poll_question="Which service?", poll_options=("Passports", "Other")),
+            Payload(
+                "fr", poll_question="Quel service ?", poll_options=("Passeports", "Titre de séjour")
+            ),
+        ],
+        audience=Audience.of(consulates=["london"]),
+        schedule=Schedule.now(),
+        author=in_chat(EDITOR),
+    )
+    for attempt in (services.broadcasts.preview, services.broadcasts.create):
+        with pytest.raises(SensitivePoll) as refused:
+            await attempt(poll, NOW)
+        assert isinstance(refused.value, BroadcastError)
+        assert refused.value.matches[0].field == "options[2].fr"
+    assert await services.broadcasts.recent(OPERATOR) == []
+    message = replace(
+        poll, kind=DeliveryKind.MESSAGE, payloads=[Payload("en", text="Titre de séjour")]
+    )
+    assert (await services.broadcasts.preview(message, NOW)).warnings  # a message: a warning

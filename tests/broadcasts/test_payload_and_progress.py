@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from bot.disclosure import Band, Disclosure
 from bot.storage.database import Database
 from broadcasts import Audience, Media, MediaKind, OutboxStatus, Payload, create_delivery
 from broadcasts.deliveries import DeliveryRepository
 from broadcasts.payload import check_payloads
-from broadcasts.progress import RateMeter, build_progress
+from broadcasts.progress import RateMeter, build_progress, combined
 
 
 def test_payloads_must_include_the_default_language() -> None:
@@ -83,3 +84,26 @@ def test_rate_meter_measures_recent_completions() -> None:
         meter.record()
         now[0] += 0.1
     assert meter.rate() == pytest.approx(10.0, rel=0.05)
+
+
+def outbox(sent: int = 0, failed: int = 0, pending: int = 0) -> dict[OutboxStatus, int]:
+    return {OutboxStatus.SENT: sent, OutboxStatus.FAILED: failed, OutboxStatus.PENDING: pending}
+
+
+def test_staff_see_progress_as_bands_and_the_share_done_from_bands_only() -> None:
+    rule = Disclosure(5)
+    small = build_progress(1, "sending", outbox(sent=2, pending=1), rate=10.0).banded(rule)
+    assert (small.sent, small.pending, small.total) == (Band(1, 4), Band(1, 4), Band(1, 4))
+    assert small.share_done == 0.0  # not 67%: that would say 2 of 3
+    assert small.eta_seconds == 0.4  # the band's upper end at the rate, not 1 / 10
+    large = build_progress(1, "sending", outbox(sent=40, failed=1, pending=7), 10.0).banded(rule)
+    assert (large.sent, large.failed, large.total) == (Band(40, 44), Band(1, 4), Band(45, 49))
+    assert large.share_done == 40 / 45  # the finished band's lower end over the total's
+    done = build_progress(1, "done", outbox(sent=3, failed=1), rate=None).banded(rule)
+    assert (done.share_done, done.eta_seconds, done.pending) == (1.0, 0.0, Band(0, 0))
+
+
+def test_deliveries_are_added_up_before_they_are_banded() -> None:
+    rule = Disclosure(5)
+    parts = [build_progress(i, "done", outbox(sent=3), None) for i in (1, 2)]
+    assert combined(parts).banded(rule).sent == Band(5, 9)  # 6, not "fewer than 5" twice

@@ -3,6 +3,7 @@ each recipient, a second staff member approves it, and it arrives in each member
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -15,7 +16,7 @@ from bot.settings import Settings
 from handlers.context import App
 from sandbox import Sandbox, SandboxClient
 from tests.auxil.actors import OPERATOR
-from tests.auxil.chat import ChatUser
+from tests.auxil.chat import ChatUser, Message
 from tests.auxil.running import start_bot
 from tests.broadcasts.builders import add_member
 
@@ -38,12 +39,18 @@ async def running(
     await bot.stop()
 
 
+async def london_editor(admin: ChatUser, client: SandboxClient) -> ChatUser:
+    """A new staff member, made an editor for London by ``admin``."""
+    editor = await ChatUser.create(client, "Editor", "en")
+    await admin.send(f"/staff add {editor.id} editor london")
+    return editor
+
+
 async def test_editor_composes_admin_approves_members_receive_their_language(
     running: tuple[ChatUser, App], client: SandboxClient, services: Services
 ) -> None:
     admin, _ = running
-    editor = await ChatUser.create(client, "Editor", "en")
-    await admin.send(f"/staff add {editor.id} editor london")
+    editor = await london_editor(admin, client)
     members = {language: await ChatUser.create(client, language, language) for language in TEXTS}
     for language, member in members.items():
         await add_member(
@@ -63,7 +70,7 @@ async def test_editor_composes_admin_approves_members_receive_their_language(
     (question,) = await editor.choose(question, "v1:ann:when:local")
     shown = await editor.send("2027-03-28 10:00")
     preview = shown[-1]
-    assert "3" in preview["text"]  # three recipients in London
+    assert "fewer than 5" in preview["text"]  # three recipients in London
     (submitted,) = await editor.choose(preview, "v1:ann:submit")
     broadcast_id = (await services.broadcasts.recent(OPERATOR, 1))[0].id
     assert "approval" in submitted["text"]
@@ -136,7 +143,7 @@ async def test_announcement_filtered_on_interest_and_region_reaches_only_matchin
         [],
     )
     shown = await admin.choose(question, "v1:ann:when:now")
-    assert "Total: 1," in shown[-1]["text"]  # the preview counts the filters
+    assert "Total: fewer than 5," in shown[-1]["text"]  # the preview counts the filters
     await admin.choose(shown[-1], "v1:ann:submit")
 
     await services.broadcasts.sweep(datetime.now(UTC))
@@ -146,3 +153,112 @@ async def test_announcement_filtered_on_interest_and_region_reaches_only_matchin
     assert [row[0] for row in rows] == [match_id]
     for other in others:
         assert not await other.bot_messages()
+
+
+async def compose(
+    author: ChatUser, texts: dict[str, str], *ticks: str, when: str = "now"
+) -> list[Message]:
+    """Run /announce with ``texts`` (English first), tick ``ticks`` on the audience screen,
+    choose ``when``; return the preview messages (the last one carries Submit)."""
+    (question,) = await author.send("/announce")
+    (question,) = await author.choose(question, "v1:ann:cat:consular")
+    (menu,) = await author.send(texts["en"])
+    for language, text in texts.items():
+        if language != "en":
+            await author.choose(menu, f"v1:ann:lang:{language}")
+            (menu,) = await author.send(text)
+    (question,) = await author.choose(menu, "v1:ann:done")
+    (question,) = await author.choose(question, "v1:ann:skip")
+    for tick in ticks:
+        (question,) = await author.choose(question, tick)
+    (question,) = await author.choose(question, "v1:ann:aud")
+    return await author.choose(question, f"v1:ann:when:{when}")
+
+
+async def london_members(
+    client: SandboxClient, services: Services, languages: list[str]
+) -> list[ChatUser]:
+    members = []
+    for index, language in enumerate(languages):
+        member = await ChatUser.create(client, f"{language}{index}", language)
+        await add_member(
+            services.database, member.id, language=language, consulate_id="london", country="GB"
+        )
+        members.append(member)
+    return members
+
+
+@pytest.mark.parametrize(
+    ("languages", "ticks"),
+    [(["en", "en", "fr"], ("v1:ann:con:london",)), (["en", "fr"], ("v1:ann:al:fr",))],
+    ids=["three", "one"],
+)
+async def test_the_preview_shows_fewer_than_k_never_the_count(
+    running: tuple[ChatUser, App],
+    client: SandboxClient,
+    services: Services,
+    languages: list[str],
+    ticks: tuple[str, ...],
+) -> None:
+    admin, _ = running
+    await london_members(client, services, languages)
+    shown = await compose(admin, {"en": TEXTS["en"], "fr": TEXTS["fr"]}, *ticks)
+    lines = shown[-1]["text"].splitlines()
+    counts = [line for line in lines if "recipients" in line or line.startswith("Total")]
+    assert counts[-1].startswith("Total: fewer than 5,"), counts
+    assert all("fewer than 5" in line or ": 0 " in line for line in counts), counts
+    assert not re.search(r"\b[1-4]\b", "\n".join(counts))
+
+
+async def test_the_approval_request_shows_every_text_the_audience_in_words_and_a_band(
+    running: tuple[ChatUser, App], client: SandboxClient, services: Services
+) -> None:
+    admin, _ = running
+    editor = await london_editor(admin, client)
+    await london_members(client, services, ["en", "fr", "ar"])
+    before = len(await admin.bot_messages())
+    shown = await compose(editor, TEXTS, "v1:ann:con:london", "v1:ann:mt:abroad")
+    await editor.choose(shown[-1], "v1:ann:submit")
+    request = (await admin.bot_messages())[before:]
+    text = "\n".join(message["text"] for message in request)
+    for language_text in TEXTS.values():
+        assert language_text in text
+    assert "Embassy in London (sample)" in text and "london" not in text
+    assert "Living abroad" in text
+    assert "fewer than 5" in text
+    assert len(request) <= len(TEXTS)  # one message per language at most
+    assert "v1:bcapp:approve" in str(request[-1]["inline_keyboard"])
+
+
+async def test_a_sensitive_announcement_warns_its_author_and_approver(
+    running: tuple[ChatUser, App], client: SandboxClient, services: Services
+) -> None:
+    admin, _ = running
+    editor = await london_editor(admin, client)
+    texts = {"en": "Free legal advice on asylum claims at the embassy on Saturday."}
+    before = len(await admin.bot_messages())
+    shown = await compose(editor, texts, "v1:ann:con:london")
+    assert "asylum or refugee status" in shown[-1]["text"]
+    await editor.choose(shown[-1], "v1:ann:submit")
+    request = "\n".join(m["text"] for m in (await admin.bot_messages())[before:])
+    assert "⚠️" in request and "asylum or refugee status" in request
+
+
+async def test_broadcasts_shows_in_full_what_waits_for_the_viewer_and_the_rest_on_request(
+    running: tuple[ChatUser, App], client: SandboxClient, services: Services
+) -> None:
+    admin, _ = running
+    editor = await london_editor(admin, client)
+    shown = await compose(editor, TEXTS, "v1:ann:con:london")
+    await editor.choose(shown[-1], "v1:ann:submit")
+    broadcast_id = (await services.broadcasts.recent(OPERATOR, 1))[0].id
+
+    full = await admin.send("/broadcasts")
+    assert TEXTS["fr"] in "\n".join(m["text"] for m in full)
+    assert f"v1:bcapp:approve:{broadcast_id}" in str(full[-1]["inline_keyboard"])
+
+    (compact,) = await editor.send("/broadcasts")
+    assert TEXTS["en"] not in compact["text"] and "Embassy in London (sample)" in compact["text"]
+    view = await editor.choose(compact, f"v1:bcview:show:{broadcast_id}")
+    assert TEXTS["ar"] in "\n".join(m["text"] for m in view)
+    assert "bcapp" not in str(view[-1].get("inline_keyboard"))  # the author cannot approve

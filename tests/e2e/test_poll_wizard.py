@@ -89,8 +89,8 @@ async def test_admin_builds_a_translated_poll_members_vote_in_their_language(
     (closing,) = await admin.choose(audience, "v1:pw:aud:all")
     (summary,) = await admin.choose(closing, "v1:pw:close:3d")
     assert "[fr]" in summary["text"] and FR_OPTIONS[2] in summary["text"]
-    assert "English: 5 recipients" in summary["text"]
-    assert "Français: 1 recipients" in summary["text"]
+    assert "English: 5–9 recipients" in summary["text"]  # five members: a band, never "5"
+    assert "Français: fewer than 5 recipients" in summary["text"]  # one member: never "1"
 
     (confirmation,) = await admin.choose(summary, "v1:pw:submit")
     assert "being sent now" in confirmation["text"]
@@ -128,3 +128,49 @@ async def test_cancel_leaves_no_poll(
     assert await services.polls.recent(OPERATOR) == []
     replies = await admin.send("/poll Q? | A | B")  # the quick form still works
     assert "Poll " in replies[-1]["text"]
+
+
+@pytest.mark.parametrize("count", [1, 3])
+async def test_the_summary_shows_fewer_than_k_never_the_count(
+    bot: App, client: SandboxClient, services: Services, admin: ChatUser, count: int
+) -> None:
+    for _ in range(count):
+        await member(client, services, "en")
+    await start_wizard(admin)
+    await admin.send(QUESTION)
+    (prompt,) = await admin.send("\n".join(OPTIONS))
+    (languages,) = await admin.choose(prompt, "v1:pw:done")
+    (audience,) = await admin.choose(languages, "v1:pw:langs")
+    (closing,) = await admin.choose(audience, "v1:pw:aud:all")
+    (summary,) = await admin.choose(closing, "v1:pw:close:24h")
+    lines = summary["text"].splitlines()
+    assert "English: fewer than 5 recipients" in lines
+    assert "Total: fewer than 5, of whom 0 get the English text as a fallback" in lines
+    assert not any(f": {count} recipients" in line or f"Total: {count}" in line for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("language", "question"),
+    [
+        ("en", "Do you currently hold a valid residence permit?"),
+        ("es", "¿Tiene usted papeles?"),
+        ("fr", "Avez-vous un titre de séjour ?"),
+    ],
+)
+async def test_a_question_about_a_sensitive_topic_is_refused_in_the_wizard(
+    bot: App, client: SandboxClient, services: Services, language: str, question: str
+) -> None:
+    staff = await ChatUser.create(client, "Staff member", language)
+    await services.staff.ensure_admins({staff.id})
+    (prompt,) = await staff.send("/poll")
+    (prompt,) = await staff.choose(prompt, "v1:pw:mode:anonymous")
+    (prompt,) = await staff.choose(prompt, "v1:pw:choice:single")
+    refused, again = await staff.send(question, expect=2)
+    topic = {
+        "en": "immigration or residence status",
+        "es": "falta de documentos o papeles",
+        "fr": "statut migratoire ou de séjour",
+    }
+    assert topic[language] in refused["text"]
+    assert "v1:pw:back" in str(again["inline_keyboard"])  # asked for the question again
+    assert await services.polls.recent(OPERATOR) == []

@@ -256,7 +256,10 @@ async def test_two_person_approval_holds_a_poll_until_an_admin_approves(
     assert not any("poll" in m for m in await dubai[0].bot_messages())
 
     data = f"v1:bcapp:approve:{broadcast_id}"
-    await admins.english.choose(await approval_request(admins.english, data), data)
+    request = await approval_request(admins.english, data)
+    assert QUESTION in request["text"] and "• Yes" in request["text"]  # what is approved
+    assert "Consulate General in Dubai (sample)" in request["text"]
+    await admins.english.choose(request, data)
     assert (await services.broadcasts.get(broadcast_id, OPERATOR)).status.value == "scheduled"
     assert len(await send_due(services)) == 1
     polls = [await poll_message(member) for member in dubai]
@@ -326,3 +329,20 @@ async def test_poll_commands_refused_to_non_staff(
     replies = await outsider.send(command)
     assert replies[-1]["text"] == "This is only for consular staff."
     assert await services.polls.recent(OPERATOR) == []
+
+
+@pytest.mark.parametrize(
+    ("admin", "question", "topic"),
+    [
+        ("english", "Do you currently hold a valid residence permit?", "immigration or residence"),
+        ("arabic", "هل لديك إقامة سارية؟", "وضع الهجرة أو الإقامة"),
+    ],
+)
+async def test_a_quick_poll_about_a_sensitive_topic_is_refused(
+    bot: App, services: Services, admins: Admins, admin: str, question: str, topic: str
+) -> None:
+    staff = getattr(admins, admin)
+    (refusal,) = await staff.send(f"/poll {question} | Yes | No")
+    assert topic in refusal["text"]
+    assert await services.polls.recent(OPERATOR) == []
+    assert await services.broadcasts.recent(OPERATOR) == []

@@ -89,3 +89,38 @@ def test_a_bad_file_names_the_field(
     assert main.main(["poll", "create", str(path)]) == 2
     error = capsys.readouterr().err
     assert str(path) in error and f"{field}:" in error
+
+
+@pytest.mark.parametrize(
+    ("language", "question", "options"),
+    [
+        ("en", "Do you currently hold a valid residence permit?", '["Yes", "No"]'),
+        ("es", "¿Tiene usted papeles?", '["Sí", "No"]'),
+        ("fr", "Avez-vous un titre de séjour ?", '["Oui", "Non"]'),
+        ("ar", "هل لديك إقامة سارية؟", '["نعم", "لا"]'),
+        ("fil", "May papeles ka ba rito sa Dubai?", '["Oo", "Hindi"]'),
+        ("pt", "Você tem autorização de residência válida?", '["Sim", "Não"]'),
+    ],
+)
+def test_a_poll_about_a_sensitive_topic_is_refused(
+    env: Path, capsys: pytest.CaptureFixture[str], language: str, question: str, options: str
+) -> None:
+    text = f"""
+mode = "anonymous"
+closes = 2099-01-01T00:00:00Z
+opens = 2098-12-31T00:00:00Z
+[question]
+en = "Should the consulate open on Saturdays?"
+{language} = "{question}"
+[options]
+en = ["Yes", "No"]
+{language} = {options}
+"""
+    if language == "en":
+        text = text.replace('en = "Should the consulate open on Saturdays?"\n', "")
+        text = text.replace('en = ["Yes", "No"]\n', "", 1)
+    path = write(env, text)
+    assert main.main(["poll", "create", str(path)]) == 2
+    error = capsys.readouterr().err
+    assert str(path) in error and f"question.{language}" in error
+    assert "polls must never ask" in error and "\n" not in error.strip()

@@ -1,0 +1,377 @@
+"""How broadcasts read to staff in the chat: one broadcast in a few lines, the full view an
+approver needs, the preview counts, progress, and sensitive-topic warnings and refusals.
+
+Approvers see what they approve: ``review_messages`` renders the service's ``Review`` in the
+reader's language: every language's content in its own block and direction, the audience in
+words (consulate, country and region names; labels, never internal ids), its size as a band,
+the planned runs in the reader's zone (their consulates' zone when they share one, else each
+run's own), and any sensitive-topic warning. ``pack`` joins blocks into as few messages as
+Telegram's 4,096 characters allow, never splitting a block, so a view in six languages is a
+few messages, not one per language plus one. Every count shown is a band under the disclosure
+rule (bot/disclosure.py), written by ``Translator.format_band``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import fields
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_timedelta
+from telegram import Bot, InlineKeyboardMarkup
+from telegram.constants import MessageLimit, ParseMode
+
+from bot.access import StaffMember
+from bot.deployment import Deployment
+from bot.i18n import N_, RIGHT_TO_LEFT_MARK, Translator
+from bot.sensitive import Match, SensitiveQuestion, plain_text
+from broadcasts.audience import Audience, AudienceBands
+from broadcasts.compose import Category, Review, is_right_to_left
+from broadcasts.payload import MediaKind, Payload
+from broadcasts.progress import BandedProgress
+from broadcasts.repository import Broadcast, BroadcastStatus
+from broadcasts.schedule import Schedule, ScheduleKind
+from handlers.registration import labels
+from handlers.registration.flow import Step
+from handlers.registration.questions import FIELD_NAMES
+from handlers.replies import esc
+
+#: Telegram's limit on a message's text, after entities are parsed.
+MESSAGE_LIMIT = MessageLimit.MAX_TEXT_LENGTH
+
+CATEGORY_LABELS: dict[Category, str] = {
+    Category.CONSULAR: N_("Consular notice"),
+    Category.EMERGENCY: N_("Emergency"),
+    Category.INVESTMENT: N_("Investment"),
+    Category.PROGRAMME: N_("Programme"),
+    Category.EVENT: N_("Event"),
+    Category.YOUTH_CULTURE: N_("Youth and culture"),
+    Category.OTHER: N_("Other"),
+}
+STATUS_LABELS: dict[BroadcastStatus, str] = {
+    BroadcastStatus.PENDING_APPROVAL: N_("waiting for approval"),
+    BroadcastStatus.SCHEDULED: N_("scheduled"),
+    BroadcastStatus.RUNNING: N_("sending"),
+    BroadcastStatus.PAUSED: N_("paused"),
+    BroadcastStatus.DONE: N_("done"),
+    BroadcastStatus.CANCELLED: N_("cancelled"),
+    BroadcastStatus.REJECTED: N_("rejected"),
+}
+RECURRENCE_LABELS = {
+    "daily": N_("every day"),
+    "weekly": N_("every week"),
+    "monthly": N_("every month"),
+}
+#: Each audience filter's heading, in the order shown.
+AUDIENCE_HEADINGS = {
+    "consulates": FIELD_NAMES[Step.CONSULATE],
+    "countries": FIELD_NAMES[Step.COUNTRY],
+    "regions": FIELD_NAMES[Step.REGION],
+    "member_types": FIELD_NAMES[Step.MEMBER_TYPE],
+    "occupation_groups": FIELD_NAMES[Step.OCCUPATION],
+    "interests": FIELD_NAMES[Step.INTERESTS],
+    "languages": N_("Language"),
+}
+MEDIA_LABELS = {
+    MediaKind.PHOTO: N_("📎 A photo is attached."),
+    MediaKind.DOCUMENT: N_("📎 A document is attached."),
+}
+
+
+# --- describing ---------------------------------------------------------------------------
+
+
+def category_label(tr: Translator, category: str) -> str:
+    return tr.gettext(CATEGORY_LABELS.get(Category(category), N_("Other")))
+
+
+def schedule_text(tr: Translator, schedule: Schedule) -> str:
+    """The schedule in the staff member's words."""
+    if schedule.kind is ScheduleKind.NOW or schedule.local is None:
+        return tr.gettext("now")
+    when = f"{schedule.local:%Y-%m-%d %H:%M}"
+    if schedule.kind is ScheduleKind.LOCAL_TIME:
+        return tr.gettext("%(when)s in each recipient's local time") % {"when": when}
+    zone = schedule.zone or ""
+    if schedule.kind is ScheduleKind.AT:
+        return tr.gettext("%(when)s (%(zone)s)") % {"when": when, "zone": zone}
+    repeat = tr.gettext(RECURRENCE_LABELS[schedule.recurrence or "daily"])
+    return tr.gettext("%(repeat)s from %(when)s (%(zone)s)") % {
+        "repeat": repeat,
+        "when": when,
+        "zone": zone,
+    }
+
+
+def audience_values(
+    tr: Translator, deployment: Deployment, name: str, values: Iterable[str]
+) -> str:
+    """One filter's values in words: names and labels in the reader's language, never ids."""
+    names: list[str] = []
+    for value in sorted(values):
+        if name == "consulates":
+            consulate = deployment.consulate(value)
+            names.append(consulate.name_in(tr.language) if consulate else value)
+        elif name == "regions":
+            region = deployment.region(value)
+            names.append(region.name_in(tr.language) if region else value)
+        elif name == "countries":
+            names.append(tr.country(value))
+        elif name == "languages":
+            names.append(tr.language_name(value))
+        else:
+            names.append(labels.label(tr, _LABELS[name], value))
+    return tr.format_list(names)
+
+
+_LABELS: dict[str, Mapping[Any, str]] = {
+    "member_types": labels.MEMBER_TYPE_NAMES,
+    "occupation_groups": labels.OCCUPATIONS,
+    "interests": labels.INTERESTS,
+}
+
+
+def audience_lines(tr: Translator, deployment: Deployment, audience: Audience) -> list[str]:
+    """The audience in words, one filter a line ("Consulate: Embassy in London")."""
+    chosen = {f.name: getattr(audience, f.name) - {""} for f in fields(audience)}
+    lines = []
+    for name, heading in AUDIENCE_HEADINGS.items():
+        if chosen[name] or name == "consulates":
+            words = audience_values(tr, deployment, name, chosen[name])
+            lines.append(
+                tr.gettext("%(heading)s: %(values)s")
+                % {
+                    "heading": esc(tr.gettext(heading)),
+                    "values": esc(words or tr.gettext("all consulates")),
+                }
+            )
+    return lines
+
+
+def audience_summary(tr: Translator, deployment: Deployment, audience: Audience) -> str:
+    """The audience in words on one line, without headings."""
+    chosen = {f.name: getattr(audience, f.name) - {""} for f in fields(audience)}
+    parts = [
+        audience_values(tr, deployment, name, chosen[name])
+        for name in AUDIENCE_HEADINGS
+        if chosen[name]
+    ]
+    if not chosen["consulates"]:
+        parts.insert(0, tr.gettext("all consulates"))
+    return " · ".join(parts)
+
+
+def describe(tr: Translator, deployment: Deployment, broadcast: Broadcast) -> str:
+    """One broadcast in a few lines: number, category, status, when, to whom."""
+    return tr.gettext(
+        "<b>#%(id)s</b> %(category)s: %(status)s\nWhen: %(when)s\nTo: %(audience)s"
+    ) % {
+        "id": broadcast.id,
+        "category": esc(category_label(tr, broadcast.category)),
+        "status": esc(tr.gettext(STATUS_LABELS[broadcast.status])),
+        "when": esc(schedule_text(tr, broadcast.schedule)),
+        "audience": esc(audience_summary(tr, deployment, broadcast.audience)),
+    }
+
+
+def count_lines(tr: Translator, counts: AudienceBands, default_language: str) -> list[str]:
+    """Recipients per language and in total, as bands, with the fallback."""
+    lines = [
+        tr.gettext("%(language)s: %(count)s recipients")
+        % {"language": esc(tr.language_name(language)), "count": tr.format_band(band)}
+        for language, band in counts.per_language.items()
+    ]
+    lines.append(
+        tr.gettext("Total: %(total)s, of whom %(fallback)s get the %(default)s text as a fallback")
+        % {
+            "total": tr.format_band(counts.total),
+            "fallback": tr.format_band(counts.fallback),
+            "default": esc(tr.language_name(default_language)),
+        }
+    )
+    return lines
+
+
+def languages_of(tr: Translator, matches: Iterable[Match]) -> str:
+    """The languages of the texts ``matches`` were found in, by name."""
+    codes = dict.fromkeys(match.field.rsplit(".", 1)[-1] for match in matches)
+    return tr.format_list(tr.language_name(code) for code in codes)
+
+
+def by_topic(matches: Iterable[Match]) -> dict[str, list[Match]]:
+    found: dict[str, list[Match]] = {}
+    for match in matches:
+        found.setdefault(match.topic.id, []).append(match)
+    return found
+
+
+def warning_lines(tr: Translator, matches: Iterable[Match]) -> list[str]:
+    """A warning per sensitive topic an announcement mentions, and where."""
+    return [
+        tr.gettext(
+            "⚠️ Sensitive topic: %(topic)s (in the %(languages)s text). Members may fear being"
+            " asked about it: check that it is needed and worded with care."
+        )
+        % {
+            "topic": esc(found[0].topic.name_in(tr.language)),
+            "languages": esc(languages_of(tr, found)),
+        }
+        for found in by_topic(matches).values()
+    ]
+
+
+def sensitive_refusal(tr: Translator, refused: SensitiveQuestion) -> str:
+    """Why a poll is refused, topic by topic, in the staff member's language."""
+    return "\n".join(
+        tr.gettext("Polls must never ask about %(topic)s (found in the %(languages)s text).")
+        % {
+            "topic": esc(found[0].topic.name_in(tr.language)),
+            "languages": esc(languages_of(tr, found)),
+        }
+        for found in by_topic(refused.matches).values()
+    )
+
+
+def progress_text(tr: Translator, progress: BandedProgress, broadcast_id: int) -> str:
+    """Live counts (bands) and the estimated time left, in the staff member's language."""
+    left = (
+        format_timedelta(timedelta(seconds=progress.eta_seconds), locale=tr.locale)
+        if progress.eta_seconds is not None
+        else tr.gettext("unknown")
+    )
+    return tr.gettext(
+        "<b>Broadcast #%(id)s</b>\nSent: %(sent)s\nFailed: %(failed)s\n"
+        "Unreachable: %(unreachable)s\nPending: %(pending)s\nTime left: %(left)s"
+    ) % {
+        "id": broadcast_id,
+        "sent": tr.format_band(progress.sent),
+        "failed": tr.format_band(progress.failed),
+        "unreachable": tr.format_band(progress.unreachable),
+        "pending": tr.format_band(progress.pending),
+        "left": esc(left),
+    }
+
+
+# --- the full view --------------------------------------------------------------------------
+
+
+def viewer_zone(deployment: Deployment, staff: StaffMember | None) -> ZoneInfo | None:
+    """The zone of the viewer's consulates when they share one; None otherwise."""
+    zones = {
+        consulate.timezone
+        for consulate in deployment.consulates
+        if staff is not None and consulate.id in staff.consulates
+    }
+    return ZoneInfo(zones.pop()) if len(zones) == 1 else None
+
+
+Run = tuple[datetime, str, frozenset[str]]
+"""A planned run: when (UTC), its zone, and the consulates it is for (empty: the audience)."""
+
+
+def when_in(tr: Translator, instant: datetime, zone: ZoneInfo) -> str:
+    """A moment as a reader in ``zone`` writes it: date, time and the zone's name."""
+    local = instant.astimezone(zone)
+    return f"{tr.format_date(local.date())} {tr.format_time(instant, zone)} ({zone.key})"
+
+
+def run_lines(
+    tr: Translator,
+    deployment: Deployment,
+    schedule: Schedule,
+    runs: list[Run],
+    zone: ZoneInfo | None,
+) -> list[str]:
+    """The schedule in the author's words, then each planned run in the reader's zone (else
+    the run's own), with the consulates it is for."""
+    lines = [tr.gettext("When: %(when)s") % {"when": esc(schedule_text(tr, schedule))}]
+    if schedule.kind is ScheduleKind.NOW:
+        return lines
+    for due_at, run_zone, consulates in sorted(runs, key=lambda run: (run[0], run[1])):
+        line = "• " + esc(when_in(tr, due_at, zone or ZoneInfo(run_zone)))
+        if consulates - {""}:
+            line += ": " + esc(audience_values(tr, deployment, "consulates", consulates - {""}))
+        lines.append(line)
+    return lines
+
+
+def content_block(tr: Translator, payload: Payload) -> tuple[str, str]:
+    """One language's content as (heading, body), the body laid out in its own direction."""
+    heading = f"<b>— {esc(tr.language_name(payload.language))} —</b>"
+    mark = RIGHT_TO_LEFT_MARK if is_right_to_left(payload.language) else ""
+    if payload.poll_question is not None:
+        lines = [f"{mark}<b>{esc(payload.poll_question)}</b>"]
+        lines += [f"{mark}• {esc(option)}" for option in payload.poll_options]
+    else:
+        lines = [payload.text or ""]
+        if payload.media is not None:
+            lines.append(tr.gettext(MEDIA_LABELS[payload.media.kind]))
+        lines += [f"🔗 {esc(b.text)}: {esc(b.url)}" for b in payload.buttons]
+    return heading, "\n".join(lines)
+
+
+def pack(blocks: Iterable[str], limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Blocks joined into as few messages as fit ``limit`` characters as Telegram counts
+    them (after HTML is parsed); a block never straddles two messages."""
+    messages: list[str] = []
+    for block in blocks:
+        joined = f"{messages[-1]}\n\n{block}" if messages else block
+        if messages and len(plain_text(joined)) < limit:
+            messages[-1] = joined
+        else:
+            messages.append(block)
+    return messages
+
+
+def content_blocks(tr: Translator, payloads: Iterable[Payload]) -> list[str]:
+    """Every language's content, each block under its heading; a block too long to share a
+    message with its heading is split from it (the body alone always fits)."""
+    blocks: list[str] = []
+    for payload in payloads:
+        heading, body = content_block(tr, payload)
+        together = f"{heading}\n{body}"
+        blocks += [together] if len(plain_text(together)) < MESSAGE_LIMIT else [heading, body]
+    return blocks
+
+
+def review_messages(
+    tr: Translator,
+    deployment: Deployment,
+    review: Review,
+    viewer: StaffMember | None,
+    heading: str = "",
+) -> list[str]:
+    """The full view of a broadcast in the reader's language, packed into messages."""
+    broadcast = review.broadcast
+    facts = [heading] if heading else []
+    facts.append(
+        tr.gettext("<b>#%(id)s</b> %(category)s: %(status)s")
+        % {
+            "id": broadcast.id,
+            "category": esc(category_label(tr, broadcast.category)),
+            "status": esc(tr.gettext(STATUS_LABELS[broadcast.status])),
+        }
+    )
+    facts.append(tr.gettext("Author: %(author)s") % {"author": esc(broadcast.author)})
+    facts += audience_lines(tr, deployment, broadcast.audience)
+    facts.append(tr.gettext("Recipients now: %(count)s") % {"count": tr.format_band(review.size)})
+    runs = [(r.next_due_at, r.zone, r.consulates) for r in review.runs if r.next_due_at]
+    facts += run_lines(tr, deployment, broadcast.schedule, runs, viewer_zone(deployment, viewer))
+    facts += warning_lines(tr, review.warnings)
+    return pack(["\n".join(facts), *content_blocks(tr, review.payloads)])
+
+
+async def send_messages(
+    bot: Bot, chat_id: int, tr: Translator, messages: list[str], markup: InlineKeyboardMarkup | None
+) -> None:
+    """Send ``messages`` in order, the first in the reader's direction, ``markup`` on the last."""
+    for index, text in enumerate(messages):
+        last = index == len(messages) - 1
+        await bot.send_message(
+            chat_id,
+            tr.direction(text) if index == 0 else text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup if last else None,
+        )

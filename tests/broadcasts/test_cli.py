@@ -1,0 +1,89 @@
+"""``python main.py broadcast ...``: what the command line shows is banded like every other
+surface (no count under k), and ``report`` shows an approver everything they approve."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+import main
+from bot.services import Services
+from bot.storage.database import Database
+from broadcasts.cli import progress_bar, report
+from tests.auxil.actors import OPERATOR
+from tests.auxil.broadcasting import send_to_london
+from tests.broadcasts.builders import add_member
+
+NOW = datetime(2027, 3, 1, 12, tzinfo=UTC)
+#: A count label followed by a count from 1 to 3 ("sent 3", "Pending: 2", "total 1").
+SMALL_COUNT = re.compile(
+    r"(?i)\b(sent|failed|unreachable|skipped|cancelled|pending|total|recipients)\b:? [1-3]\b"
+)
+
+
+async def test_progress_of_a_broadcast_to_three_never_shows_their_number(
+    services: Services,
+) -> None:
+    broadcast_id, progress = await send_to_london(services, 3, NOW)
+    bar = progress_bar(progress)
+    out = io.StringIO()
+    await report(services.broadcasts, broadcast_id, OPERATOR, out)
+    for text in (bar, out.getvalue()):
+        assert "sent fewer than 5" in text, text
+        assert not SMALL_COUNT.search(text), text
+
+
+def announcement(folder: Path) -> Path:
+    path = folder / "announcement.toml"
+    path.write_text(
+        """
+category = "consular"
+[audience]
+consulates = ["london"]
+member_types = ["abroad"]
+[schedule]
+kind = "at"
+at = "2099-03-28 10:00"
+consulate = "london"
+[text]
+en = "Free legal advice on asylum claims at the embassy on Saturday."
+fr = "Conseils juridiques gratuits samedi à l'ambassade."
+ar = "استشارات قانونية مجانية في السفارة يوم السبت."
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_create_and_report_show_fewer_than_k_the_texts_and_the_audience_in_words(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    count: int,
+) -> None:
+    database_path = tmp_path / "bot.sqlite3"
+    monkeypatch.setenv("BOT_DB_PATH", str(database_path))
+
+    async def add_members() -> None:
+        database = await Database.open(database_path)
+        for index in range(count):
+            await add_member(database, 700 + index, consulate_id="london", country="GB")
+        await database.close()
+
+    asyncio.run(add_members())
+    assert main.main(["broadcast", "create", str(announcement(tmp_path))]) == 0
+    created = capsys.readouterr().out
+    assert "recipients now: fewer than 5" in created
+    assert "warning: text.en mentions asylum or refugee status" in created
+    assert main.main(["broadcast", "report", "1"]) == 0
+    shown = capsys.readouterr().out
+    assert "recipients now: fewer than 5" in shown and not SMALL_COUNT.search(shown)
+    assert "Embassy in London (sample)" in shown
+    assert "Free legal advice on asylum claims" in shown and "استشارات قانونية" in shown
+    assert "warning: text.en mentions asylum or refugee status" in shown

@@ -238,11 +238,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def configure_logging() -> log_redaction.Redactor:
+#: Commands that run until stopped, whose log is the operator's view of what happens.
+LONG_RUNNING = ("run", "sandbox")
+
+
+class _CurrentStderr:
+    """Whatever sys.stderr is when a record is written (a handler that kept the stderr of its
+    creation would write to a closed stream once a caller, such as a test, replaced it)."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
+def configure_logging(command: str) -> log_redaction.Redactor:
     """Log to stderr, with the bot token and webhook secret redacted from every record and
-    from uncaught tracebacks (bot/log_redaction.py); return the redactor for other output."""
+    from uncaught tracebacks (bot/log_redaction.py); return the redactor for other output.
+    The long-running commands log what they do; the others only warnings and errors, so an
+    operator's error stays one line."""
     logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        stream=_CurrentStderr(),
+        level=logging.INFO if command in LONG_RUNNING else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     # httpx logs every request URL at INFO (redacted, but one line per request).
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -255,7 +274,7 @@ def configure_logging() -> log_redaction.Redactor:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    redact = configure_logging()
+    redact = configure_logging(args.command)
     try:
         settings = Settings.from_env()
         handler: Command = args.handler

@@ -154,7 +154,7 @@ def test_logging_keeps_the_token_out_of_every_line_and_traceback() -> None:
     token = "123456789:AAH-secret-part-of-the-token-xyzXYZ"
     script = (
         "import logging, main\n"
-        "main.configure_logging()\n"
+        "main.configure_logging('run')\n"
         "logging.getLogger('probe').warning('GET https://api.telegram.org/bot%s/getMe', "
         f"{token!r})\n"
         f"raise RuntimeError('refused: ' + {token!r})\n"

@@ -107,29 +107,18 @@ async def type_country(members: Members, user_id: int, chat: Chat, last_bot_mess
     await members.send(user_id, Locale.parse(language).territories["ES"])
 
 
-async def decline_phone(members: Members, user_id: int, chat: Chat, last_bot_message: int) -> None:
-    """Tap Skip, in the member's language: the first button under "share my number"."""
-    keyboard = chat["reply_keyboard"]
-    assert isinstance(keyboard, dict), "the phone step shows a reply keyboard"
-    await members.send(user_id, keyboard["keyboard"][1][0]["text"])
-
-
 # (action, bot messages changed by it)
 REGISTRATION: list[tuple[Action, int]] = [
     (send("/start"), 2),
     (press(f"{REG}:consent:yes"), 1),
     (press(f"{REG}:type:abroad"), 1),
     (type_country, 1),
-    (press(f"{REG}:skip"), 1),  # city
     (press(f"{REG}:skip"), 1),  # region
     (press(f"{REG}:skip"), 1),  # occupation
-    (press(f"{REG}:skip"), 1),  # skills
     (press(f"{REG}:int:consular"), 1),
     (press(f"{REG}:done"), 1),
     (press(f"{REG}:skip"), 1),  # birth year
-    (press(f"{REG}:skip"), 1),  # gender
-    (press(f"{REG}:skip"), 1),  # intention
-    (decline_phone, 2),  # acknowledgement, then the summary
+    (press(f"{REG}:skip"), 1),  # gender: then the summary
     (press(f"{REG}:confirm"), 2),
 ]
 ECHO: list[tuple[Action, int]] = [(send(f"hello {i}"), 1) for i in range(len(REGISTRATION))]

@@ -20,18 +20,28 @@ class MemberService:
     async def find(self, telegram_user_id: int) -> MemberRow | None:
         return await self.repository.get_by_telegram_id(telegram_user_id)
 
-    def language_for(self, member: MemberRow | None, telegram_language_code: str | None) -> str:
-        """The member's chosen language, else Telegram's language_code negotiated, else default."""
+    def language_for(
+        self,
+        member: MemberRow | None,
+        telegram_language_code: str | None,
+        unsaved_choice: str | None = None,
+    ) -> str:
+        """The member's stored language; else the one a person not yet registered chose (kept
+        in memory only, see handlers/language.py); else Telegram's language_code negotiated,
+        else the default."""
         if member and member.language in self.languages.enabled:
             return member.language
+        if unsaved_choice is not None and unsaved_choice in self.languages.enabled:
+            return unsaved_choice
         return self.languages.negotiate(telegram_language_code)
 
-    async def choose_language(self, telegram_user_id: int, language: str) -> str:
-        """Store the member's choice of language; refuse languages not enabled."""
+    async def choose_language(self, telegram_user_id: int, language: str) -> bool:
+        """Store the member's choice of language; refuse languages not enabled. False when
+        there is no member row to store it in: nothing is stored about a person before they
+        consent, so the caller keeps the choice in memory."""
         if language not in self.languages.enabled:
             raise ValueError(f"language {language!r} is not enabled")
-        await self.repository.upsert_language(telegram_user_id, language)
-        return language
+        return await self.repository.set_language(telegram_user_id, language)
 
     async def record_reachability(self, telegram_user_id: int, reachable: bool) -> None:
         """Mark the member blocked/unblocked. Strangers who block the bot leave no row."""

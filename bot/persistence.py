@@ -3,6 +3,15 @@
 Only conversation states and per-user drafts are kept (no chat or bot data). The application
 calls ``update_persistence`` after every update (see handlers/persistence_flush.py), so a
 restart loses no step a member has taken.
+
+Nothing before consent: a person's state and user_data are written only while the database
+already names them: a ``members`` row (created when they press "I agree", see
+bot/registration/consent.py) or a ``staff`` row. The check is part of the write itself
+(``INSERT ... SELECT ... WHERE EXISTS``), so it costs no query of its own, and runs only
+when something changed. Everyone else's state stays in this process's memory and is lost on
+restart: someone who had not agreed yet simply starts again. Once a person is no longer named
+(erased, expired, removed from staff), their next write removes what was stored instead.
+Conversations are keyed ``[chat_id, user_id]`` (the default): the last element is the person.
 """
 
 from __future__ import annotations
@@ -18,9 +27,16 @@ from bot.storage.database import Database, utc_now_iso
 
 UserData = dict[Any, Any]
 
+#: True when the database names person ``?`` (twice: the same id for both checks).
+_NAMED = (
+    "EXISTS (SELECT 1 FROM members WHERE telegram_user_id = ?)"
+    " OR EXISTS (SELECT 1 FROM staff WHERE telegram_user_id = ?)"
+)
+
 
 class SQLitePersistence(BasePersistence[UserData, dict[Any, Any], Any]):
-    """Stores conversation states and user_data in the bot's database."""
+    """Stores conversation states and user_data in the bot's database, for the people it
+    names (see the module docstring)."""
 
     def __init__(self, database: Database) -> None:
         super().__init__(
@@ -31,36 +47,40 @@ class SQLitePersistence(BasePersistence[UserData, dict[Any, Any], Any]):
             update_interval=5,
         )
         self.database = database
-        # What is stored per user, so an update that changed nothing writes nothing.
-        self._stored: dict[int, str] = {}
+        # The data last written (or refused: a person not named) per user, so an update that
+        # changed nothing writes nothing.
+        self._handled: dict[int, str] = {}
 
     async def get_user_data(self) -> dict[int, UserData]:
         rows = await self.database.fetch_all(
             "SELECT telegram_user_id, data FROM conversation_user_data"
         )
-        self._stored = {int(row[0]): row[1] for row in rows}
+        self._handled = {int(row[0]): row[1] for row in rows}
         return {int(row[0]): json.loads(row[1]) for row in rows}
 
     async def update_user_data(self, user_id: int, data: UserData) -> None:
         encoded = json.dumps(data, sort_keys=True) if data else None
-        if encoded == self._stored.get(user_id):
+        if encoded == self._handled.get(user_id):
             return
+        stored = False
         async with self.database.transaction() as tx:
             if encoded is not None:
-                await tx.execute(
-                    "INSERT INTO conversation_user_data (telegram_user_id, data, updated_at)"
-                    " VALUES (?, ?, ?) ON CONFLICT (telegram_user_id) DO UPDATE"
-                    " SET data = excluded.data, updated_at = excluded.updated_at",
-                    (user_id, encoded, utc_now_iso()),
+                stored = bool(
+                    await tx.execute(
+                        "INSERT INTO conversation_user_data (telegram_user_id, data, updated_at)"
+                        f" SELECT ?, ?, ? WHERE {_NAMED} ON CONFLICT (telegram_user_id)"
+                        " DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at",
+                        (user_id, encoded, utc_now_iso(), user_id, user_id),
+                    )
                 )
-            else:
+            if not stored:
                 await tx.execute(
                     "DELETE FROM conversation_user_data WHERE telegram_user_id = ?", (user_id,)
                 )
         if encoded is None:
-            self._stored.pop(user_id, None)
+            self._handled.pop(user_id, None)
         else:
-            self._stored[user_id] = encoded
+            self._handled[user_id] = encoded
 
     async def drop_user_data(self, user_id: int) -> None:
         await self.update_user_data(user_id, {})
@@ -78,18 +98,18 @@ class SQLitePersistence(BasePersistence[UserData, dict[Any, Any], Any]):
         self, name: str, key: ConversationKey, new_state: object | None
     ) -> None:
         encoded_key = json.dumps(list(key))
+        person = key[-1]
         async with self.database.transaction() as tx:
-            if new_state is None:
+            stored = new_state is not None and await tx.execute(
+                "INSERT INTO conversation_states (name, key, state, updated_at)"
+                f" SELECT ?, ?, ?, ? WHERE {_NAMED} ON CONFLICT (name, key) DO UPDATE"
+                " SET state = excluded.state, updated_at = excluded.updated_at",
+                (name, encoded_key, json.dumps(new_state), utc_now_iso(), person, person),
+            )
+            if not stored:
                 await tx.execute(
                     "DELETE FROM conversation_states WHERE name = ? AND key = ?",
                     (name, encoded_key),
-                )
-            else:
-                await tx.execute(
-                    "INSERT INTO conversation_states (name, key, state, updated_at)"
-                    " VALUES (?, ?, ?, ?) ON CONFLICT (name, key) DO UPDATE"
-                    " SET state = excluded.state, updated_at = excluded.updated_at",
-                    (name, encoded_key, json.dumps(new_state), utc_now_iso()),
                 )
 
     async def unchanged_since(self, moment: datetime) -> list[int]:

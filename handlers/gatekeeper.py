@@ -10,6 +10,7 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 
 from handlers.context import App, AppContext
+from handlers.language import unsaved_choice
 from handlers.replies import refuse
 
 logger = logging.getLogger(__name__)
@@ -32,13 +33,15 @@ async def identify(update: Update, context: AppContext) -> None:
 
 async def find_member_and_language(update: object, context: AppContext) -> bool:
     """Set ``context.member`` and ``context.tr`` for the update's user; False if it has none.
-    (The error handler calls it too: its context starts afresh.)"""
+    The language: the member's stored one, else one chosen before consenting (in memory, see
+    handlers/language.py), else Telegram's. (The error handler calls it too: its context
+    starts afresh.)"""
     user = update.effective_user if isinstance(update, Update) else None
     if user is None:
         return False
     members = context.services.members
     context.member = await members.find(user.id)
-    language = members.language_for(context.member, user.language_code)
+    language = members.language_for(context.member, user.language_code, unsaved_choice(context))
     context.tr = context.services.languages.translator(language)
     return True
 

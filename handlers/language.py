@@ -1,4 +1,10 @@
-"""/language: choose the language the bot answers in."""
+"""/language: choose the language the bot answers in.
+
+A member's choice is stored in their row. Someone who has not consented to register has no
+row, and none is made for them: their choice stays in user_data, which the persistence keeps
+in memory only for people the database does not name (bot/persistence.py). It lasts until
+they consent (then it goes into their new row), decline, or the bot restarts.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,20 @@ from handlers.context import App, AppContext
 from handlers.replies import STALE, alert, edit_or_reply, esc, reply
 
 FEATURE = "lang"
+#: user_data key of the language chosen by someone not yet registered (memory only).
+UNSAVED_CHOICE = "language"
+
+
+def unsaved_choice(context: AppContext) -> str | None:
+    """The language a person without a member row chose, if any."""
+    chosen = (context.user_data or {}).get(UNSAVED_CHOICE)
+    return chosen if isinstance(chosen, str) else None
+
+
+def forget_unsaved_choice(context: AppContext) -> None:
+    """Drop the remembered choice: stored in the person's row now, or declined with the rest."""
+    if context.user_data is not None:
+        context.user_data.pop(UNSAVED_CHOICE, None)
 
 
 def language_keyboard(context: AppContext) -> InlineKeyboardMarkup:
@@ -38,7 +58,7 @@ async def ask_language(update: Update, context: AppContext) -> None:
 
 
 async def set_language(update: Update, context: AppContext) -> None:
-    """Store the chosen language and confirm in it."""
+    """Keep the chosen language (in the member's row, else in memory) and confirm in it."""
     query = update.callback_query
     assert query is not None and query.from_user is not None
     chosen = callbacks.fields(query.data, FEATURE)
@@ -46,7 +66,10 @@ async def set_language(update: Update, context: AppContext) -> None:
     if len(chosen) != 1 or chosen[0] not in services.languages.enabled:
         await alert(update, context, context.tr.gettext(STALE))
         return
-    await services.members.choose_language(query.from_user.id, chosen[0])
+    if await services.members.choose_language(query.from_user.id, chosen[0]):
+        forget_unsaved_choice(context)
+    elif context.user_data is not None:
+        context.user_data[UNSAVED_CHOICE] = chosen[0]
     context.tr = services.languages.translator(chosen[0])
     await query.answer()
     text = context.tr.gettext("I will now answer in %(language)s.") % {

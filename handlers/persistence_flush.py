@@ -1,5 +1,7 @@
 """Runs after every other handler: writes conversation state and drafts to the database now,
-rather than at python-telegram-bot's next periodic flush, so a crash or restart loses no step."""
+rather than at python-telegram-bot's next periodic flush, so a crash or restart loses no step.
+Whose state may be written at all is the persistence's rule (bot/persistence.py): only that of
+people the database names, so nothing of someone who has not consented."""
 
 from __future__ import annotations
 

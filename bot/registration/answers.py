@@ -19,13 +19,6 @@ class Gender(StrEnum):
     UNDISCLOSED = "undisclosed"  # "prefer not to say"
 
 
-class Intention(StrEnum):
-    TEMPORARY = "temporary"
-    CIRCULAR = "circular"
-    PERMANENT = "permanent"
-    UNDECIDED = "undecided"
-
-
 class Interest(StrEnum):
     INVESTMENT = "investment"
     PROGRAMMES = "programmes"  # programmes and grants

@@ -1,6 +1,9 @@
 """A registration in progress: answers not yet confirmed, kept with the conversation state.
 
-Nothing in a draft reaches the members table until the member confirms the summary.
+Nothing in a draft reaches the members table until the member confirms the summary, and a
+draft is stored at all only for someone who consented (see bot/registration/consent.py).
+Answers a stored draft may hold from older versions (city, skills, plans, phone) are
+dropped when it is read.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 from typing import Any
 
-from bot.registration.answers import Gender, Intention, Interest, MemberType, OccupationGroup
+from bot.registration.answers import Gender, Interest, MemberType, OccupationGroup
 
 
 @dataclass
@@ -19,16 +22,12 @@ class Draft:
     member_type: MemberType | None = None
     country: str | None = None
     departure_date: date | None = None
-    city: str | None = None
     consulate_id: str | None = None
     region_id: str | None = None
     occupation_group: OccupationGroup | None = None
-    skills: str | None = None
     interests: set[Interest] = field(default_factory=set)
     birth_year: int | None = None
     gender: Gender | None = None
-    intention: Intention | None = None
-    phone: str | None = None
 
     @property
     def is_complete(self) -> bool:
@@ -64,7 +63,6 @@ def _parse(key: str, value: Any) -> Any:
         "departure_date": date.fromisoformat,
         "occupation_group": OccupationGroup,
         "gender": Gender,
-        "intention": Intention,
         "interests": lambda items: {Interest(i) for i in items},
         "birth_year": int,
     }

@@ -13,21 +13,12 @@ from typing import Generic, TypeVar
 from babel import Locale
 from babel.dates import parse_date
 
-MAX_CITY = 60
-MAX_SKILLS = 200
 OLDEST_AGE = 100
 YOUNGEST_AGE = 15
 FURTHEST_DEPARTURE_DAYS = 2 * 366
 
-_LINK = re.compile(r"(https?://|www\.|\.[a-z]{2,4}/|@\w)", re.IGNORECASE)
-_ALLOWED_PUNCTUATION = set(" -'’.,()/&")
-
 
 class Problem(StrEnum):
-    EMPTY = "empty"
-    TOO_LONG = "too_long"
-    BAD_CHARACTERS = "bad_characters"
-    LINK = "link"
     NOT_A_YEAR = "not_a_year"
     IMPLAUSIBLE_YEAR = "implausible_year"
     NOT_A_DATE = "not_a_date"
@@ -51,42 +42,6 @@ def clean_text(text: str) -> str:
     text = unicodedata.normalize("NFC", text)
     text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C" or ch in "\n")
     return " ".join(text.split())
-
-
-def check_name_like(text: str, limit: int) -> Checked[str]:
-    """A place name or short free text: letters (any script), marks, digits only where
-    sensible (skills), the usual punctuation; no links."""
-    cleaned = clean_text(text)
-    if not cleaned:
-        return Checked(problem=Problem.EMPTY)
-    if len(cleaned) > limit:
-        return Checked(problem=Problem.TOO_LONG)
-    if _LINK.search(cleaned):
-        return Checked(problem=Problem.LINK)
-    return Checked(value=cleaned)
-
-
-def check_city(text: str) -> Checked[str]:
-    checked = check_name_like(text, MAX_CITY)
-    if checked.value is None:
-        return checked
-    if not any(ch.isalpha() for ch in checked.value) or any(
-        not (ch.isalpha() or unicodedata.category(ch).startswith("M") or ch in _ALLOWED_PUNCTUATION)
-        for ch in checked.value
-    ):
-        return Checked(problem=Problem.BAD_CHARACTERS)
-    return checked
-
-
-def check_skills(text: str) -> Checked[str]:
-    checked = check_name_like(text, MAX_SKILLS)
-    if checked.value is None:
-        return checked
-    if not any(ch.isalpha() for ch in checked.value) or any(
-        ch in "<>{}[]\\|`^~" for ch in checked.value
-    ):
-        return Checked(problem=Problem.BAD_CHARACTERS)
-    return checked
 
 
 def check_birth_year(text: str, today: date) -> Checked[int]:

@@ -131,6 +131,8 @@ class Database:
                     (migration.version, migration.name, utc_now_iso()),
                 )
             logger.info("Applied migration %04d %s", migration.version, migration.name)
+        if pending:  # a migration may erase data (0014 did): not even the WAL keeps it
+            await self.checkpoint_after_erasure()
         return pending
 
     async def _ensure_migrations_table(self) -> None:

@@ -1,32 +1,40 @@
-"""SQL for the member aggregate: the people who talk to the bot, their registration answers
-and their interests."""
+"""SQL for the member aggregate: the people who consented to register, their registration
+answers and their interests.
+
+A row exists only from consent on (status 'visitor': consented, not yet registered; then
+'registered'); nobody who merely talks to the bot has one. Erasing a row here also erases the
+conversation state stored for that person: the persistence keeps it only for people the
+database names (bot/persistence.py).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import aiosqlite
 
 from bot.registration.draft import Draft
-from bot.storage.database import Database, utc_now_iso
+from bot.storage.database import Database, Transaction, utc_now_iso
 
 # Columns a registration writes, in the order Draft names them.
 PROFILE_COLUMNS = (
     "member_type",
     "country",
     "departure_date",
-    "city",
     "consulate_id",
     "region_id",
     "occupation_group",
-    "skills",
     "birth_year",
     "gender",
-    "intention",
-    "phone",
+)
+# A visitor row whose consent and stored answers are all older than a moment (twice: ?).
+_ABANDONED = (
+    "m.status = 'visitor' AND m.updated_at < ? AND NOT EXISTS (SELECT 1 FROM"
+    " conversation_user_data AS c WHERE c.telegram_user_id = m.telegram_user_id"
+    " AND c.updated_at >= ?)"
 )
 # Breakdowns staff may see as counts (never people).
 COUNTABLE_COLUMNS = ("consulate_id", "country", "member_type", "language")
@@ -71,16 +79,25 @@ class MemberRepository:
         )
         return _row_to_member(row) if row else None
 
-    async def upsert_language(self, telegram_user_id: int, language: str) -> None:
+    async def record_consent(
+        self, telegram_user_id: int, language: str, consent_version: str
+    ) -> None:
+        """Record that the person accepted ``consent_version`` now: a 'visitor' row (or the
+        visitor row they already have, renewed). A registered member's row is not touched."""
         now = utc_now_iso()
         async with self.database.transaction() as tx:
             await tx.execute(
-                "INSERT INTO members (telegram_user_id, language, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (telegram_user_id)"
-                " DO UPDATE SET language = excluded.language, updated_at = excluded.updated_at",
-                (telegram_user_id, language, now, now),
+                "INSERT INTO members (telegram_user_id, language, status, consent_version,"
+                " consent_at, created_at, updated_at) VALUES (?, ?, 'visitor', ?, ?, ?, ?)"
+                " ON CONFLICT (telegram_user_id) DO UPDATE SET language = excluded.language,"
+                " consent_version = excluded.consent_version, consent_at = excluded.consent_at,"
+                " updated_at = excluded.updated_at WHERE members.status = 'visitor'",
+                (telegram_user_id, language, consent_version, now, now, now),
             )
+
+    async def set_language(self, telegram_user_id: int, language: str) -> bool:
+        """Store the member's language; False if there is no such member."""
+        return await self._update(telegram_user_id, "language", language)
 
     async def set_reachable(self, telegram_user_id: int, reachable: bool) -> bool:
         """Record whether the bot can write to the member; False if there is no such member."""
@@ -90,7 +107,7 @@ class MemberRepository:
         return await self._update(telegram_user_id, "announcements", int(wanted))
 
     async def _update(self, telegram_user_id: int, column: str, value: object) -> bool:
-        assert column in {"reachable", "announcements"}  # never from user input
+        assert column in {"reachable", "announcements", "language"}  # never from user input
         async with self.database.transaction() as tx:
             changed = await tx.execute(
                 f"UPDATE members SET {column} = ?, updated_at = ? WHERE telegram_user_id = ?",
@@ -99,30 +116,21 @@ class MemberRepository:
         return changed > 0
 
     async def save_registration(
-        self, telegram_user_id: int, language: str, draft: Draft, consent_version: str
-    ) -> int:
-        """Write confirmed answers (all of them: a cleared answer becomes NULL); return the id."""
+        self, telegram_user_id: int, language: str, draft: Draft
+    ) -> int | None:
+        """Write confirmed answers (all of them: a cleared answer becomes NULL) into the row of
+        someone who consented; return the member id, or None when there is no such row."""
         now = utc_now_iso()
-        values = _profile_values(draft)
-        assignments = ", ".join(f"{column} = excluded.{column}" for column in PROFILE_COLUMNS)
-        placeholders = ", ".join("?" * len(PROFILE_COLUMNS))
+        assignments = ", ".join(f"{column} = ?" for column in PROFILE_COLUMNS)
         async with self.database.transaction() as tx:
-            await tx.execute(
-                f"INSERT INTO members (telegram_user_id, language, status, consent_version,"
-                f" consent_at, registered_at, created_at, updated_at, {', '.join(PROFILE_COLUMNS)})"
-                f" VALUES (?, ?, 'registered', ?, ?, ?, ?, ?, {placeholders})"
-                f" ON CONFLICT (telegram_user_id) DO UPDATE SET language = excluded.language,"
-                f" status = 'registered', updated_at = excluded.updated_at,"
-                f" consent_version = excluded.consent_version,"
-                f" consent_at = COALESCE(members.consent_at, excluded.consent_at),"
-                f" registered_at = COALESCE(members.registered_at, excluded.registered_at),"
-                f" {assignments}",
-                (telegram_user_id, language, consent_version, now, now, now, now, *values),
-            )
             row = await tx.fetch_one(
-                "SELECT id FROM members WHERE telegram_user_id = ?", (telegram_user_id,)
+                f"UPDATE members SET status = 'registered', language = ?, updated_at = ?,"
+                f" registered_at = COALESCE(registered_at, ?), {assignments}"
+                f" WHERE telegram_user_id = ? RETURNING id",
+                (language, now, now, *_profile_values(draft), telegram_user_id),
             )
-            assert row is not None
+            if row is None:
+                return None
             member_id = int(row["id"])
             await tx.execute("DELETE FROM member_interests WHERE member_id = ?", (member_id,))
             for interest in sorted(draft.interests):
@@ -156,23 +164,42 @@ class MemberRepository:
             deleted = await tx.execute(
                 "DELETE FROM members WHERE telegram_user_id = ?", (telegram_user_id,)
             )
-            await tx.execute(
-                "DELETE FROM conversation_user_data WHERE telegram_user_id = ?",
-                (telegram_user_id,),
-            )
-            await tx.execute(
-                "DELETE FROM conversation_states WHERE json_extract(key, '$[#-1]') = ?",
-                (telegram_user_id,),
-            )
+            await _delete_conversations(tx, telegram_user_id)
         return deleted > 0
 
-    async def delete_visitor(self, telegram_user_id: int) -> None:
-        """Erase the row of someone who never registered (it holds only a language)."""
+    async def delete_visitor(self, telegram_user_id: int) -> bool:
+        """Erase the row of someone who consented but never registered, with their
+        registration in progress; True if there was one."""
         async with self.database.transaction() as tx:
-            await tx.execute(
+            deleted = await tx.execute(
                 "DELETE FROM members WHERE telegram_user_id = ? AND status = 'visitor'",
                 (telegram_user_id,),
             )
+            if deleted:
+                await _delete_conversations(tx, telegram_user_id)
+        return deleted > 0
+
+    async def delete_abandoned_visitors(self, cutoff: datetime, also: set[int]) -> set[int]:
+        """Erase the visitor rows (and conversation state) of the people in ``also`` and of
+        everyone whose row and stored answers are all older than ``cutoff``; return whose."""
+        moment = cutoff.astimezone(UTC).isoformat(timespec="seconds")
+        rows = await self.database.fetch_all(
+            f"SELECT telegram_user_id FROM members AS m WHERE {_ABANDONED}", (moment, moment)
+        )
+        erased = set()
+        async with self.database.transaction() as tx:
+            for telegram_user_id in sorted({int(row[0]) for row in rows} | also):
+                condition, parameters = (
+                    ("1", ()) if telegram_user_id in also else (_ABANDONED, (moment, moment))
+                )
+                if await tx.execute(
+                    f"DELETE FROM members AS m WHERE telegram_user_id = ? AND status = 'visitor'"
+                    f" AND {condition}",
+                    (telegram_user_id, *parameters),
+                ):
+                    await _delete_conversations(tx, telegram_user_id)
+                    erased.add(telegram_user_id)
+        return erased
 
     async def export_rows(self, telegram_user_id: int) -> dict[str, list[dict[str, Any]]]:
         """Every row held about the member, table by table, exactly as stored.
@@ -220,6 +247,17 @@ class MemberRepository:
             f" WHERE status = 'registered' GROUP BY {column} ORDER BY n DESC, value"
         )
         return [(row["value"], int(row["n"])) for row in rows]
+
+
+async def _delete_conversations(tx: Transaction, telegram_user_id: int) -> None:
+    """The person's stored conversation state and unconfirmed answers."""
+    await tx.execute(
+        "DELETE FROM conversation_user_data WHERE telegram_user_id = ?", (telegram_user_id,)
+    )
+    await tx.execute(
+        "DELETE FROM conversation_states WHERE json_extract(key, '$[#-1]') = ?",
+        (telegram_user_id,),
+    )
 
 
 def _profile_values(draft: Draft) -> Iterable[object]:

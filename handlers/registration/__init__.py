@@ -1,9 +1,15 @@
 """Registration with a consulate: consent first, then one question at a time, a summary where
-any answer can be changed, and nothing stored until the member confirms.
+any answer can be changed, and no answer stored in the members table until the member confirms.
 
-A persistent ConversationHandler: its state and the unconfirmed answers (the draft, kept in
-user_data) are written to the database after every update, so a restart resumes the member
-where they were. /profile re-enters the same conversation at the summary.
+Nothing before consent: /start shows the consent text as a plain message with two buttons;
+the conversation begins only when "I agree" is pressed, which records the consent (a
+'visitor' row, see bot/registration/consent.py). "No, thanks" and Cancel erase that row and
+every answer given so far, and a registration left untouched is erased by
+handlers/registration/expiry.py.
+
+A persistent ConversationHandler: from consent on, its state and the unconfirmed answers (the
+draft, kept in user_data) are written to the database after every update, so a restart
+resumes the member where they were. /profile re-enters the same conversation at the summary.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from enum import StrEnum
 from functools import partial
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -28,11 +34,12 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot.registration import validation
-from bot.registration.answers import Gender, Intention, Interest, MemberType, OccupationGroup
+from bot.registration.answers import Gender, Interest, MemberType, OccupationGroup
 from bot.registration.countries import is_country, search_countries
 from bot.registration.draft import Draft
 from handlers import callbacks, guidance, start
 from handlers.context import App, AppContext
+from handlers.language import forget_unsaved_choice
 from handlers.registration import questions
 from handlers.registration.flow import (
     EDITABLE,
@@ -121,7 +128,7 @@ async def ask(
     text, markup = question(context, step, session, country_choices)
     if notice:
         text = f"{notice}\n\n{text}"
-    if isinstance(markup, ReplyKeyboardMarkup) or update.callback_query is None:
+    if update.callback_query is None:
         await reply(update, context, text, markup)
     else:
         await edit_or_reply(update, context, text, markup)
@@ -130,36 +137,26 @@ async def ask(
 
 def question(
     context: AppContext, step: Step, session: Session, country_choices: list[str] | None
-) -> tuple[str, InlineKeyboardMarkup | ReplyKeyboardMarkup]:
+) -> tuple[str, InlineKeyboardMarkup]:
     tr, draft, deployment = context.tr, session.draft, context.services.deployment
-    if step is Step.CONSENT:
-        return questions.consent(tr, deployment.government)
     if step is Step.MEMBER_TYPE:
         return questions.member_type(tr)
     if step is Step.COUNTRY:
         return questions.country(tr, draft, deployment, country_choices)
     if step is Step.DEPARTURE:
         return questions.departure(tr)
-    if step is Step.CITY:
-        return questions.city(tr, draft)
     if step is Step.CONSULATE:
         return questions.consulate(tr, draft, deployment, consulate_candidates(context, draft))
     if step is Step.REGION:
         return questions.region(tr, deployment)
     if step is Step.OCCUPATION:
         return questions.occupation(tr)
-    if step is Step.SKILLS:
-        return questions.skills(tr)
     if step is Step.INTERESTS:
         return questions.interests(tr, draft)
     if step is Step.BIRTH_YEAR:
         return questions.birth_year(tr)
     if step is Step.GENDER:
         return questions.gender(tr)
-    if step is Step.INTENTION:
-        return questions.intention(tr)
-    if step is Step.PHONE:
-        return questions.phone(tr)
     return questions.summary(tr, draft, deployment, summary_steps(context, draft))
 
 
@@ -195,13 +192,57 @@ ORDER_INDEX = {step: index for index, step in enumerate(Step)}
 
 async def begin(update: Update, context: AppContext) -> object:
     """/start: registered members get the main menu; everyone else the consent text first."""
-    if context.member is not None and context.member.registered:
-        await start.start(update, context)
-        return END
     if update.callback_query:
         await update.callback_query.answer()
+    if is_registered(context):
+        await start.start(update, context)
+        return END
+    return await offer_consent(update, context)
+
+
+def is_registered(context: AppContext) -> bool:
+    return context.member is not None and context.member.registered
+
+
+async def offer_consent(update: Update, context: AppContext) -> object:
+    """The welcome and the consent text. No conversation state: nothing about the person is
+    kept, in the database or in memory, until they press "I agree"."""
+    forget(context)
     await reply(update, context, start.welcome_text(context))
-    return await ask(update, context, Step.CONSENT, Session(Draft()))
+    text, keyboard = questions.consent(context.tr, context.services.deployment.government)
+    await reply(update, context, text, keyboard)
+    return END
+
+
+async def on_consent(update: Update, context: AppContext) -> object:
+    """ "I agree" or "No, thanks" under the consent text (no conversation has begun yet)."""
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and user is not None
+    if is_registered(context):
+        return await begin(update, context)
+    await query.answer()
+    if callbacks.fields(query.data, questions.FEATURE) == ["consent", "yes"]:
+        return await agree(update, context, user.id)
+    return await decline(update, context, user.id)
+
+
+async def agree(update: Update, context: AppContext, user_id: int) -> object:
+    """Record the consent (with the language in use), then ask the first question."""
+    await context.services.registration.agree(user_id, context.tr.language)
+    forget_unsaved_choice(context)  # now in their row
+    return await ask(update, context, Step.MEMBER_TYPE, Session(Draft()))
+
+
+async def decline(update: Update, context: AppContext, user_id: int) -> object:
+    """Keep nothing, not even a language chosen before (or a consent given earlier)."""
+    await context.services.registration.withdraw(user_id)
+    forget(context)
+    forget_unsaved_choice(context)
+    text = context.tr.gettext(
+        "Understood. Nothing about you has been kept. If you change your mind, send /start."
+    )
+    await edit_or_reply(update, context, text)
+    return END
 
 
 async def open_profile(update: Update, context: AppContext) -> object:
@@ -249,7 +290,7 @@ async def handle_button(
         return None
     if action == "cancel":
         return await cancel(update, context)
-    if action == "back" and step is not Step.CONSENT:
+    if action == "back" and step is not Step.MEMBER_TYPE:
         return await go_back(update, context, step, session)
     if action == "skip" and step in OPTIONAL:
         clear_answer(session.draft, step)
@@ -263,10 +304,8 @@ async def handle_button(
 async def go_back(update: Update, context: AppContext, step: Step, session: Session) -> object:
     if session.editing and step is not Step.SUMMARY:
         return await ask(update, context, first_missing(session.draft) or Step.SUMMARY, session)
-    if step is Step.MEMBER_TYPE or (step is Step.SUMMARY and session.profile):
-        if session.profile:
-            return await cancel(update, context)
-        return await ask(update, context, Step.CONSENT, session)
+    if step is Step.SUMMARY and session.profile:
+        return await cancel(update, context)
     target = previous_step(step, session.draft, choices(context, session.draft))
     return await ask(update, context, target, session)
 
@@ -274,40 +313,15 @@ async def go_back(update: Update, context: AppContext, step: Step, session: Sess
 def clear_answer(draft: Draft, step: Step) -> None:
     attribute = {
         Step.DEPARTURE: "departure_date",
-        Step.CITY: "city",
         Step.REGION: "region_id",
         Step.OCCUPATION: "occupation_group",
-        Step.SKILLS: "skills",
         Step.BIRTH_YEAR: "birth_year",
         Step.GENDER: "gender",
-        Step.INTENTION: "intention",
-        Step.PHONE: "phone",
     }.get(step)
     if attribute:
         setattr(draft, attribute, None)
     elif step is Step.INTERESTS:
         draft.interests = set()
-
-
-async def on_consent(
-    update: Update, context: AppContext, session: Session, value: str
-) -> object | None:
-    user = update.effective_user
-    assert user is not None
-    if value == "yes":
-        return await ask(update, context, Step.MEMBER_TYPE, session)
-    if value == "no":
-        await context.services.registration.decline(user.id)
-        forget(context)
-        await edit_or_reply(
-            update,
-            context,
-            context.tr.gettext(
-                "Understood. Nothing about you has been kept. If you change your mind, send /start."
-            ),
-        )
-        return END
-    return None
 
 
 async def on_member_type(
@@ -329,9 +343,8 @@ async def on_country(
 
 
 def set_country(draft: Draft, country: str) -> None:
-    """A new country makes the city and consulate of the old one meaningless."""
+    """A new country makes the consulate of the old one meaningless."""
     if draft.country != country:
-        draft.city = None
         draft.consulate_id = None
     draft.country = country
 
@@ -401,7 +414,9 @@ async def on_confirm(
         return None
     user = update.effective_user
     assert user is not None
-    await context.services.registration.confirm(user.id, context.tr.language, session.draft)
+    registration = context.services.registration
+    if await registration.confirm(user.id, context.tr.language, session.draft) is None:
+        return await offer_consent(update, context)  # the consent was withdrawn or expired
     await context.services.departures.plan(user.id, datetime.now(UTC))
     forget(context)
     context.member = await context.services.members.find(user.id)
@@ -428,7 +443,6 @@ async def on_confirm(
 
 
 BUTTON_ACTIONS: dict[tuple[Step, str], ButtonAction] = {
-    (Step.CONSENT, "consent"): on_consent,
     (Step.MEMBER_TYPE, "type"): on_member_type,
     (Step.COUNTRY, "country"): on_country,
     (Step.CONSULATE, "consulate"): on_consulate,
@@ -437,7 +451,6 @@ BUTTON_ACTIONS: dict[tuple[Step, str], ButtonAction] = {
     (Step.INTERESTS, "int"): on_interest,
     (Step.INTERESTS, "done"): on_interests_done,
     (Step.GENDER, "gender"): closed_choice(Step.GENDER, Gender, "gender"),
-    (Step.INTENTION, "intent"): closed_choice(Step.INTENTION, Intention, "intention"),
     (Step.SUMMARY, "edit"): on_edit,
     (Step.SUMMARY, "confirm"): on_confirm,
 }
@@ -451,14 +464,10 @@ async def on_text(update: Update, context: AppContext, step: Step) -> object:
         return await begin(update, context)
     session = Session.load(context)
     text, tr = message.text, context.tr
-    if step is Step.PHONE:
-        return await on_phone_text(update, context, session, text)
     if step is Step.COUNTRY:
         return await on_country_text(update, context, session, text)
     checks: dict[Step, Callable[[str], validation.Checked[Any]]] = {
         Step.DEPARTURE: lambda t: validation.check_departure_date(t, tr.language, today()),
-        Step.CITY: validation.check_city,
-        Step.SKILLS: validation.check_skills,
         Step.BIRTH_YEAR: lambda t: validation.check_birth_year(t, today()),
     }
     check = checks.get(step)
@@ -469,12 +478,7 @@ async def on_text(update: Update, context: AppContext, step: Step) -> object:
     if checked.problem is not None:
         notice = questions.problem(tr, checked.problem, today())
         return await ask(update, context, step, session, notice=notice)
-    attribute = {
-        Step.DEPARTURE: "departure_date",
-        Step.CITY: "city",
-        Step.SKILLS: "skills",
-        Step.BIRTH_YEAR: "birth_year",
-    }[step]
+    attribute = {Step.DEPARTURE: "departure_date", Step.BIRTH_YEAR: "birth_year"}[step]
     setattr(session.draft, attribute, checked.value)
     return await advance(update, context, step, session)
 
@@ -501,59 +505,24 @@ async def on_country_text(
     return await ask(update, context, Step.COUNTRY, session, notice=notice)
 
 
-async def on_phone_text(update: Update, context: AppContext, session: Session, text: str) -> object:
-    tr = context.tr
-    if text == tr.gettext("Cancel"):
-        return await cancel(update, context)
-    if text == tr.gettext("⬅️ Back"):
-        await reply(update, context, tr.gettext("OK."), ReplyKeyboardRemove())
-        return await go_back(update, context, Step.PHONE, session)
-    if text == tr.gettext("Skip"):
-        session.draft.phone = None
-        await reply(update, context, tr.gettext("OK, no phone number."), ReplyKeyboardRemove())
-        return await advance(update, context, Step.PHONE, session)
-    notice = tr.gettext("Please use the button below to share your number, or press Skip.")
-    return await ask(update, context, Step.PHONE, session, notice=notice)
-
-
-async def on_contact(update: Update, context: AppContext) -> object:
-    """The member shared a contact at the phone step: only their own number is accepted."""
-    message = update.effective_message
-    user = update.effective_user
-    assert message is not None and message.contact is not None and user is not None
-    if not Session.exists(context):
-        return await begin(update, context)
-    session = Session.load(context)
-    if message.contact.user_id != user.id:
-        notice = context.tr.gettext("Please use the button below to share your own number.")
-        return await ask(update, context, Step.PHONE, session, notice=notice)
-    session.draft.phone = validation.clean_text(message.contact.phone_number)[:32]
-    await reply(
-        update,
-        context,
-        context.tr.gettext("Thank you. Your number is saved for emergencies only."),
-        ReplyKeyboardRemove(),
-    )
-    return await advance(update, context, Step.PHONE, session)
-
-
 async def cancel(update: Update, context: AppContext) -> object:
-    """Leave registration; nothing unconfirmed is kept."""
+    """Leave registration. A /profile change keeps the registration as it was; a registration
+    in progress is erased with the consent it began with. (The caller answers the button.)"""
     profile = Session.load(context).profile
     forget(context)
-    if update.callback_query:
-        await update.callback_query.answer()
-    text = (
-        context.tr.gettext("No changes were made.")
-        if profile
-        else context.tr.gettext(
+    if profile:
+        text = context.tr.gettext("No changes were made.")
+    else:
+        user = update.effective_user
+        assert user is not None
+        await context.services.registration.withdraw(user.id)
+        text = context.tr.gettext(
             "Registration cancelled. Nothing was saved. Send /start if you change your mind."
         )
-    )
     if update.callback_query:
         await edit_or_reply(update, context, text)
     else:
-        await reply(update, context, text, ReplyKeyboardRemove())
+        await reply(update, context, text)
     return END
 
 
@@ -573,8 +542,6 @@ def step_handlers(step: Step) -> list[BaseHandler[Update, AppContext, object]]:
         CommandHandler(["start", "profile"], partial(resume, step=step)),
         MessageHandler(filters.TEXT & ~filters.COMMAND, partial(on_text, step=step)),
     ]
-    if step is Step.PHONE:
-        bound.append(MessageHandler(filters.CONTACT, on_contact))
     return bound
 
 
@@ -590,6 +557,12 @@ def conversation() -> ConversationHandler[AppContext]:
                 CallbackQueryHandler(begin, pattern=callbacks.exact(questions.data("begin"))),
                 CallbackQueryHandler(
                     open_profile, pattern=callbacks.exact(questions.data("profile"))
+                ),
+                *(
+                    CallbackQueryHandler(
+                        on_consent, pattern=callbacks.exact(questions.data("consent", answer))
+                    )
+                    for answer in ("yes", "no")
                 ),
             ],
             states={step: step_handlers(step) for step in Step},

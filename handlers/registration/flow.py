@@ -9,22 +9,19 @@ from bot.registration.draft import Draft
 
 
 class Step(IntEnum):
-    """Conversation states. Values are stored, so only append."""
+    """Conversation states, in the order asked. Values are stored, so only append, and never
+    reuse a retired value: 1 was the consent (now a message before the conversation), 5, 9,
+    13 and 14 were city, skills, plans and phone, which no feature read (migration 0014)."""
 
-    CONSENT = 1
     MEMBER_TYPE = 2
     COUNTRY = 3
     DEPARTURE = 4
-    CITY = 5
     CONSULATE = 6
     REGION = 7
     OCCUPATION = 8
-    SKILLS = 9
     INTERESTS = 10
     BIRTH_YEAR = 11
     GENDER = 12
-    INTENTION = 13
-    PHONE = 14
     SUMMARY = 15
 
 
@@ -32,19 +29,15 @@ ORDER = tuple(Step)
 OPTIONAL = frozenset(
     {
         Step.DEPARTURE,
-        Step.CITY,
         Step.REGION,
         Step.OCCUPATION,
-        Step.SKILLS,
         Step.INTERESTS,
         Step.BIRTH_YEAR,
         Step.GENDER,
-        Step.INTENTION,
-        Step.PHONE,
     }
 )
-# Steps a member can change from the summary (CONSENT and SUMMARY are not answers).
-EDITABLE = tuple(step for step in ORDER if step not in (Step.CONSENT, Step.SUMMARY))
+# Steps a member can change from the summary (SUMMARY is not an answer).
+EDITABLE = tuple(step for step in ORDER if step is not Step.SUMMARY)
 
 
 def applies(step: Step, draft: Draft, consulate_choices: int) -> bool:
@@ -69,7 +62,7 @@ def next_step(step: Step, draft: Draft, consulate_choices: int) -> Step:
 def previous_step(step: Step, draft: Draft, consulate_choices: int) -> Step:
     """The step before ``step`` for this member (MEMBER_TYPE at the start)."""
     for candidate in reversed(ORDER[: ORDER.index(step)]):
-        if candidate is not Step.CONSENT and applies(candidate, draft, consulate_choices):
+        if applies(candidate, draft, consulate_choices):
             return candidate
     return Step.MEMBER_TYPE
 

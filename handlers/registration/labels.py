@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.i18n import N_, Translator
-from bot.registration.answers import Gender, Intention, Interest, MemberType, OccupationGroup
+from bot.registration.answers import Gender, Interest, MemberType, OccupationGroup
 
 MEMBER_TYPES = {
     MemberType.ABROAD: N_("I live abroad"),
@@ -24,12 +24,6 @@ GENDERS = {
     Gender.MALE: N_("Man"),
     Gender.OTHER: N_("Another gender"),
     Gender.UNDISCLOSED: N_("Prefer not to say"),
-}
-INTENTIONS = {
-    Intention.TEMPORARY: N_("Stay abroad for a while, then return"),
-    Intention.CIRCULAR: N_("Go back and forth"),
-    Intention.PERMANENT: N_("Settle abroad"),
-    Intention.UNDECIDED: N_("Not decided yet"),
 }
 INTERESTS = {
     Interest.INVESTMENT: N_("Investment"),

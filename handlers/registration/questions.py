@@ -5,14 +5,16 @@ from __future__ import annotations
 from datetime import date
 from functools import partial
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.deployment import Deployment
 from bot.i18n import N_, Translator
 from bot.registration.answers import MemberType
+from bot.registration.consent import DRAFT_RETENTION, KEPT
 from bot.registration.countries import country_names
 from bot.registration.draft import Draft
 from bot.registration.validation import OLDEST_AGE, YOUNGEST_AGE, Problem
+from bot.retention import RetentionPolicy
 from handlers import callbacks
 from handlers.registration import labels
 from handlers.registration.flow import OPTIONAL, Step
@@ -25,16 +27,12 @@ FIELD_NAMES = {
     Step.MEMBER_TYPE: N_("Situation"),
     Step.COUNTRY: N_("Country"),
     Step.DEPARTURE: N_("Departure date"),
-    Step.CITY: N_("City"),
     Step.CONSULATE: N_("Consulate"),
     Step.REGION: N_("Region of origin"),
     Step.OCCUPATION: N_("Work"),
-    Step.SKILLS: N_("Skills"),
     Step.INTERESTS: N_("Interests"),
     Step.BIRTH_YEAR: N_("Birth year"),
     Step.GENDER: N_("Gender"),
-    Step.INTENTION: N_("Plans"),
-    Step.PHONE: N_("Phone"),
 }
 
 
@@ -55,29 +53,62 @@ def navigation(tr: Translator, step: Step) -> list[InlineKeyboardButton]:
 
 
 def consent(tr: Translator, government: str) -> tuple[str, InlineKeyboardMarkup]:
-    text = tr.gettext(
-        "<b>Before you register</b>\n\n"
-        "• <b>What we keep:</b> the answers you give here: whether you live abroad, are "
-        "preparing to leave or have returned; your country and city; your consulate; and, only "
-        "if you choose, your region of origin, work, interests, birth year, gender, plans and "
-        "phone number.\n"
-        "• <b>Why:</b> to send you consular information and announcements that matter to you, "
-        "to ask your opinion in short polls, and to reach you in an emergency.\n"
-        "• <b>Who sees it:</b> the staff of your consulate and of %(government)s who run this "
-        "service. Poll results are only published as totals, and small groups are never shown.\n"
-        "• <b>Never for immigration enforcement:</b> we never ask about your immigration or "
-        "legal status, and nothing you share here is used for immigration control.\n"
-        "• <b>You stay in control:</b> /mydata sends you everything we hold, /profile changes "
-        "it, /stop pauses announcements and /delete erases it, at any time.\n\n"
-        "Do you agree to register?"
-    ) % {"government": esc(government)}
+    """The consent text: what is kept and why (one line per group in bot.registration.consent,
+    so the text names exactly what is stored), who sees it, for how long, and the member's
+    rights. Nothing is stored before "I agree"."""
+    days = DRAFT_RETENTION.days
+    lines = [
+        tr.gettext("<b>Before you register</b>"),
+        "",
+        tr.gettext(
+            "Until you agree, nothing about you is stored. If you agree, we keep only this, "
+            "each for the reason given:"
+        ),
+        *(f"• {tr.gettext(kept.notice)}" for kept in KEPT),
+        "",
+        tr.gettext(
+            "<b>Who sees it:</b> nobody reads your answers one by one. The bot uses them to "
+            "choose who receives each announcement; the staff of your consulate and of "
+            "%(government)s see only totals, and groups too small to stay anonymous are never "
+            "shown. Only the technicians who run the service can open its database."
+        )
+        % {"government": esc(government)},
+        tr.gettext(
+            "<b>Never for immigration enforcement:</b> we never ask about your immigration or "
+            "legal status, and nothing you share here is used for immigration control."
+        ),
+        tr.ngettext(
+            "<b>How long:</b> your registration, until you erase it with /delete (your poll "
+            "answers then remain only inside anonymous totals). If you cancel, nothing is "
+            "kept; if you stop half-way, what you gave is erased %(days)s day after your last "
+            "answer.",
+            "<b>How long:</b> your registration, until you erase it with /delete (your poll "
+            "answers then remain only inside anonymous totals). If you cancel, nothing is "
+            "kept; if you stop half-way, what you gave is erased %(days)s days after your last "
+            "answer.",
+            days,
+        )
+        % {"days": tr.format_number(days)},
+        tr.gettext(
+            "Your poll answers are linked to you only while the poll is open: when it closes, "
+            "only its published totals remain, and they name no one. The record of which "
+            "announcements were sent to you is erased %(days)s days after they were sent."
+        )
+        % {"days": tr.format_number(RetentionPolicy().outbox_days)},
+        tr.gettext(
+            "<b>You stay in control:</b> /mydata sends you everything we hold, /profile changes "
+            "it, /stop pauses announcements and /delete erases it, at any time."
+        ),
+        "",
+        tr.gettext("Do you agree to register?"),
+    ]
     keyboard = InlineKeyboardMarkup(
         [
             [button(tr.gettext("✅ I agree"), "consent", "yes")],
             [button(tr.gettext("No, thanks"), "consent", "no")],
         ]
     )
-    return text, keyboard
+    return "\n".join(lines), keyboard
 
 
 def member_type(tr: Translator) -> tuple[str, InlineKeyboardMarkup]:
@@ -118,14 +149,6 @@ def departure(tr: Translator) -> tuple[str, InlineKeyboardMarkup]:
     return text, InlineKeyboardMarkup([navigation(tr, Step.DEPARTURE)])
 
 
-def city(tr: Translator, draft: Draft) -> tuple[str, InlineKeyboardMarkup]:
-    if draft.member_type is MemberType.LEAVING:
-        text = tr.gettext("Which city are you going to? Type its name, or skip this.")
-    else:
-        text = tr.gettext("Which city or town do you live in? Type its name, or skip this.")
-    return text, InlineKeyboardMarkup([navigation(tr, Step.CITY)])
-
-
 def consulate(
     tr: Translator, draft: Draft, deployment: Deployment, candidates: list[str]
 ) -> tuple[str, InlineKeyboardMarkup]:
@@ -161,14 +184,6 @@ def occupation(tr: Translator) -> tuple[str, InlineKeyboardMarkup]:
     )
 
 
-def skills(tr: Translator) -> tuple[str, InlineKeyboardMarkup]:
-    text = tr.gettext(
-        "In a few words, what are your main skills or trade? For example: nurse, electrician, "
-        "accounting. You can skip this."
-    )
-    return text, InlineKeyboardMarkup([navigation(tr, Step.SKILLS)])
-
-
 def interests(tr: Translator, draft: Draft) -> tuple[str, InlineKeyboardMarkup]:
     buttons = [
         [button(("✅ " if value in draft.interests else "▫️ ") + tr.gettext(text), "int", value)]
@@ -189,35 +204,6 @@ def gender(tr: Translator) -> tuple[str, InlineKeyboardMarkup]:
     return tr.gettext("What is your gender? You can skip this."), InlineKeyboardMarkup(
         [*in_rows(buttons, 2), navigation(tr, Step.GENDER)]
     )
-
-
-def intention(tr: Translator) -> tuple[str, InlineKeyboardMarkup]:
-    buttons = [
-        [button(tr.gettext(text), "intent", value)] for value, text in labels.INTENTIONS.items()
-    ]
-    text = tr.gettext("What are your plans? You can skip this, and change it at any time.")
-    return text, InlineKeyboardMarkup([*buttons, navigation(tr, Step.INTENTION)])
-
-
-def phone(tr: Translator) -> tuple[str, ReplyKeyboardMarkup]:
-    text = tr.gettext(
-        "Would you like to share your phone number? Your consulate would use it only to "
-        "contact you in an emergency. You can skip this."
-    )
-    keyboard = ReplyKeyboardMarkup(
-        [
-            [KeyboardButton(share_phone_label(tr), request_contact=True)],
-            [KeyboardButton(tr.gettext("Skip")), KeyboardButton(tr.gettext("⬅️ Back"))],
-            [KeyboardButton(tr.gettext("Cancel"))],
-        ],
-        resize_keyboard=True,
-        one_time_keyboard=True,
-    )
-    return text, keyboard
-
-
-def share_phone_label(tr: Translator) -> str:
-    return tr.gettext("📱 Share my phone number")
 
 
 def summary(
@@ -262,26 +248,13 @@ def answer(tr: Translator, draft: Draft, deployment: Deployment, step: Step) -> 
         return ", ".join(chosen) or empty
     if step is Step.GENDER:
         return labels.label(tr, labels.GENDERS, draft.gender)
-    if step is Step.INTENTION:
-        return labels.label(tr, labels.INTENTIONS, draft.intention)
     if step is Step.BIRTH_YEAR:
         return str(draft.birth_year) if draft.birth_year else empty
-    if step is Step.PHONE:
-        return tr.isolate(draft.phone) if draft.phone else empty
-    values = {Step.CITY: draft.city, Step.SKILLS: draft.skills}
-    return values.get(step) or empty
+    return empty
 
 
 def problem(tr: Translator, issue: Problem, today: date) -> str:
     """Explain what was wrong with a typed answer."""
-    if issue is Problem.EMPTY:
-        return tr.gettext("Please type an answer, or press Skip.")
-    if issue is Problem.TOO_LONG:
-        return tr.gettext("That is too long. Please keep it shorter.")
-    if issue is Problem.BAD_CHARACTERS:
-        return tr.gettext("Please use letters, spaces and simple punctuation only.")
-    if issue is Problem.LINK:
-        return tr.gettext("Please do not send links or usernames here.")
     if issue is Problem.NOT_A_YEAR:
         return tr.gettext("Please type the year with four digits, for example 1990.")
     if issue is Problem.IMPLAUSIBLE_YEAR:

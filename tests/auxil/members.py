@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.services import Services
-from bot.storage.database import utc_now_iso
+from bot.storage.database import Database, utc_now_iso
 
 
 async def add_member(
@@ -40,3 +40,20 @@ async def add_member(
                 now,
             ),
         )
+
+
+async def rows_naming(database: Database, telegram_user_id: int) -> list[tuple[str, str]]:
+    """Every (table, column) holding ``telegram_user_id``: as a number, or inside text (JSON
+    keys such as conversation_states' ``[chat_id, user_id]``, ids written into details)."""
+    found: list[tuple[str, str]] = []
+    tables = await database.fetch_all(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    )
+    for (table,) in tables:
+        for row in await database.fetch_all(f'SELECT * FROM "{table}"'):
+            for column, value in dict(row).items():
+                if value == telegram_user_id or (
+                    isinstance(value, str | bytes) and str(telegram_user_id) in str(value)
+                ):
+                    found.append((table, column))
+    return found

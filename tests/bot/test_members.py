@@ -3,6 +3,7 @@ from the tables (a leaked file or backup must not hold it)."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from bot.persistence import SQLitePersistence
@@ -12,9 +13,8 @@ from bot.services import Services
 
 USER_ID = 5_000_001
 # Distinctive answers, found in the raw bytes only if they are still there.
-CITY = "Quillersby-under-Wrexle"
-SKILLS = "zither restoration and yak husbandry"
-DRAFT_CITY = "Vondelmark-on-Sea"  # a /profile change in progress, not yet confirmed
+DEPARTURE = date(2028, 2, 29)
+DRAFT_DEPARTURE = "2028-01-31"  # a /profile change in progress, not yet confirmed
 
 
 def raw_bytes(database_path: Path) -> bytes:
@@ -24,16 +24,18 @@ def raw_bytes(database_path: Path) -> bytes:
 
 
 async def register(services: Services) -> None:
-    draft = Draft(member_type=MemberType.ABROAD, country="GB", city=CITY, skills=SKILLS)
+    draft = Draft(member_type=MemberType.LEAVING, country="AE", departure_date=DEPARTURE)
     services.registration.assign_consulate(draft)
+    await services.registration.agree(USER_ID, "en")
     await services.registration.confirm(USER_ID, "en", draft)
     persistence = SQLitePersistence(services.database)
-    await persistence.update_user_data(USER_ID, {"registration": {"draft": {"city": DRAFT_CITY}}})
+    draft_data = {"registration": {"draft": {"departure_date": DRAFT_DEPARTURE}}}
+    await persistence.update_user_data(USER_ID, draft_data)
 
 
 async def test_an_erased_member_leaves_no_bytes_behind(services: Services) -> None:
     await register(services)
-    answers = [text.encode() for text in (CITY, SKILLS, DRAFT_CITY)]
+    answers = [text.encode() for text in (DEPARTURE.isoformat(), DRAFT_DEPARTURE)]
     before = raw_bytes(services.database.path)
     assert all(answer in before for answer in answers)
 

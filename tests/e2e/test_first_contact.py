@@ -10,6 +10,7 @@ from bot.services import Services
 from handlers.context import App
 from sandbox import SandboxClient
 from tests.auxil.chat import ChatUser, button_labels
+from tests.auxil.members import add_member
 
 
 async def test_start_greets_in_the_users_telegram_language(bot: App, client: SandboxClient) -> None:
@@ -57,6 +58,7 @@ async def test_language_switch_is_remembered(
     bot: App, client: SandboxClient, services: Services
 ) -> None:
     user = await ChatUser.create(client, "Maria", "pt-BR")
+    await add_member(services, user.id, language="pt")  # a member: stored in their row
     (menu,) = await user.send("/language")
     assert menu["text"] == "Escolha seu idioma:"
     assert {"English", "Français", "Español", "Português", "العربية", "Filipino"} <= set(
@@ -65,7 +67,7 @@ async def test_language_switch_is_remembered(
     (confirmation,) = await user.press(menu, "العربية")
     assert confirmation["message_id"] == menu["message_id"]  # the menu is replaced, not repeated
     assert confirmation["text"] == RIGHT_TO_LEFT_MARK + "سأجيبك من الآن فصاعدًا باللغة العربية."
-    greeting, _consent = await user.send("/start")
+    (greeting,) = await user.send("/start")
     assert "مرحبًا بك!" in greeting["text"]
     row = await services.database.fetch_one(
         "SELECT language FROM members WHERE telegram_user_id = ?", (user.id,)
@@ -86,8 +88,7 @@ async def test_block_and_unblock_are_recorded(
     bot: App, client: SandboxClient, services: Services
 ) -> None:
     user = await ChatUser.create(client, "Jo", "en")
-    (menu,) = await user.send("/language")
-    await user.press(menu, "English")
+    await add_member(services, user.id)
 
     async def reachable() -> bool:
         row = await services.database.fetch_one(

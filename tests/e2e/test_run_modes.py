@@ -122,9 +122,10 @@ async def test_sandbox_mode_serves_the_web_chat_and_answers_within_a_second(tmp_
         async with SandboxClient(f"http://127.0.0.1:{port}") as client:
             user = await ChatUser.create(client, "Operator", "fr")
             started = time.monotonic()
-            greeting, _consent = await user.send("/start", timeout=1.0)
+            greeting, consent = await user.send("/start", timeout=1.0)
             assert time.monotonic() - started < 1.0
             assert "Bienvenue" in greeting["text"]
+            await user.choose(consent, "v1:reg:consent:yes")  # from now on, a row
             (menu,) = await user.send("/language")
             await user.press(menu, "Español")
     finally:
@@ -302,6 +303,8 @@ async def test_a_sandbox_restart_never_gives_a_new_user_an_old_members_id(
         await bot.wait_for_line("Receiving updates by long polling")
         async with SandboxClient(f"http://127.0.0.1:{port}") as client:
             first = await ChatUser.create(client, "First", "en")
+            _welcome, consent = await first.send("/start")
+            await first.choose(consent, "v1:reg:consent:yes")  # the first row naming anyone
             (menu,) = await first.send("/language")
             await first.press(menu, "Español")
     finally:

@@ -1,0 +1,74 @@
+"""Only what a feature uses: every column of ``members`` and ``member_interests``, and every
+other table that refers to a member, is named in ``bot.registration.consent.KEPT`` with the
+code that reads it and the consent text's line that says so. A column added later without a
+feature and a line in the consent text fails here; so does a line for a column that is gone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.registration.consent import KEPT, Kept
+from bot.services import Services
+from bot.storage.database import Database
+from handlers.registration import questions
+
+ROOT = Path(__file__).resolve().parents[3]
+#: The tables whose every column is personal data registration keeps.
+PERSONAL_TABLES = ("members", "member_interests")
+
+
+def kept_names() -> set[str]:
+    return {name for kept in KEPT for name in kept.columns}
+
+
+async def columns_of(database: Database, table: str) -> set[str]:
+    rows = await database.fetch_all(f"SELECT name FROM pragma_table_info('{table}')")
+    return {f"{table}.{row[0]}" for row in rows}
+
+
+async def tables_referring_to_members(database: Database) -> set[str]:
+    rows = await database.fetch_all(
+        "SELECT m.name FROM sqlite_master AS m, pragma_foreign_key_list(m.name) AS f"
+        " WHERE m.type = 'table' AND f.\"table\" = 'members'"
+    )
+    return {row[0] for row in rows}
+
+
+async def test_every_personal_column_is_named_with_the_feature_that_reads_it(
+    database: Database,
+) -> None:
+    columns: set[str] = set()
+    for table in PERSONAL_TABLES:
+        columns |= await columns_of(database, table)
+    listed = {name for name in kept_names() if name.split(".")[0] in PERSONAL_TABLES}
+    assert columns - listed == set(), "columns kept without a feature and a line in the notice"
+    assert listed - columns == set(), "the notice names columns that no longer exist"
+
+
+async def test_every_table_about_a_member_is_named(database: Database) -> None:
+    referring = await tables_referring_to_members(database) - set(PERSONAL_TABLES)
+    assert {f"{table}.*" for table in referring} - kept_names() == set()
+
+
+@pytest.mark.parametrize("kept", KEPT, ids=lambda kept: kept.columns[0])
+def test_the_named_features_really_read_what_they_keep(kept: Kept) -> None:
+    sources = "\n".join((ROOT / reader).read_text() for reader in kept.readers)
+    for name in kept.columns:
+        table, column = name.split(".")
+        assert (table if column == "*" else column) in sources, (name, kept.readers)
+
+
+def test_the_consent_text_names_every_kept_group_in_every_language(services: Services) -> None:
+    for language in services.languages.enabled:
+        tr = services.languages.translator(language)
+        text, _keyboard = questions.consent(tr, "The Government")
+        for kept in KEPT:
+            assert tr.gettext(kept.notice) in text, (tr.language, kept.notice)
+
+
+def test_the_dropped_fields_are_asked_no_more() -> None:
+    text = " ".join(kept.notice for kept in KEPT).lower()
+    for dropped in ("city", "skills", "phone", "plans"):
+        assert dropped not in text

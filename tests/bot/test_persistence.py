@@ -1,0 +1,62 @@
+"""The conversation persistence writes only for people the database names (a member row from
+consent on, or a staff row); everyone else's state stays in memory, and a person no longer
+named has what was stored removed at their next write."""
+
+from __future__ import annotations
+
+from bot.persistence import SQLitePersistence
+from bot.services import Services
+from bot.storage.database import Database
+from tests.auxil.actors import OPERATOR
+from tests.auxil.members import rows_naming
+
+STRANGER, CONSENTED, STAFF = 5_000_001, 5_000_002, 5_000_003
+DATA = {"registration": {"draft": {"member_type": "abroad"}}}
+
+
+async def write_everything(persistence: SQLitePersistence, user_id: int) -> None:
+    await persistence.update_user_data(user_id, DATA)
+    await persistence.update_conversation("registration", (user_id, user_id), 3)
+
+
+async def stored_people(database: Database) -> tuple[set[int], set[int]]:
+    data = await database.fetch_all("SELECT telegram_user_id FROM conversation_user_data")
+    states = await database.fetch_all("SELECT json_extract(key, '$[#-1]') FROM conversation_states")
+    return {row[0] for row in data}, {row[0] for row in states}
+
+
+async def test_only_people_the_database_names_are_written(services: Services) -> None:
+    persistence = SQLitePersistence(services.database)
+    await services.registration.agree(CONSENTED, "en")
+    await services.staff.put(OPERATOR, STAFF, "editor", [])
+    for user_id in (STRANGER, CONSENTED, STAFF):
+        await write_everything(persistence, user_id)
+
+    assert await stored_people(services.database) == ({CONSENTED, STAFF}, {CONSENTED, STAFF})
+    assert await rows_naming(services.database, STRANGER) == []
+
+
+async def test_a_stranger_whose_data_changes_is_written_once_they_consent(
+    services: Services,
+) -> None:
+    persistence = SQLitePersistence(services.database)
+    await persistence.update_user_data(STRANGER, {"language": "fr"})
+    await services.registration.agree(STRANGER, "fr")
+    await write_everything(persistence, STRANGER)
+
+    assert await stored_people(services.database) == ({STRANGER}, {STRANGER})
+
+
+async def test_someone_no_longer_named_loses_what_was_stored_at_the_next_write(
+    services: Services,
+) -> None:
+    persistence = SQLitePersistence(services.database)
+    await services.registration.agree(CONSENTED, "en")
+    await write_everything(persistence, CONSENTED)
+    async with services.database.transaction() as tx:  # as if erased behind its back
+        await tx.execute("DELETE FROM members")
+
+    await persistence.update_user_data(CONSENTED, {"other": 1})
+    await persistence.update_conversation("registration", (CONSENTED, CONSENTED), 4)
+
+    assert await stored_people(services.database) == (set(), set())

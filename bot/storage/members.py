@@ -36,6 +36,8 @@ _ABANDONED = (
     " conversation_user_data AS c WHERE c.telegram_user_id = m.telegram_user_id"
     " AND c.updated_at >= ?)"
 )
+#: Columns that hold a person's Telegram id, in any table (for /mydata).
+PERSON_ID_COLUMNS = ("telegram_user_id", "chat_id", "author_telegram_id", "created_by")
 # Breakdowns staff may see as counts (never people).
 COUNTABLE_COLUMNS = ("consulate_id", "country", "member_type", "language")
 
@@ -204,9 +206,12 @@ class MemberRepository:
     async def export_rows(self, telegram_user_id: int) -> dict[str, list[dict[str, Any]]]:
         """Every row held about the member, table by table, exactly as stored.
 
-        The member row; every row of every table that refers to ``members`` (found in the
-        schema, so a table added later is exported without a change here); and the answers
-        and step of a registration or /profile change not yet confirmed.
+        Found in the schema, so a table added later is exported without a change here: the
+        member row; every row of every table that refers to ``members``; every row of every
+        table with a column holding a Telegram id (PERSON_ID_COLUMNS: drafts, a poll that is
+        still open, staff records if they are staff); the steps of a conversation in progress;
+        and the audit entries naming them (staff only). tests/bot/test_personal_data.py
+        searches every column of every table to check nothing is missed.
         """
         member = await self.database.fetch_one(
             "SELECT * FROM members WHERE telegram_user_id = ?", (telegram_user_id,)
@@ -219,15 +224,29 @@ class MemberRepository:
                 f'SELECT * FROM "{table}" WHERE "{column}" = ? ORDER BY 1, 2', (member["id"],)
             )
             tables[table] = [dict(row) for row in rows]
-        drafts = await self.database.fetch_all(
-            "SELECT * FROM conversation_user_data WHERE telegram_user_id = ?", (telegram_user_id,)
-        )
+        for table, column in await self._tables_naming_telegram_ids():
+            rows = await self.database.fetch_all(
+                f'SELECT * FROM "{table}" WHERE "{column}" = ?', (telegram_user_id,)
+            )
+            if rows or table == "conversation_user_data":
+                tables.setdefault(table, []).extend(dict(row) for row in rows)
         steps = await self.database.fetch_all(
             "SELECT * FROM conversation_states WHERE json_extract(key, '$[#-1]') = ? ORDER BY name",
             (telegram_user_id,),
         )
-        tables["conversation_user_data"] = [dict(row) for row in drafts]
         tables["conversation_states"] = [dict(row) for row in steps]
+        audit = await self.database.fetch_all(
+            "SELECT * FROM audit_log WHERE subject = ? OR actor IN (?, ?)"
+            " OR actor LIKE ? ORDER BY id",
+            (
+                str(telegram_user_id),
+                f"tg:{telegram_user_id}",
+                f"console:tg:{telegram_user_id}",
+                f"% as tg:{telegram_user_id}",
+            ),
+        )
+        if audit:
+            tables["audit_log"] = [dict(row) for row in audit]
         return tables
 
     async def _tables_referring_to_members(self) -> list[tuple[str, str]]:
@@ -235,6 +254,17 @@ class MemberRepository:
             'SELECT m.name, f."from" FROM sqlite_master AS m,'
             " pragma_foreign_key_list(m.name) AS f"
             " WHERE m.type = 'table' AND f.\"table\" = 'members' ORDER BY m.name"
+        )
+        return [(row[0], row[1]) for row in rows]
+
+    async def _tables_naming_telegram_ids(self) -> list[tuple[str, str]]:
+        """(table, column) of every column holding a Telegram id, but the members table's."""
+        marks = ", ".join("?" * len(PERSON_ID_COLUMNS))
+        rows = await self.database.fetch_all(
+            "SELECT m.name, c.name FROM sqlite_master AS m, pragma_table_info(m.name) AS c"
+            f" WHERE m.type = 'table' AND m.name != 'members' AND c.name IN ({marks})"
+            " ORDER BY m.name, c.name",
+            PERSON_ID_COLUMNS,
         )
         return [(row[0], row[1]) for row in rows]
 

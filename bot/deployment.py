@@ -83,6 +83,9 @@ class Policies:
 
     poll_min_cell_size: int
     approval: str
+    # Retention (bot/retention.py): days an outbox row outlives its delivery, and the audit log.
+    outbox_days: int = 30
+    audit_days: int = 5 * 365
 
 
 @dataclass(frozen=True)
@@ -230,7 +233,15 @@ class _Reader:
         approval = raw.get("approval", "two-person")
         if approval not in APPROVAL_RULES:
             raise self.fail("policies.approval", f"{approval!r}: expected one of {APPROVAL_RULES}")
-        return Policies(poll_min_cell_size=k, approval=str(approval))
+        outbox_days = self.days(raw, "outbox_days", 30, 1)
+        audit_days = self.days(raw, "audit_days", 5 * 365, 30)
+        return Policies(k, str(approval), outbox_days, audit_days)
+
+    def days(self, raw: Mapping[str, Any], name: str, default: int, least: int) -> int:
+        value = raw.get(name, default)
+        if not isinstance(value, int) or isinstance(value, bool) or not least <= value <= 36500:
+            raise self.fail(f"policies.{name}", f"{value!r}: expected days, {least}-36500")
+        return value
 
     def sensitive(self, raw: object, enabled: tuple[str, ...]) -> SensitiveTopics:
         """``[sensitive]``: required, so that a deployment without the list is a choice

@@ -12,9 +12,9 @@ A row about a person is kept only while a feature the member agreed to needs it:
 - the staff audit log: ``audit_days``, as accountability for staff powers (here).
 
 The delivery keeps its counts per outcome when its outbox rows go, so reports still add up.
-Periods come from the deployment's policies (defaults: 30 days for outboxes, 5 years for the
-audit log). After an erasure the database's write-ahead log is checkpointed, so the erased
-bytes leave the disk too.
+Periods come from the deployment's ``[policies]`` (``outbox_days``, default 30, and
+``audit_days``, default 1825: five years). After an erasure the database's write-ahead log is
+checkpointed, so the erased bytes leave the disk too.
 """
 
 from __future__ import annotations
@@ -23,21 +23,23 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from bot.deployment import Policies
 from bot.storage.database import Database
 from bot.storage.retention import RetentionRepository
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_OUTBOX_DAYS = 30
-DEFAULT_AUDIT_DAYS = 5 * 365
-
 
 @dataclass(frozen=True)
 class RetentionPolicy:
-    """How many days each kind of expiring row is kept."""
+    """How many days each kind of expiring row is kept (the deployment's policies)."""
 
-    outbox_days: int = DEFAULT_OUTBOX_DAYS
-    audit_days: int = DEFAULT_AUDIT_DAYS
+    outbox_days: int
+    audit_days: int
+
+    @classmethod
+    def of(cls, policies: Policies) -> RetentionPolicy:
+        return cls(policies.outbox_days, policies.audit_days)
 
 
 @dataclass(frozen=True)

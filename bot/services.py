@@ -116,7 +116,7 @@ class Services:
             remittance=RemittanceComparer(remittance_repository, rates),
             http=http,
             broadcasts=broadcasts,
-            retention=RetentionService(database, RetentionPolicy()),
+            retention=RetentionService(database, RetentionPolicy.of(deployment.policies)),
         )
 
     async def close(self) -> None:

@@ -209,7 +209,7 @@ async def offer_consent(update: Update, context: AppContext) -> object:
     kept, in the database or in memory, until they press "I agree"."""
     forget(context)
     await reply(update, context, start.welcome_text(context))
-    text, keyboard = questions.consent(context.tr, context.services.deployment.government)
+    text, keyboard = questions.consent(context.tr, context.services.deployment)
     await reply(update, context, text, keyboard)
     return END
 

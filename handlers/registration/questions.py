@@ -14,7 +14,6 @@ from bot.registration.consent import DRAFT_RETENTION, KEPT
 from bot.registration.countries import country_names
 from bot.registration.draft import Draft
 from bot.registration.validation import OLDEST_AGE, YOUNGEST_AGE, Problem
-from bot.retention import RetentionPolicy
 from handlers import callbacks
 from handlers.registration import labels
 from handlers.registration.flow import OPTIONAL, Step
@@ -52,7 +51,7 @@ def navigation(tr: Translator, step: Step) -> list[InlineKeyboardButton]:
     return row
 
 
-def consent(tr: Translator, government: str) -> tuple[str, InlineKeyboardMarkup]:
+def consent(tr: Translator, deployment: Deployment) -> tuple[str, InlineKeyboardMarkup]:
     """The consent text: what is kept and why (one line per group in bot.registration.consent,
     so the text names exactly what is stored), who sees it, for how long, and the member's
     rights. Nothing is stored before "I agree"."""
@@ -72,7 +71,7 @@ def consent(tr: Translator, government: str) -> tuple[str, InlineKeyboardMarkup]
             "%(government)s see only totals, and groups too small to stay anonymous are never "
             "shown. Only the technicians who run the service can open its database."
         )
-        % {"government": esc(government)},
+        % {"government": esc(deployment.government)},
         tr.gettext(
             "<b>Never for immigration enforcement:</b> we never ask about your immigration or "
             "legal status, and nothing you share here is used for immigration control."
@@ -94,7 +93,7 @@ def consent(tr: Translator, government: str) -> tuple[str, InlineKeyboardMarkup]
             "only its published totals remain, and they name no one. The record of which "
             "announcements were sent to you is erased %(days)s days after they were sent."
         )
-        % {"days": tr.format_number(RetentionPolicy().outbox_days)},
+        % {"days": tr.format_number(deployment.policies.outbox_days)},
         tr.gettext(
             "<b>You stay in control:</b> /mydata sends you everything we hold, /profile changes "
             "it, /stop pauses announcements and /delete erases it, at any time."

@@ -10,6 +10,7 @@ from bot.storage.database import Database
 from broadcasts.outbox import Outbox, OutboxStatus
 from tests.broadcasts.builders import add_member
 
+POLICY = RetentionPolicy(outbox_days=30, audit_days=5 * 365)
 NOW = datetime(2027, 6, 1, 3, 37, tzinfo=UTC)
 
 
@@ -40,7 +41,7 @@ async def test_old_outboxes_go_and_their_counts_stay(database: Database) -> None
     recent = await finished_delivery(database, NOW - timedelta(days=29), members)
     counts_before = await Outbox(database).counts(old)
 
-    erased = await RetentionService(database, RetentionPolicy()).erase_expired(NOW)
+    erased = await RetentionService(database, POLICY).erase_expired(NOW)
 
     assert erased.outbox_rows == 4
     rows = await database.fetch_all("SELECT delivery_id FROM delivery_outbox")
@@ -56,7 +57,7 @@ async def test_the_audit_log_is_kept_for_its_period(database: Database) -> None:
                 "INSERT INTO audit_log (at, actor, action) VALUES (?, 'tg:1', 'staff.put')",
                 (iso(NOW - timedelta(days=days)),),
             )
-    erased = await RetentionService(database, RetentionPolicy()).erase_expired(NOW)
+    erased = await RetentionService(database, POLICY).erase_expired(NOW)
     assert erased.audit_entries == 1
     (left,) = await database.fetch_all("SELECT at FROM audit_log")
     assert left[0] == iso(NOW - timedelta(days=4 * 365))
@@ -71,7 +72,7 @@ async def test_reminders_of_departures_that_passed_go(database: Database) -> Non
                 " VALUES (?, 1, ?, ?)",
                 (member, departure.isoformat(), iso(NOW)),
             )
-    erased = await RetentionService(database, RetentionPolicy()).erase_expired(NOW)
+    erased = await RetentionService(database, POLICY).erase_expired(NOW)
     assert erased.reminders == 1
     rows = await database.fetch_all("SELECT member_id FROM departure_reminders")
     assert [row[0] for row in rows] == [coming]

@@ -57,7 +57,7 @@ async def test_full_registration_in_the_members_language(
     tr = tr_for(services, language)
     user = await ChatUser.create(client, f"Member {language}", language)
     _welcome, consent = await user.send("/start")
-    expected, _ = questions.consent(tr, services.deployment.government)
+    expected, _ = questions.consent(tr, services.deployment)
     assert consent["raw_text"] == tr.direction(expected)
     if language == "ar":
         assert consent["text"].startswith(RIGHT_TO_LEFT_MARK)

@@ -63,7 +63,7 @@ def test_the_named_features_really_read_what_they_keep(kept: Kept) -> None:
 def test_the_consent_text_names_every_kept_group_in_every_language(services: Services) -> None:
     for language in services.languages.enabled:
         tr = services.languages.translator(language)
-        text, _keyboard = questions.consent(tr, "The Government")
+        text, _keyboard = questions.consent(tr, services.deployment)
         for kept in KEPT:
             assert tr.gettext(kept.notice) in text, (tr.language, kept.notice)
 

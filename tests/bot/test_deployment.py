@@ -58,6 +58,8 @@ def _write_sample_with(tmp_path: Path, old: str, new: str) -> Path:
         ('enabled = ["en"', 'enabled = ["zz-notalocale"', "languages.enabled"),
         ("poll_min_cell_size = 5", "poll_min_cell_size = 1", "policies.poll_min_cell_size"),
         ('approval = "two-person"', 'approval = "maybe"', "policies.approval"),
+        ("outbox_days = 30", "outbox_days = 0", "policies.outbox_days"),
+        ("audit_days = 1825", 'audit_days = "five years"', "policies.audit_days"),
         ('timezone = "Europe/London"', 'timezone = "Europe/Lodnon"', "consulates[0].timezone"),
         (
             'jurisdiction = ["GB", "IE"]',

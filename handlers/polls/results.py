@@ -28,7 +28,7 @@ FEATURE = "pres"
 QUESTION_PREVIEW = 40
 
 
-def chart_png(tr: Translator, report: PollReport) -> bytes:
+def chart_bars(tr: Translator, report: PollReport) -> list[ChartBar]:
     """The totals as bars, labelled in the reader's language; no bar for a hidden figure."""
     bars = []
     for option in report.results.tally.options:
@@ -38,6 +38,11 @@ def chart_png(tr: Translator, report: PollReport) -> bytes:
             continue
         share = tr.format_percent(option.percent / 100, digits=0)
         bars.append(ChartBar(label, option.percent, f"{share} ({tr.format_number(option.votes)})"))
+    return bars
+
+
+def chart_png(tr: Translator, report: PollReport) -> bytes:
+    bars = chart_bars(tr, report)
     return results_chart(report.question, bars, language=tr.language, right_to_left=tr.is_rtl)
 
 

@@ -1,5 +1,6 @@
 """The disclosure rule as an attacker meets it: random polls, audiences, answers, changes and
-deletions, read only through what is published (the CSV, the results text and the chart).
+deletions, read only through what is published (the CSV, the results text, the chart's bars
+and the audience previews).
 
 For every report: no figure under k is shown, and every hidden figure keeps at least two
 values consistent with everything shown in it (tests/auxil/attacker.py). For two consecutive
@@ -25,6 +26,7 @@ from hypothesis import strategies as st
 from bot.deployment import load_deployment
 from bot.i18n import Languages
 from bot.polls.counting import PollCounter
+from bot.polls.drafting import quick_draft
 from bot.polls.export import SUPPRESSED, WITHHELD, export_csv
 from bot.polls.service import PollReport, PollService
 from bot.settings import SAMPLE_DEPLOYMENT
@@ -33,7 +35,8 @@ from bot.storage.database import Database, utc_now_iso
 from bot.storage.members import MemberRepository
 from bot.storage.polls import NewPoll
 from bot.storage.staff import StaffRepository
-from handlers.polls.results import chart_png  # noqa: F401  (the chart is drawn from the same figures)
+from broadcasts.audience import Audience
+from handlers.polls.results import chart_bars
 from handlers.polls.texts import totals_lines
 from tests.auxil.actors import OPERATOR
 from tests.auxil.attacker import consistent_values, row_values
@@ -117,14 +120,40 @@ def check_report(report: PollReport, multiple: bool) -> None:
 
 
 def check_text(report: PollReport, totals: list[int | None]) -> None:
-    """The results text shows the CSV's totals and nothing else for each option."""
-    from bot.i18n import Languages as _Languages
-
-    tr = _Languages(("en",), "en").translator("en")
+    """The results text and the chart's bars show the CSV's totals and nothing else."""
+    tr = Languages(("en",), "en").translator("en")
     lines = [line for line in totals_lines(tr, report.results, report.option_labels) if "•" in line]
-    for line, total in zip(lines, totals, strict=True):
+    bars = chart_bars(tr, report)
+    for line, bar, total in zip(lines, bars, totals, strict=True):
         shown = line.split(": ", 1)[1].split(" ", 1)[0]
         assert shown == (SUPPRESSED if total is None else str(total)), line
+        if total is None:
+            assert (bar.percent, bar.value_label) == (0.0, SUPPRESSED), bar
+        else:
+            assert bar.value_label.endswith(f"({total})"), bar
+
+
+async def check_previews(service: PollService, people: list[tuple[str, str | None]]) -> None:
+    """Audience previews for London, then London and Madrid: each band holds its count, and
+    Madrid's count (the difference) keeps two values or more when it is under k."""
+    totals = []
+    for consulates in (["london"], ["london", "madrid"]):
+        draft = quick_draft("Q? | A | B", "en", Audience.of(consulates=consulates), None, NOW)
+        band = (await service.preview(draft, OPERATOR)).total
+        true = sum(1 for consulate, _ in people if consulate in consulates)
+        assert band.low <= true <= band.high
+        assert band.exact == (true == 0)
+        totals.append(band)
+    madrid = sum(1 for consulate, _ in people if consulate == "madrid")
+    if 0 < madrid < K:
+        first, both = totals
+        possible = {
+            y - x
+            for x in range(first.low, first.high + 1)
+            for y in range(both.low, both.high + 1)
+            if 0 < y - x < K
+        }
+        assert len(possible) >= 2, (first, both, madrid)
 
 
 def published(report: PollReport) -> list[dict[str, str]]:
@@ -202,6 +231,12 @@ async def play(scenario: Scenario, folder: Path) -> None:
                 ballots[user] = [change]
         second = await service.report(poll_id, "en", OPERATOR)
         check_report(second, scenario.multiple)
+        remaining = [
+            person
+            for person, change in zip(scenario.people, scenario.second, strict=True)
+            if change != DELETE
+        ]
+        await check_previews(service, remaining)
         if published(second) != published(first) and not first.results.withheld:
             assert changed >= K, f"the results moved after {changed} changed ballots"
     finally:

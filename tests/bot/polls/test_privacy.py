@@ -73,36 +73,6 @@ async def vote(services: Services, poll_id: int, user: int, option: int, update_
     )
 
 
-@pytest.fixture
-def add_member(services: Services) -> AddMember:
-    from tests.bot.polls.conftest import FIRST_MEMBER_ID
-
-    next_id = [FIRST_MEMBER_ID]
-
-    async def add(**fields: object) -> int:
-        member_id = next_id[0]
-        next_id[0] += 1
-        row = {
-            "id": member_id,
-            "telegram_user_id": member_id + 1_000_000,
-            "language": "en",
-            "status": "registered",
-            "created_at": "2026-01-01T00:00:00+00:00",
-            "updated_at": "2026-01-01T00:00:00+00:00",
-            "consulate_id": "london",
-            "country": "GB",
-            "member_type": "abroad",
-        } | fields
-        async with services.database.transaction() as tx:
-            await tx.execute(
-                f"INSERT INTO members ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
-                tuple(row.values()),
-            )
-        return member_id + 1_000_000
-
-    return add
-
-
 @pytest.mark.parametrize("respondents", [1, 2, K - 1])
 async def test_fewer_than_k_respondents_show_no_figure(
     services: Services, add_member: AddMember, respondents: int

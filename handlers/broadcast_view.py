@@ -29,51 +29,17 @@ from bot.i18n import N_, RIGHT_TO_LEFT_MARK, Translator
 from bot.sensitive import Match, SensitiveQuestion, plain_text
 from broadcasts.audience import Audience, AudienceBands
 from broadcasts.compose import Category, Review, is_right_to_left
+from broadcasts.labels import AUDIENCE_HEADINGS, CATEGORY_LABELS, RECURRENCE_LABELS, STATUS_LABELS
 from broadcasts.payload import MediaKind, Payload
 from broadcasts.progress import BandedProgress
-from broadcasts.repository import Broadcast, BroadcastStatus
+from broadcasts.repository import Broadcast
 from broadcasts.schedule import Schedule, ScheduleKind
 from handlers.registration import labels
-from handlers.registration.flow import Step
-from handlers.registration.questions import FIELD_NAMES
 from handlers.replies import esc
 
 #: Telegram's limit on a message's text, after entities are parsed.
 MESSAGE_LIMIT = MessageLimit.MAX_TEXT_LENGTH
 
-CATEGORY_LABELS: dict[Category, str] = {
-    Category.CONSULAR: N_("Consular notice"),
-    Category.EMERGENCY: N_("Emergency"),
-    Category.INVESTMENT: N_("Investment"),
-    Category.PROGRAMME: N_("Programme"),
-    Category.EVENT: N_("Event"),
-    Category.YOUTH_CULTURE: N_("Youth and culture"),
-    Category.OTHER: N_("Other"),
-}
-STATUS_LABELS: dict[BroadcastStatus, str] = {
-    BroadcastStatus.PENDING_APPROVAL: N_("waiting for approval"),
-    BroadcastStatus.SCHEDULED: N_("scheduled"),
-    BroadcastStatus.RUNNING: N_("sending"),
-    BroadcastStatus.PAUSED: N_("paused"),
-    BroadcastStatus.DONE: N_("done"),
-    BroadcastStatus.CANCELLED: N_("cancelled"),
-    BroadcastStatus.REJECTED: N_("rejected"),
-}
-RECURRENCE_LABELS = {
-    "daily": N_("every day"),
-    "weekly": N_("every week"),
-    "monthly": N_("every month"),
-}
-#: Each audience filter's heading, in the order shown.
-AUDIENCE_HEADINGS = {
-    "consulates": FIELD_NAMES[Step.CONSULATE],
-    "countries": FIELD_NAMES[Step.COUNTRY],
-    "regions": FIELD_NAMES[Step.REGION],
-    "member_types": FIELD_NAMES[Step.MEMBER_TYPE],
-    "occupation_groups": FIELD_NAMES[Step.OCCUPATION],
-    "interests": FIELD_NAMES[Step.INTERESTS],
-    "languages": N_("Language"),
-}
 MEDIA_LABELS = {
     MediaKind.PHOTO: N_("📎 A photo is attached."),
     MediaKind.DOCUMENT: N_("📎 A document is attached."),

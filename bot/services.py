@@ -30,11 +30,13 @@ from bot.remittance import (
 from bot.remittance.corridor import CorridorProblem, SendingCorridor, corridor_of
 from bot.retention import RetentionPolicy, RetentionService
 from bot.settings import Settings
+from bot.signin import SignInService
 from bot.staff import StaffService
 from bot.storage.database import Database
 from bot.storage.guidance import GuidanceRepository
 from bot.storage.members import MemberRepository
 from bot.storage.remittance import RemittanceRepository
+from bot.storage.signin import SignInRepository
 from bot.storage.staff import StaffRepository
 from broadcasts.compose import BroadcastService
 
@@ -62,6 +64,7 @@ class Services:
     http: httpx.AsyncClient
     broadcasts: BroadcastService
     retention: RetentionService
+    signin: SignInService
 
     @classmethod
     async def open(
@@ -117,6 +120,7 @@ class Services:
             http=http,
             broadcasts=broadcasts,
             retention=RetentionService(database, RetentionPolicy.of(deployment.policies)),
+            signin=SignInService(SignInRepository(database), staff),
         )
 
     async def close(self) -> None:

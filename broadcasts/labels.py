@@ -3,7 +3,14 @@ language (marked for the catalogues): the chat and the console show the same wor
 
 from __future__ import annotations
 
-from bot.i18n import N_
+from collections.abc import Iterable, Mapping
+from dataclasses import fields
+from typing import Any
+
+from bot.deployment import Deployment
+from bot.i18n import N_, Translator
+from bot.labels import INTERESTS, MEMBER_TYPE_NAMES, OCCUPATIONS
+from broadcasts.audience import Audience
 from broadcasts.compose import Category
 from broadcasts.repository import BroadcastStatus
 
@@ -40,3 +47,47 @@ AUDIENCE_HEADINGS = {
     "interests": N_("Interests"),
     "languages": N_("Language"),
 }
+
+
+_LABELS: dict[str, Mapping[Any, str]] = {
+    "member_types": MEMBER_TYPE_NAMES,
+    "occupation_groups": OCCUPATIONS,
+    "interests": INTERESTS,
+}
+
+
+def audience_values(
+    tr: Translator, deployment: Deployment, name: str, values: Iterable[str]
+) -> str:
+    """One filter's values in words: names and labels in the reader's language, never ids."""
+    names: list[str] = []
+    for value in sorted(values):
+        if name == "consulates":
+            consulate = deployment.consulate(value)
+            names.append(consulate.name_in(tr.language) if consulate else value)
+        elif name == "regions":
+            region = deployment.region(value)
+            names.append(region.name_in(tr.language) if region else value)
+        elif name == "countries":
+            names.append(tr.country(value))
+        elif name == "languages":
+            names.append(tr.language_name(value))
+        else:
+            names.append(tr.gettext(_LABELS[name][value]) if value in _LABELS[name] else value)
+    return tr.format_list(names)
+
+
+def audience_parts(
+    tr: Translator, deployment: Deployment, audience: Audience
+) -> list[tuple[str, str]]:
+    """The audience in words: (heading, values) for each filter used, and always the
+    consulates ("all consulates" when none is named)."""
+    chosen = {f.name: getattr(audience, f.name) - {""} for f in fields(audience)}
+    return [
+        (
+            tr.gettext(heading),
+            audience_values(tr, deployment, name, chosen[name]) or tr.gettext("all consulates"),
+        )
+        for name, heading in AUDIENCE_HEADINGS.items()
+        if chosen[name] or name == "consulates"
+    ]

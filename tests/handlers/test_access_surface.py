@@ -131,15 +131,6 @@ async def make_attacker(
     return user
 
 
-async def wait_for_callback_answer(user: ChatUser, query_id: str) -> str:
-    for _ in range(200):
-        answers = (await user.state())["callback_answers"]
-        if query_id in answers:
-            return str(answers[query_id].get("text") or "")
-        await asyncio.sleep(0.025)
-    raise TimeoutError(f"no answer to button press {query_id}")
-
-
 async def send_text(user: ChatUser, text: str) -> list[str]:
     try:
         return [m.get("text") or m.get("caption") or "" for m in await user.send(text)]
@@ -152,7 +143,7 @@ async def press(user: ChatUser, data: str) -> list[str]:
     answer and anything else the bot wrote."""
     update = await user.press_data(0, data, forge=True)
     query_id = update["callback_query"]["id"]
-    answer = await wait_for_callback_answer(user, query_id)
+    answer = await user.callback_answer(query_id)
     await asyncio.sleep(0.15)  # anything else the press made the bot write
     return [answer, *[m.get("text") or "" for m in await user.bot_messages()]]
 

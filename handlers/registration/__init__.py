@@ -10,6 +10,11 @@ handlers/registration/expiry.py.
 A persistent ConversationHandler: from consent on, its state and the unconfirmed answers (the
 draft, kept in user_data) are written to the database after every update, so a restart
 resumes the member where they were. /profile re-enters the same conversation at the summary.
+
+Other features' commands go to those features (see ``on_other_command``). A registration in
+progress stays where it was, so the next answer typed still belongs to it; a /profile change
+is left, so that what the member types next (an amount for /remit) reaches the feature they
+turned to. Changes not yet confirmed are kept as a draft and /profile offers them again.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
+    ApplicationHandlerStop,
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
@@ -50,6 +56,7 @@ from handlers.registration.flow import (
     next_step,
     previous_step,
 )
+from handlers.registration.handover import hand_over
 from handlers.replies import STALE, alert, edit_or_reply, esc, reply
 
 CONVERSATION = "registration"
@@ -246,7 +253,8 @@ async def decline(update: Update, context: AppContext, user_id: int) -> object:
 
 
 async def open_profile(update: Update, context: AppContext) -> object:
-    """/profile: the member's confirmed answers in the summary, ready to change."""
+    """/profile: the member's confirmed answers in the summary, ready to change (or the
+    changes they left unconfirmed, said to be so)."""
     if update.callback_query:
         await update.callback_query.answer()
     user = update.effective_user
@@ -259,7 +267,48 @@ async def open_profile(update: Update, context: AppContext) -> object:
             context.tr.gettext("You are not registered yet. Send /start to register."),
         )
         return END
+    kept = Session.load(context) if Session.exists(context) else None
+    if kept is not None and kept.profile:
+        notice = context.tr.gettext(
+            "These changes are not saved yet. Press Confirm to save them, or Cancel to keep "
+            "your profile as it was."
+        )
+        kept.editing = True
+        return await ask(update, context, Step.SUMMARY, kept, notice=notice)
     return await ask(update, context, Step.SUMMARY, Session(draft, editing=True, profile=True))
+
+
+async def on_other_command(update: Update, context: AppContext, step: Step) -> object:
+    """Another feature's command, which that feature answers. A /profile change is left
+    first (see ``leave_profile``); a registration in progress waits at its question."""
+    if not Session.exists(context):
+        new_state: object = END
+    elif Session.load(context).profile:
+        await leave_profile(update, context)
+        new_state = END
+    else:
+        new_state = step
+    try:
+        await hand_over(update, context, CONVERSATION)
+    except ApplicationHandlerStop as stop:
+        raise ApplicationHandlerStop(new_state) from stop
+    return new_state
+
+
+async def leave_profile(update: Update, context: AppContext) -> None:
+    """Leave /profile: forget it if nothing changed, else keep the changes as a draft for the
+    next /profile and say so."""
+    user = update.effective_user
+    assert user is not None
+    session = Session.load(context)
+    if session.draft == await context.services.registration.profile(user.id):
+        forget(context)
+        return
+    session.save(context)
+    text = context.tr.gettext(
+        "Your profile changes are not saved yet. Send /profile to see them and confirm them."
+    )
+    await reply(update, context, text)
 
 
 # --- answers --------------------------------------------------------------------------------
@@ -540,7 +589,10 @@ def step_handlers(step: Step) -> list[BaseHandler[Update, AppContext, object]]:
             partial(on_button, step=step), pattern=callbacks.pattern(questions.FEATURE)
         ),
         CommandHandler(["start", "profile"], partial(resume, step=step)),
+        CommandHandler("cancel", cancel),
         MessageHandler(filters.TEXT & ~filters.COMMAND, partial(on_text, step=step)),
+        # Last: every other command belongs to another feature.
+        MessageHandler(filters.COMMAND, partial(on_other_command, step=step)),
     ]
     return bound
 
@@ -566,7 +618,7 @@ def conversation() -> ConversationHandler[AppContext]:
                 ),
             ],
             states={step: step_handlers(step) for step in Step},
-            fallbacks=[CommandHandler("cancel", cancel)],
+            fallbacks=[],
             name=CONVERSATION,
             persistent=True,
         )

@@ -8,8 +8,10 @@ every answer given so far, and a registration left untouched is erased by
 handlers/registration/expiry.py.
 
 A persistent ConversationHandler: from consent on, its state and the unconfirmed answers (the
-draft, kept in user_data) are written to the database after every update, so a restart
-resumes the member where they were. /profile re-enters the same conversation at the summary.
+draft, kept in user_data) are written to the database before each reply (``settle``), so a
+restart, even a crash right after the reply, resumes the member where that reply left them.
+A press the current step cannot take (a button of an earlier question) shows the current
+question again. /profile re-enters the same conversation at the summary.
 
 Other features' commands go to those features (see ``on_other_command``). A registration in
 progress stays where it was, so the next answer typed still belongs to it; a /profile change
@@ -46,6 +48,7 @@ from bot.registration.draft import Draft
 from handlers import callbacks, guidance, start
 from handlers.context import App, AppContext
 from handlers.language import forget_unsaved_choice
+from handlers.persistence_flush import save_before_reply
 from handlers.registration import questions
 from handlers.registration.flow import (
     EDITABLE,
@@ -104,6 +107,13 @@ def forget(context: AppContext) -> None:
         context.user_data.pop(SESSION, None)
 
 
+async def settle(update: Update, context: AppContext, state: object) -> object:
+    """Store ``state`` (the step about to be shown, or END) with the draft, before the reply
+    that shows it: python-telegram-bot would record it only after this update's replies."""
+    await save_before_reply(update, context, CONVERSATION, state)
+    return state
+
+
 def today() -> date:
     return datetime.now(UTC).date()
 
@@ -132,6 +142,7 @@ async def ask(
 ) -> Step:
     """Show the question for ``step`` (replacing the pressed message when there is one)."""
     session.save(context)
+    await settle(update, context, step)
     text, markup = question(context, step, session, country_choices)
     if notice:
         text = f"{notice}\n\n{text}"
@@ -215,6 +226,7 @@ async def offer_consent(update: Update, context: AppContext) -> object:
     """The welcome and the consent text. No conversation state: nothing about the person is
     kept, in the database or in memory, until they press "I agree"."""
     forget(context)
+    await settle(update, context, END)
     await reply(update, context, start.welcome_text(context))
     text, keyboard = questions.consent(context.tr, context.services.deployment)
     await reply(update, context, text, keyboard)
@@ -245,6 +257,7 @@ async def decline(update: Update, context: AppContext, user_id: int) -> object:
     await context.services.registration.withdraw(user_id)
     forget(context)
     forget_unsaved_choice(context)
+    await settle(update, context, END)
     text = context.tr.gettext(
         "Understood. Nothing about you has been kept. If you change your mind, send /start."
     )
@@ -303,8 +316,10 @@ async def leave_profile(update: Update, context: AppContext) -> None:
     session = Session.load(context)
     if session.draft == await context.services.registration.profile(user.id):
         forget(context)
+        await settle(update, context, END)
         return
     session.save(context)
+    await settle(update, context, END)
     text = context.tr.gettext(
         "Your profile changes are not saved yet. Send /profile to see them and confirm them."
     )
@@ -324,10 +339,28 @@ async def on_button(update: Update, context: AppContext, step: Step) -> object:
     session = Session.load(context)
     outcome = await handle_button(update, context, step, session, fields)
     if outcome is None:
-        await alert(update, context, context.tr.gettext(STALE))
-        return step
+        outcome = await ask_again(update, context, step, session)
     await query.answer()
     return outcome
+
+
+async def ask_again(update: Update, context: AppContext, step: Step, session: Session) -> Step:
+    """A button this step cannot take (an earlier question's, say after a restart): show the
+    question the member is at instead of a dead end."""
+    notice = context.tr.gettext(
+        "That button belongs to an earlier question. Here is where you are:"
+    )
+    return await ask(update, context, step, session, notice=notice)
+
+
+async def on_button_outside(update: Update, context: AppContext) -> object:
+    """A registration button pressed outside the conversation: changes left unconfirmed in
+    /profile are shown again; anything else is no longer valid."""
+    kept = Session.exists(context) and Session.load(context).profile
+    if kept and is_registered(context):
+        return await open_profile(update, context)
+    await alert(update, context, context.tr.gettext(STALE))
+    return END
 
 
 async def handle_button(
@@ -468,6 +501,7 @@ async def on_confirm(
         return await offer_consent(update, context)  # the consent was withdrawn or expired
     await context.services.departures.plan(user.id, datetime.now(UTC))
     forget(context)
+    await settle(update, context, END)
     context.member = await context.services.members.find(user.id)
     if session.profile:
         text = context.tr.gettext("Your changes are saved.")
@@ -559,6 +593,7 @@ async def cancel(update: Update, context: AppContext) -> object:
     in progress is erased with the consent it began with. (The caller answers the button.)"""
     profile = Session.load(context).profile
     forget(context)
+    await settle(update, context, END)
     if profile:
         text = context.tr.gettext("No changes were made.")
     else:
@@ -615,6 +650,9 @@ def conversation() -> ConversationHandler[AppContext]:
                         on_consent, pattern=callbacks.exact(questions.data("consent", answer))
                     )
                     for answer in ("yes", "no")
+                ),
+                CallbackQueryHandler(
+                    on_button_outside, pattern=callbacks.pattern(questions.FEATURE)
                 ),
             ],
             states={step: step_handlers(step) for step in Step},

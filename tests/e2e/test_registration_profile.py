@@ -85,3 +85,15 @@ async def test_a_registration_in_progress_keeps_its_question_across_other_comman
     await user.send("/help")
     (question,) = await user.send("canada")
     assert "Which region are you originally from?" in question["text"]
+
+
+async def test_a_button_of_the_left_summary_shows_the_kept_changes(
+    bot: App, client: SandboxClient, services: Services
+) -> None:
+    user = await registered(client, services, "Returning")
+    (summary,) = await user.send("/profile")
+    (question,) = await user.choose(summary, f"{REG}:edit:12")
+    (summary,) = await user.choose(question, f"{REG}:gender:male")
+    await user.send("/consulate")
+    (again,) = await user.choose(summary, f"{REG}:confirm")  # on the summary left behind
+    assert "not saved" in again["text"] and "Gender: Man" in again["text"]

@@ -569,11 +569,12 @@ async def on_text(update: Update, context: AppContext, step: Step) -> object:
 async def on_country_text(
     update: Update, context: AppContext, session: Session, text: str
 ) -> object:
-    found = [
-        code
-        for code in search_countries(text, context.tr.language)
-        if code != context.services.deployment.home_country
-    ]
+    home = context.services.deployment.home_country
+    found = search_countries(text, context.tr.language)
+    if found == [home]:
+        notice = questions.home_country(context.tr, session.draft, home)
+        return await ask(update, context, Step.COUNTRY, session, notice=notice)
+    found = [code for code in found if code != home]
     if len(found) == 1:
         set_country(session.draft, found[0])
         return await advance(update, context, Step.COUNTRY, session)

@@ -20,6 +20,7 @@ from handlers.registration.flow import OPTIONAL, Step
 from handlers.replies import esc
 
 FEATURE = "reg"
+BACK = N_("⬅️ Back")
 EXAMPLE_DATE = date(2027, 3, 15)
 
 FIELD_NAMES = {
@@ -44,7 +45,7 @@ def in_rows(buttons: list[InlineKeyboardButton], per_row: int) -> list[list[Inli
 
 
 def navigation(tr: Translator, step: Step) -> list[InlineKeyboardButton]:
-    row = [button(tr.gettext("⬅️ Back"), "back")]
+    row = [button(tr.gettext(BACK), "back")]
     if step in OPTIONAL:
         row.append(button(tr.gettext("Skip"), "skip"))
     row.append(button(tr.gettext("Cancel"), "cancel"))
@@ -134,6 +135,23 @@ def country(
     codes = choices if choices is not None else served_countries(deployment, names)
     buttons = [button(names.get(code, code), "country", code) for code in codes]
     return text, InlineKeyboardMarkup([*in_rows(buttons, 2), navigation(tr, Step.COUNTRY)])
+
+
+def home_country(tr: Translator, draft: Draft, home: str) -> str:
+    """Why the home country is not an answer here, and what to do instead."""
+    name = esc(tr.country(home))
+    if draft.member_type is MemberType.LEAVING:
+        return tr.gettext(
+            "%(country)s is the country you are leaving. Please type the country you are going to."
+        ) % {"country": name}
+    return tr.gettext(
+        "%(country)s is home: this question asks in which country you live abroad. If you "
+        "have come back to live in %(country)s, press “%(back)s” and choose “%(returned)s”."
+    ) % {
+        "country": name,
+        "back": tr.gettext(BACK),
+        "returned": tr.gettext(labels.MEMBER_TYPES[MemberType.RETURNED]),
+    }
 
 
 def served_countries(deployment: Deployment, names: dict[str, str]) -> list[str]:

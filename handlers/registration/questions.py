@@ -89,10 +89,14 @@ def consent(tr: Translator, deployment: Deployment) -> tuple[str, InlineKeyboard
             days,
         )
         % {"days": tr.format_number(days)},
-        tr.gettext(
+        tr.ngettext(
             "Your poll answers are linked to you only while the poll is open: when it closes, "
             "only its published totals remain, and they name no one. The record of which "
-            "announcements were sent to you is erased %(days)s days after they were sent."
+            "announcements were sent to you is erased %(days)s day after they were sent.",
+            "Your poll answers are linked to you only while the poll is open: when it closes, "
+            "only its published totals remain, and they name no one. The record of which "
+            "announcements were sent to you is erased %(days)s days after they were sent.",
+            deployment.policies.outbox_days,
         )
         % {"days": tr.format_number(deployment.policies.outbox_days)},
         tr.gettext(

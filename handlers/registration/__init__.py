@@ -234,14 +234,20 @@ async def offer_consent(update: Update, context: AppContext) -> object:
 
 
 async def on_consent(update: Update, context: AppContext) -> object:
-    """ "I agree" or "No, thanks" under the consent text (no conversation has begun yet)."""
+    """ "I agree", "No, thanks" or "Read the full notice" under the consent text (no
+    conversation has begun yet)."""
     query, user = update.callback_query, update.effective_user
     assert query is not None and user is not None
     if is_registered(context):
         return await begin(update, context)
     await query.answer()
-    if callbacks.fields(query.data, questions.FEATURE) == ["consent", "yes"]:
+    answer = callbacks.fields(query.data, questions.FEATURE)
+    if answer == ["consent", "yes"]:
         return await agree(update, context, user.id)
+    if answer == ["consent", "full"]:
+        text, keyboard = questions.full_notice(context.tr, context.services.deployment)
+        await edit_or_reply(update, context, text, keyboard)
+        return END
     return await decline(update, context, user.id)
 
 
@@ -650,7 +656,7 @@ def conversation() -> ConversationHandler[AppContext]:
                     CallbackQueryHandler(
                         on_consent, pattern=callbacks.exact(questions.data("consent", answer))
                     )
-                    for answer in ("yes", "no")
+                    for answer in ("yes", "no", "full")
                 ),
                 CallbackQueryHandler(
                     on_button_outside, pattern=callbacks.pattern(questions.FEATURE)

@@ -42,7 +42,7 @@ def test_recipients_follow_the_band_shown(deployment: Deployment) -> None:
 def test_the_consent_text_counts_days_in_every_form(deployment: Deployment) -> None:
     ar = languages(deployment).translator("ar")
     texts = {
-        days: questions.consent(ar, replace_outbox_days(deployment, days))[0]
+        days: questions.full_notice(ar, replace_outbox_days(deployment, days))[0]
         for days in (1, 2, 3, 11)
     }
     assert "1 يوم من إرسالها" in texts[1]

@@ -16,7 +16,7 @@ from tests.auxil.members import add_member
 async def test_start_greets_in_the_users_telegram_language(bot: App, client: SandboxClient) -> None:
     expectations = {
         "en": "Welcome!",
-        "fr": "Bienvenue !",
+        "fr": "Bienvenue\u202f!",
         "pt-BR": "Bem-vindo!",
         "es": "¡Bienvenido!",
         "fil": "Maligayang pagdating!",

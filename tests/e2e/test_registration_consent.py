@@ -66,7 +66,7 @@ async def test_a_language_chosen_before_registering_is_used_but_not_stored(
     (done,) = await user.press(menu, "Français")
     assert done["text"] == "Je vous répondrai désormais en Français."
     greeting, _consent = await user.send("/start")
-    assert "Bienvenue !" in greeting["text"]
+    assert "Bienvenue\u202f!" in greeting["text"]
     await settled(user)
     assert await rows_naming(services.database, user.id) == []
 

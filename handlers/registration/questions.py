@@ -17,7 +17,7 @@ from bot.registration.validation import OLDEST_AGE, YOUNGEST_AGE, Problem
 from handlers import callbacks
 from handlers.registration import labels
 from handlers.registration.flow import OPTIONAL, Step
-from handlers.replies import esc
+from handlers.replies import back_label, esc
 
 FEATURE = "reg"
 EXAMPLE_DATE = date(2027, 3, 15)
@@ -44,7 +44,7 @@ def in_rows(buttons: list[InlineKeyboardButton], per_row: int) -> list[list[Inli
 
 
 def navigation(tr: Translator, step: Step) -> list[InlineKeyboardButton]:
-    row = [button(tr.gettext("⬅️ Back"), "back")]
+    row = [button(back_label(tr), "back")]
     if step in OPTIONAL:
         row.append(button(tr.gettext("Skip"), "skip"))
     row.append(button(tr.gettext("Cancel"), "cancel"))
@@ -142,9 +142,10 @@ def served_countries(deployment: Deployment, names: dict[str, str]) -> list[str]
 
 
 def departure(tr: Translator) -> tuple[str, InlineKeyboardMarkup]:
-    text = tr.gettext(
-        "When do you plan to leave? Type the date, for example %(example)s. You can skip this."
-    ) % {"example": tr.format_date(EXAMPLE_DATE, "short")}
+    text = tr.format(
+        "When do you plan to leave? Type the date, for example %(example)s. You can skip this.",
+        example=tr.format_date(EXAMPLE_DATE, "short"),
+    )
     return text, InlineKeyboardMarkup([navigation(tr, Step.DEPARTURE)])
 
 
@@ -210,7 +211,8 @@ def summary(
 ) -> tuple[str, InlineKeyboardMarkup]:
     lines = [tr.gettext("<b>Please check your answers</b>"), ""]
     for step in steps:
-        lines.append(f"{tr.gettext(FIELD_NAMES[step])}: {esc(answer(tr, draft, deployment, step))}")
+        shown = tr.isolate(esc(answer(tr, draft, deployment, step)))
+        lines.append(f"{tr.gettext(FIELD_NAMES[step])}: {shown}")
     lines += ["", tr.gettext("Press an answer to change it, or Confirm.")]
     edits = [
         button("✏️ " + tr.gettext(FIELD_NAMES[step]), "edit", str(step.value)) for step in steps

@@ -65,13 +65,14 @@ def consent(tr: Translator, deployment: Deployment) -> tuple[str, InlineKeyboard
         ),
         *(f"• {tr.gettext(kept.notice)}" for kept in KEPT),
         "",
-        tr.gettext(
+        tr.format(
             "<b>Who sees it:</b> nobody reads your answers one by one. The bot uses them to "
-            "choose who receives each announcement; the staff of your consulate and of "
-            "%(government)s see only totals, and groups too small to stay anonymous are never "
-            "shown. Only the technicians who run the service can open its database."
-        )
-        % {"government": esc(deployment.government)},
+            "choose who receives each announcement; the staff of your consulate and of the "
+            "government (%(government)s) see only totals, and groups too small to stay "
+            "anonymous are never shown. Only the technicians who run the service can open its "
+            "database.",
+            government=esc(deployment.government_in(tr.language)),
+        ),
         tr.gettext(
             "<b>Never for immigration enforcement:</b> we never ask about your immigration or "
             "legal status, and nothing you share here is used for immigration control."

@@ -1,14 +1,20 @@
-"""Arabic through the sandbox, as the member's client receives it: laid out right to left,
-with commands, numbers, dates and Latin names kept upright by Unicode isolates, dates and times
-written by babel, and the Back arrow pointing the way the language reads."""
+"""Every language through the sandbox, as the member's client receives it: the deployment's
+names (government, regions, consulates) in the member's language, falling back to the default
+name without a word about it; and Arabic laid out right to left, with commands, numbers, dates
+and Latin names kept upright by Unicode isolates, dates and times written by babel, and the
+Back arrow pointing the way the language reads."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 from datetime import time
+from pathlib import Path
 
+import pytest
 from babel import dates
 
+from bot.deployment import Deployment, load_deployment
 from bot.i18n import (
     FIRST_STRONG_ISOLATE,
     LEFT_TO_RIGHT_ISOLATE,
@@ -16,10 +22,13 @@ from bot.i18n import (
     RIGHT_TO_LEFT_MARK,
 )
 from bot.services import Services
+from bot.settings import SAMPLE_DEPLOYMENT, Settings
 from handlers.context import App
-from sandbox import SandboxClient
+from sandbox import Sandbox, SandboxClient
 from tests.auxil.chat import ChatUser, Message, button_labels
+from tests.auxil.ecb import OfflineEcb
 from tests.auxil.members import add_member
+from tests.auxil.running import start_bot
 
 REG = "v1:reg"
 COMMAND = re.compile(r"(?<![\w/<])/[a-z]+")
@@ -120,3 +129,56 @@ async def test_an_arabic_summary_isolates_every_answer(
     assert office is not None and region is not None
     for name in (office.name_in("ar"), region.name_in("ar")):
         assert f"{FIRST_STRONG_ISOLATE}{name}{POP_DIRECTIONAL_ISOLATE}" in summary["text"]
+
+
+# --- the deployment's names -------------------------------------------------------------------
+
+
+async def test_a_french_member_reads_every_name_of_the_deployment_in_french(
+    bot: App, client: SandboxClient, services: Services
+) -> None:
+    deployment = services.deployment
+    user = await ChatUser.create(client, "Amélie", "fr")
+    welcome, consent, summary = await register_to_summary(user, "royaume-uni", "ncr")
+    office, region = deployment.consulate("london"), deployment.region("ncr")
+    assert office is not None and region is not None
+    english = {deployment.government, office.name, region.name}
+    chat = "\n".join(m["text"] for m in (welcome, consent, summary))
+    assert not [name for name in english if name in chat], chat
+    assert deployment.government_in("fr") in welcome["text"]
+    assert deployment.government_in("fr") in consent["text"]
+    assert office.name_in("fr") in summary["text"] and region.name_in("fr") in summary["text"]
+
+
+@pytest.fixture
+async def french_missing(tmp_path: Path, settings: Settings) -> AsyncIterator[Services]:
+    """The sample without French names for the government and the first two regions."""
+    text = re.sub(r'fr = "[^"]*", ', "", SAMPLE_DEPLOYMENT.read_text(), count=3)
+    path = tmp_path / "deployment.toml"
+    path.write_text(text)
+    deployment: Deployment = load_deployment(path)
+    opened = await Services.open(settings, deployment, http_client=OfflineEcb().client())
+    yield opened
+    await opened.close()
+
+
+async def test_a_name_missing_in_the_members_language_falls_back_without_a_word(
+    sandbox: Sandbox, client: SandboxClient, settings: Settings, french_missing: Services
+) -> None:
+    running = await start_bot(french_missing, sandbox, settings)
+    try:
+        deployment = french_missing.deployment
+        user = await ChatUser.create(client, "Amélie", "fr")
+        welcome, consent, summary = await register_to_summary(user, "royaume-uni", "ncr")
+    finally:
+        await running.stop()
+    region = deployment.region("ncr")
+    assert region is not None and region.name_in("fr") == region.name
+    tr = french_missing.languages.translator("fr")
+    assert f"{tr.gettext('Region of origin')}: {region.name}" in summary["text"]
+    assert deployment.government in welcome["text"] and deployment.government in consent["text"]
+    office = deployment.consulate("london")
+    assert office is not None and office.name_in("fr") in summary["text"]  # still French
+    for message in (welcome, consent, summary):
+        words = set(re.findall(r"\w+", message["text"].lower()))
+        assert not words & {"names", "fr", "missing", "translation", "traduction"}, message

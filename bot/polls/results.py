@@ -70,11 +70,15 @@ class Tally:
 
     @property
     def response_rate(self) -> tuple[float, float] | None:
-        """The lowest and highest share of recipients who answered, as far as the
-        recipients' band allows; None when either figure is not shown."""
-        if self.respondents is None or self.recipients is None or self.recipients.low == 0:
-            return None
-        return self.respondents / self.recipients.high, self.respondents / self.recipients.low
+        return response_rate(self.respondents, self.recipients)
+
+
+def response_rate(respondents: int | None, recipients: Band | None) -> tuple[float, float] | None:
+    """The lowest and highest share of recipients who answered, as far as the recipients'
+    band allows; None when either figure is not shown."""
+    if respondents is None or recipients is None or recipients.low == 0:
+        return None
+    return respondents / recipients.high, min(1.0, respondents / recipients.low)
 
 
 @dataclass(frozen=True)
@@ -305,7 +309,9 @@ class PollResultsService:
         stamped = PollResults(
             results.tally, results.breakdowns, self.k, final=final, published_at=utc_now_iso()
         )
-        await self.repository.publish(poll.id, poll.answer_seq, results_to_json(stamped), final)
+        await self.repository.publish(
+            poll.id, poll.answer_seq, results_to_json(stamped), final, stamped.tally.respondents
+        )
         return stamped
 
     async def _count(self, poll: PollRow, recipients: int | None) -> PollResults:

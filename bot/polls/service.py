@@ -51,7 +51,7 @@ from bot.polls.results import PollResults, PollResultsService
 from bot.polls.wizard import PollSketch
 from bot.staff import StaffService
 from bot.storage.database import Database
-from bot.storage.polls import NewPoll, Participant, PollRepository, PollRow
+from bot.storage.polls import NewPoll, Participant, PollRepository, PollRow, Publication
 from broadcasts.audience import AudienceBands, band_by_language, count_audience
 
 logger = logging.getLogger(__name__)
@@ -80,6 +80,7 @@ class PollReport:
     question: str
     option_labels: tuple[str, ...]
     results: PollResults
+    publications: tuple[Publication, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -216,12 +217,13 @@ class PollService:
     ) -> AnswerResult:
         """Apply a poll_answer update (segmented polls)."""
         await self.ensure_variant(telegram_poll_id)
-        return await self.counter.record_answer(
+        result = await self.counter.record_answer(
             update_id=update_id,
             telegram_poll_id=telegram_poll_id,
             telegram_user_id=telegram_user_id,
             option_ids=option_ids,
         )
+        return result
 
     async def record_counts(
         self,
@@ -233,13 +235,14 @@ class PollService:
     ) -> AnswerResult:
         """Apply a poll update (anonymous polls; ignored for segmented ones)."""
         await self.ensure_variant(telegram_poll_id)
-        return await self.counter.record_counts(
+        result = await self.counter.record_counts(
             update_id=update_id,
             telegram_poll_id=telegram_poll_id,
             voter_counts=voter_counts,
             total_voter_count=total_voter_count,
             is_closed_by_telegram=is_closed,
         )
+        return result
 
     async def ensure_variant(self, telegram_poll_id: str) -> bool:
         """Make sure the Telegram poll is a known variant; False if no delivery sent it."""
@@ -288,7 +291,8 @@ class PollService:
         labels = tuple(
             texts.get(language) or texts.get(poll.base_language, "") for texts in options
         )
-        return PollReport(poll, await self._question(poll, language), labels, results)
+        publications = tuple(await self.repository.publications(poll_id))
+        return PollReport(poll, await self._question(poll, language), labels, results, publications)
 
     async def _question(self, poll: PollRow, language: str) -> str:
         questions = await self.repository.questions(poll.id)

@@ -152,3 +152,9 @@ def suppressed_note(tr: Translator, k: int) -> str:
         " “suppressed”.",
         k,
     ) % {"k": tr.format_number(k)}
+
+
+def rate_text(tr: Translator, rate: tuple[float, float]) -> str:
+    """A response rate as far as the recipients' band allows: "40%" or "36–40%"."""
+    low, high = (tr.format_percent(value, digits=0) for value in rate)
+    return low if low == high else f"{low}–{high}"

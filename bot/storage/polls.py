@@ -106,6 +106,15 @@ class Published:
 
 
 @dataclass(frozen=True)
+class Publication:
+    """One publication of a poll's results: when, and how many had answered (None while
+    fewer than k had)."""
+
+    published_at: datetime
+    respondents: int | None
+
+
+@dataclass(frozen=True)
 class Participant:
     """Someone whose answer is currently counted, for sending them the results."""
 
@@ -498,19 +507,37 @@ class PollRepository:
         )
         return int(row[0] or 0) if row else 0
 
-    async def publish(self, poll_id: int, answer_seq: int, results: str, final: bool) -> None:
-        """Store the results as published (replacing the last ones)."""
+    async def publish(
+        self, poll_id: int, answer_seq: int, results: str, final: bool, respondents: int | None
+    ) -> None:
+        """Store the results as published (replacing the last ones), and note the published
+        number of respondents in the poll's history of publications."""
+        now = utc_now_iso()
         async with self.database.transaction() as tx:
             await tx.execute(
                 "INSERT INTO poll_results (poll_id, answer_seq, final, results, published_at)"
                 " VALUES (?, ?, ?, ?, ?) ON CONFLICT (poll_id) DO UPDATE SET"
                 " answer_seq = excluded.answer_seq, final = excluded.final,"
                 " results = excluded.results, published_at = excluded.published_at",
-                (poll_id, answer_seq, int(final), results, utc_now_iso()),
+                (poll_id, answer_seq, int(final), results, now),
+            )
+            await tx.execute(
+                "INSERT INTO poll_publications (poll_id, published_at, respondents)"
+                " VALUES (?, ?, ?)",
+                (poll_id, now, respondents),
             )
             await tx.execute(
                 "UPDATE polls SET removed_since_published = 0 WHERE id = ?", (poll_id,)
             )
+
+    async def publications(self, poll_id: int) -> list[Publication]:
+        """Every publication of the poll's results, oldest first."""
+        rows = await self.database.fetch_all(
+            "SELECT published_at, respondents FROM poll_publications WHERE poll_id = ?"
+            " ORDER BY published_at, rowid",
+            (poll_id,),
+        )
+        return [Publication(datetime.fromisoformat(row[0]), row[1]) for row in rows]
 
     async def unlink(self, poll_id: int) -> None:
         """Erase every link between people and the poll's answers, in one transaction: the

@@ -8,20 +8,25 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from multidict import MultiDictProxy
 
 from bot.access import Actor, Permission, require
+from bot.i18n import Translator
+from bot.polls.chart import HIDDEN
 from bot.polls.counting import ANONYMOUS, SEGMENTED
 from bot.polls.drafting import DraftError, PollDraft
 from bot.polls.export import export_csv
+from bot.polls.results import response_rate
 from bot.polls.service import PollReport, PublishingUnavailable
 from bot.polls.words import (
     DIMENSIONS,
     group_name,
     problem_words,
     published_words,
+    rate_text,
     suppressed_note,
     too_few_answered,
 )
@@ -30,6 +35,7 @@ from bot.services import Services
 from broadcasts.compose import BroadcastError
 from console.audience import AUDIENCE_FIELDS, audience_choices, audience_from
 from console.charts import results_png
+from console.pages.home import staff_zone
 from console.render import SERVICES, render, translator_for
 from console.security import signed_in_actor
 
@@ -153,6 +159,7 @@ async def results(request: web.Request) -> web.Response:
     services: Services = request.app[SERVICES]
     report = await report_of(request, ("html",))
     tr = await translator_for(request)
+    zone = staff_zone(services, signed_in_actor(request))
     return await render(
         request,
         "poll.html",
@@ -164,8 +171,34 @@ async def results(request: web.Request) -> web.Response:
             "too_few": too_few_answered(tr, report.results.min_cell_size),
             "suppressed_note": suppressed_note(tr, report.results.min_cell_size),
             "published": published_words(tr, report.results),
+            "history": answers_over_time(tr, report, zone),
         },
     )
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    when: str
+    respondents: str
+    rate: str
+
+
+def answers_over_time(tr: Translator, report: PollReport, zone: ZoneInfo) -> list[HistoryRow]:
+    """Each publication of the results: when, how many had answered, and the response rate
+    against today's recipients (published figures only: nothing between publications)."""
+    recipients = report.results.tally.recipients
+    rows = []
+    for publication in report.publications:
+        count = publication.respondents
+        rate = response_rate(count, recipients)
+        rows.append(
+            HistoryRow(
+                tr.format_datetime(publication.published_at, zone, "short"),
+                tr.format_number(count) if count is not None else tr.gettext(HIDDEN),
+                rate_text(tr, rate) if rate is not None else "—",
+            )
+        )
+    return rows
 
 
 async def csv_download(request: web.Request) -> web.Response:

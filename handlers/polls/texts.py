@@ -15,6 +15,7 @@ from bot.polls.words import (
     group_name,
     problem_words,
     published_words,
+    rate_text,
     suppressed_note,
     too_few_answered,
 )
@@ -33,11 +34,6 @@ def hidden_text(tr: Translator) -> str:
 
 def figure(tr: Translator, value: int | None) -> str:
     return hidden_text(tr) if value is None else tr.format_number(value)
-
-
-def rate_text(tr: Translator, rate: tuple[float, float]) -> str:
-    low, high = (tr.format_percent(value, digits=0) for value in rate)
-    return low if low == high else f"{low}–{high}"
 
 
 def totals_lines(tr: Translator, results: PollResults, labels: tuple[str, ...]) -> list[str]:

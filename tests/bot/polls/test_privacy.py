@@ -15,10 +15,12 @@ from datetime import timedelta
 
 import pytest
 
+from bot.disclosure import Band
 from bot.polls.cli import report_text
 from bot.polls.counting import PollCounter
 from bot.polls.drafting import DraftError
 from bot.polls.export import export_csv
+from bot.polls.results import response_rate
 from bot.polls.service import PollReport
 from bot.services import Services
 from broadcasts.audience import Audience
@@ -166,3 +168,29 @@ async def test_a_poll_for_fewer_than_k_members_is_refused(
     with pytest.raises(DraftError) as refused:
         await services.polls.create(draft, OPERATOR, NOW)
     assert [p.kind.value for p in refused.value.problems] == ["audience_too_small"]
+
+
+async def test_the_answers_over_time_are_the_publications_k_answers_apart(
+    services: Services, add_member: AddMember
+) -> None:
+    poll_id = await open_poll(services)
+    users = [await add_member() for _ in range(2 * K + 2)]
+    for update_id, user in enumerate(users, start=1):
+        await services.polls.record_answer(update_id, f"{poll_id}-en", user, [update_id % 2])
+        await services.polls.report(poll_id, "en", OPERATOR)  # someone watching the results
+    report = await services.polls.report(poll_id, "en", OPERATOR)
+    counts = [publication.respondents for publication in report.publications]
+    # Published only when K more had answered: nothing while fewer than K had, then K, then
+    # 2K; the last two answers wait for K more, or the close.
+    assert counts == [None, K, 2 * K]
+    times = [publication.published_at for publication in report.publications]
+    assert times == sorted(times)
+    await services.polls.close(poll_id, OPERATOR)
+    final = await services.polls.report(poll_id, "en", OPERATOR)
+    assert final.publications[-1].respondents == 2 * K + 2
+
+
+def test_a_response_rate_never_passes_everyone() -> None:
+    assert response_rate(12, Band(10, 14)) == (12 / 14, 1.0)
+    assert response_rate(None, Band(10, 14)) is None
+    assert response_rate(3, Band(0, 0)) is None

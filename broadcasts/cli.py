@@ -142,6 +142,8 @@ def summary(broadcast: Broadcast) -> str:
         when += f" {schedule.local:%Y-%m-%d %H:%M} {schedule.zone or 'recipient zones'}"
     if schedule.recurrence is not None:
         when += f" {schedule.recurrence.value}"
+    if schedule.past_zones is not None:
+        when += f" (where passed: {schedule.past_zones.value})"
     return (
         f"{broadcast.id}\t{broadcast.status.value}\t{broadcast.category}\t{when}\t"
         f"{broadcast.author}"

@@ -75,6 +75,7 @@ from broadcasts.schedule import (
     Schedule,
     ScheduleError,
     ScheduleKind,
+    ZonesPassed,
     ambiguity_note,
     next_occurrence,
     plan,
@@ -99,6 +100,17 @@ class Category(StrEnum):
 
 class BroadcastError(ValueError):
     """A request or action refused; the message says why (shown to staff and operators)."""
+
+
+class TimePassedInZones(BroadcastError):
+    """A LOCAL_TIME schedule whose time has passed in some zones, with no choice made for
+    them (``Schedule.past_zones``): ``runs`` is every zone's run as asked, ``passed`` those
+    already past, so the author can be shown each zone's time and asked."""
+
+    def __init__(self, passed: ZonesPassed) -> None:
+        super().__init__(str(passed))
+        self.runs = passed.runs
+        self.passed = passed.passed
 
 
 class SensitivePoll(SensitiveQuestion, BroadcastError):
@@ -322,6 +334,8 @@ class BroadcastService:
     def _plan(self, request: BroadcastRequest, now: datetime) -> list[PlannedRun]:
         try:
             runs = plan(request.schedule, now, self.zones_for(request.audience))
+        except ZonesPassed as passed:
+            raise TimePassedInZones(passed) from None
         except ScheduleError as exc:
             raise BroadcastError(str(exc)) from None
         if request.schedule.kind is not ScheduleKind.NOW and all(r.due_at < now for r in runs):

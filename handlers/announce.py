@@ -5,11 +5,12 @@ finishes; the default language is required) -> optional photo or document -> aud
 (consulates within the staff member's remit, member types, languages; a "more filters"
 screen adds countries of residence, interests, occupation groups and regions of origin) ->
 schedule (now; a date and time in the consulate's zone; a date and time in each recipient's
-own zone; recurring) -> preview (the message in each language, the planned runs in the
-author's zone, recipients per language and the fallback as bands under the disclosure rule,
-and a warning for any sensitive topic the texts mention) -> submit. The preview is packed into
-as few messages as fit, Submit on the last. The service (broadcasts/compose.py) makes every
-decision.
+own zone; recurring) -> for a time in each recipient's zone that has already passed in some,
+each zone's time there and the question: the next day there, or skip those zones (nothing is
+sent late) -> preview (the message in each language, the planned runs, recipients per
+language and the fallback as bands under the disclosure rule, and a warning for any
+sensitive topic the texts mention) -> submit. The preview is packed into as few messages as
+fit, Submit on the last. The service (broadcasts/compose.py) makes every decision.
 
 A persistent ConversationHandler: the draft lives in user_data (written after every update),
 so a restart resumes the wizard. Buttons are ``v1:ann:<step>:<value>``, every value re-checked.
@@ -37,9 +38,15 @@ from telegram.warnings import PTBUserWarning
 from bot.access import Actor, Permission, StaffMember
 from bot.registration.answers import MemberType
 from broadcasts.audience import Audience
-from broadcasts.compose import BroadcastError, BroadcastRequest, Category, Preview
+from broadcasts.compose import (
+    BroadcastError,
+    BroadcastRequest,
+    Category,
+    Preview,
+    TimePassedInZones,
+)
 from broadcasts.payload import DeliveryKind, Media, MediaKind, Payload
-from broadcasts.schedule import Recurrence, Schedule
+from broadcasts.schedule import PastZones, Recurrence, Schedule
 from handlers import callbacks
 from handlers.broadcast_view import (
     CATEGORY_LABELS,
@@ -51,6 +58,7 @@ from handlers.broadcast_view import (
     send_messages,
     viewer_zone,
     warning_lines,
+    zone_line,
 )
 from handlers.broadcasts import notify_approvers
 from handlers.context import App, AppContext
@@ -88,6 +96,7 @@ class State(IntEnum):
     SCHEDULE = 6
     WHEN = 7
     PREVIEW = 8
+    PAST = 9
 
 
 data = partial(callbacks.encode, FEATURE)
@@ -288,7 +297,8 @@ def build_schedule(context: AppContext, staff: StaffMember, when: datetime | Non
     if kind == "now" or when is None:
         return Schedule.now()
     if kind == "local":
-        return Schedule.local_time(when)
+        past = draft(context).get("past")
+        return Schedule.local_time(when, PastZones(past) if past else None)
     zone = schedule_zone(context, staff)
     if kind == "at":
         return Schedule.at(when, zone)
@@ -342,6 +352,8 @@ async def show_preview(update: Update, context: AppContext, staff: StaffMember) 
     request = build_request(context, await context.acting(update))
     try:
         preview = await service.preview(request, datetime.now(UTC))
+    except TimePassedInZones as passed:
+        return await ask_past_zones(update, context, passed)
     except BroadcastError as exc:
         notice = tr.gettext("That will not work: %(reason)s") % {"reason": esc(exc)}
         await reply(update, context, notice)
@@ -357,6 +369,37 @@ async def show_preview(update: Update, context: AppContext, staff: StaffMember) 
     return State.PREVIEW
 
 
+async def ask_past_zones(update: Update, context: AppContext, passed: TimePassedInZones) -> State:
+    """Each zone's time there, those already past marked: the next day there, or skip them?"""
+    tr, deployment = context.tr, context.services.deployment
+    late = {run.zone for run in passed.passed}
+    lines = [tr.gettext("<b>That time has already passed in some places</b>")]
+    lines += [
+        zone_line(
+            tr,
+            deployment,
+            run.due_at,
+            run.zone,
+            run.consulates,
+            tr.gettext("already passed") if run.zone in late else "",
+        )
+        for run in sorted(passed.runs, key=lambda run: run.due_at)
+    ]
+    lines.append(
+        tr.gettext(
+            "Nothing is sent late. Should it go out there the next day at the same time, or not"
+            " at all?"
+        )
+    )
+    rows = [
+        [button(tr.gettext("The next day there"), "past", PastZones.NEXT_DAY.value)],
+        [button(tr.gettext("Skip those places"), "past", PastZones.SKIP.value)],
+        [button(tr.gettext("Change the time"), "retime"), button(tr.gettext("Cancel"), "quit")],
+    ]
+    await reply(update, context, "\n".join(lines), InlineKeyboardMarkup(rows))
+    return State.PAST
+
+
 async def submit(update: Update, context: AppContext, staff: StaffMember) -> object:
     """Store the broadcast; ask approvers when it needs approval."""
     tr, services = context.tr, context.services
@@ -364,6 +407,8 @@ async def submit(update: Update, context: AppContext, staff: StaffMember) -> obj
         created = await services.broadcasts.create(
             build_request(context, await context.acting(update)), datetime.now(UTC)
         )
+    except TimePassedInZones as passed:  # more zones passed since the preview
+        return await ask_past_zones(update, context, passed)
     except BroadcastError as exc:
         await edit_or_reply(
             update, context, tr.gettext("Not saved: %(reason)s") % {"reason": esc(exc)}
@@ -435,8 +480,14 @@ async def on_step_button(
     ):
         current["when"] = value
         current.pop("at", None)
+        current.pop("past", None)
         if value == "now":
             return await show_preview(update, context, staff)
+        return await ask_when(update, context, staff)
+    if state is State.PAST and action == "past" and value in set(PastZones):
+        current["past"] = value
+        return await show_preview(update, context, staff)
+    if state is State.PAST and action == "retime":
         return await ask_when(update, context, staff)
     if state is State.PREVIEW and action == "submit":
         return await submit(update, context, staff)
@@ -507,6 +558,7 @@ async def on_text(update: Update, context: AppContext, state: State) -> object:
             )
             return State.WHEN
         current["at"] = when.isoformat()
+        current.pop("past", None)  # a new time: ask again where it has passed
         return await show_preview(update, context, staff)
     await reply(update, context, context.tr.gettext("Please use the buttons, or /cancel."))
     return state

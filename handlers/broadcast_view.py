@@ -32,7 +32,7 @@ from broadcasts.compose import Category, Review, is_right_to_left
 from broadcasts.payload import MediaKind, Payload
 from broadcasts.progress import BandedProgress
 from broadcasts.repository import Broadcast, BroadcastStatus
-from broadcasts.schedule import Schedule, ScheduleKind
+from broadcasts.schedule import PastZones, Schedule, ScheduleKind, moved_to_next_day
 from handlers.registration import labels
 from handlers.registration.flow import Step
 from handlers.registration.questions import FIELD_NAMES
@@ -64,6 +64,14 @@ RECURRENCE_LABELS = {
     "weekly": N_("every week"),
     "monthly": N_("every month"),
 }
+#: A LOCAL_TIME schedule, by what it does where its time had already passed.
+LOCAL_TIME_LABELS: dict[PastZones | None, str] = {
+    None: N_("%(when)s in each recipient's local time"),
+    PastZones.NEXT_DAY: N_(
+        "%(when)s in each recipient's local time (where that had passed: the next day)"
+    ),
+    PastZones.SKIP: N_("%(when)s in each recipient's local time (not where that had passed)"),
+}
 #: Each audience filter's heading, in the order shown.
 AUDIENCE_HEADINGS = {
     "consulates": FIELD_NAMES[Step.CONSULATE],
@@ -93,7 +101,7 @@ def schedule_text(tr: Translator, schedule: Schedule) -> str:
         return tr.gettext("now")
     when = f"{schedule.local:%Y-%m-%d %H:%M}"
     if schedule.kind is ScheduleKind.LOCAL_TIME:
-        return tr.gettext("%(when)s in each recipient's local time") % {"when": when}
+        return tr.gettext(LOCAL_TIME_LABELS[schedule.past_zones]) % {"when": when}
     zone = schedule.zone or ""
     if schedule.kind is ScheduleKind.AT:
         return tr.gettext("%(when)s (%(zone)s)") % {"when": when, "zone": zone}
@@ -284,17 +292,35 @@ def run_lines(
     runs: list[Run],
     zone: ZoneInfo | None,
 ) -> list[str]:
-    """The schedule in the author's words, then each planned run in the reader's zone (else
-    the run's own), with the consulates it is for."""
+    """The schedule in the author's words, then each planned run with the consulates it is
+    for: in each recipient's local time, in the run's own zone (the next day marked); else in
+    the reader's zone (else the run's own)."""
     lines = [tr.gettext("When: %(when)s") % {"when": esc(schedule_text(tr, schedule))}]
     if schedule.kind is ScheduleKind.NOW:
         return lines
+    local = schedule.kind is ScheduleKind.LOCAL_TIME
     for due_at, run_zone, consulates in sorted(runs, key=lambda run: (run[0], run[1])):
-        line = "• " + esc(when_in(tr, due_at, zone or ZoneInfo(run_zone)))
-        if consulates - {""}:
-            line += ": " + esc(audience_values(tr, deployment, "consulates", consulates - {""}))
-        lines.append(line)
+        shown = run_zone if local or zone is None else zone.key
+        later = moved_to_next_day(schedule, due_at, run_zone)
+        note = tr.gettext("the next day, as that time had passed") if later else ""
+        lines.append(zone_line(tr, deployment, due_at, shown, consulates, note))
     return lines
+
+
+def zone_line(
+    tr: Translator,
+    deployment: Deployment,
+    instant: datetime,
+    zone: str,
+    consulates: Iterable[str],
+    note: str = "",
+) -> str:
+    """ "• <date> <time> (<zone>): <consulates> — <note>", the moment as read in ``zone``."""
+    line = "• " + esc(when_in(tr, instant, ZoneInfo(zone)))
+    named = set(consulates) - {""}
+    if named:
+        line += ": " + esc(audience_values(tr, deployment, "consulates", named))
+    return f"{line} — {esc(note)}" if note else line
 
 
 def content_block(tr: Translator, payload: Payload) -> tuple[str, str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -262,3 +262,37 @@ async def test_broadcasts_shows_in_full_what_waits_for_the_viewer_and_the_rest_o
     view = await editor.choose(compact, f"v1:bcview:show:{broadcast_id}")
     assert TEXTS["ar"] in "\n".join(m["text"] for m in view)
     assert "bcapp" not in str(view[-1].get("inline_keyboard"))  # the author cannot approve
+
+
+def passed_east_of_madrid() -> str:
+    """A wall-clock time 2 h 30 min after UTC now, as staff type it: still ahead in London and
+    Madrid (UTC+0 to +2), already past in Hong Kong (UTC+8)."""
+    return f"{datetime.now(UTC) + timedelta(hours=2, minutes=30):%Y-%m-%d %H:%M}"
+
+
+@pytest.mark.parametrize(
+    ("choice", "zones"),
+    [("next_day", {"Europe/London", "Asia/Hong_Kong"}), ("skip", {"Europe/London"})],
+)
+async def test_local_time_already_past_in_a_zone_shows_each_zone_and_asks(
+    running: tuple[ChatUser, App], services: Services, choice: str, zones: set[str]
+) -> None:
+    admin, _ = running
+    ticks = ("v1:ann:con:london", "v1:ann:con:hong-kong")
+    await compose(admin, {"en": TEXTS["en"]}, *ticks, when="local")
+    (asked,) = await admin.send(passed_east_of_madrid())
+    # Each zone's time, there, and which one has passed; nothing goes late without asking.
+    lines = asked["text"].splitlines()
+    hong_kong = next(line for line in lines if "Asia/Hong_Kong" in line)
+    london = next(line for line in lines if "Europe/London" in line)
+    assert "already passed" in hong_kong and "already passed" not in london
+    assert "Consulate General in Hong Kong (sample)" in hong_kong
+    shown = await admin.choose(asked, f"v1:ann:past:{choice}")
+    preview = shown[-1]
+    assert ("next day" in preview["text"]) == (choice == "next_day")
+    await admin.choose(preview, "v1:ann:submit")
+    broadcast = (await services.broadcasts.recent(OPERATOR, 1))[0]
+    rows = await services.broadcasts.repository.schedules(broadcast.id)
+    assert {row.zone for row in rows} == zones
+    now = datetime.now(UTC)
+    assert all(row.next_due_at is not None and row.next_due_at > now for row in rows)

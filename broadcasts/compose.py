@@ -132,16 +132,22 @@ class BroadcastRequest:
     poll: PollSettings | None = None
 
 
+#: IANA zone -> the audience's consulates in it.
+ConsulateZones = dict[str, frozenset[str]]
+
+
 @dataclass(frozen=True)
 class Preview:
     """The content per language, the recipients per language and as the fallback (bands),
-    when each schedule row would fire (UTC), and the sensitive topics the texts mention."""
+    when each schedule row would fire (UTC), the sensitive topics the texts mention, and the
+    zones of the audience's consulates (to say when it is there)."""
 
     payloads: dict[str, Payload]
     counts: AudienceBands
     default_language: str
     runs: list[PlannedRun]
     warnings: list[Match]
+    zones: ConsulateZones = field(default_factory=dict)
 
     @property
     def total(self) -> Band:
@@ -162,7 +168,8 @@ class Review:
     """Everything an approver must see: the content in every language (a message's text,
     media and buttons, or a poll's question and options), the audience (its filters are
     ``broadcast.audience``) and its size now as a band, the schedule rows with their next
-    run (UTC), the sensitive topics mentioned, and whether ``actor`` may approve it."""
+    run (UTC), the sensitive topics mentioned, whether ``actor`` may approve it, and the
+    zones of the audience's consulates."""
 
     broadcast: Broadcast
     payloads: list[Payload]
@@ -170,6 +177,7 @@ class Review:
     runs: list[ScheduleRow]
     warnings: list[Match]
     may_approve: bool
+    zones: ConsulateZones = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -242,6 +250,7 @@ class BroadcastService:
             self.deployment.default_language,
             runs,
             self.warnings(payloads),
+            self.consulate_zones(request.audience),
         )
 
     def warnings(self, payloads: list[Payload]) -> list[Match]:
@@ -356,6 +365,15 @@ class BroadcastService:
         if not audience.consulates:
             zones[NO_CONSULATE] = self.deployment.home_zone
         return zones
+
+    def consulate_zones(self, audience: Audience) -> ConsulateZones:
+        """The zones of the audience's consulates (every consulate when it names none), each
+        with its consulates: where a time in one consulate's zone is shown in the others'."""
+        by_zone: dict[str, set[str]] = {}
+        for consulate, zone in self.zones_for(audience).items():
+            if consulate != NO_CONSULATE:
+                by_zone.setdefault(zone, set()).add(consulate)
+        return {zone: frozenset(consulates) for zone, consulates in by_zone.items()}
 
     def _notes(self, request: BroadcastRequest) -> list[str]:
         schedule = request.schedule
@@ -587,6 +605,7 @@ class BroadcastService:
             runs=await self.repository.schedules(broadcast_id),
             warnings=self.warnings(payloads),
             may_approve=self.may_approve(broadcast, actor),
+            zones=self.consulate_zones(broadcast.audience),
         )
 
     async def report(self, broadcast_id: int, actor: Actor) -> BroadcastReport:

@@ -97,6 +97,7 @@ class State(IntEnum):
     WHEN = 7
     PREVIEW = 8
     PAST = 9
+    ZONE = 10
 
 
 data = partial(callbacks.encode, FEATURE)
@@ -284,12 +285,52 @@ async def ask_schedule(update: Update, context: AppContext) -> State:
     return State.SCHEDULE
 
 
-def schedule_zone(context: AppContext, staff: StaffMember) -> str:
-    """The consulate zone for 'at' and recurring schedules: the first chosen consulate's."""
-    chosen = draft(context)["consulates"] or remit(context, staff)
-    consulate = context.services.deployment.consulate(sorted(chosen)[0])
-    assert consulate is not None
-    return consulate.timezone
+def audience_consulates(context: AppContext, staff: StaffMember) -> list[str]:
+    """The ticked consulates; none ticked means all the staff member may address (for staff
+    of some consulates, those; for the others, every consulate: an empty list)."""
+    return draft(context)["consulates"] or (remit(context, staff) if staff.consulates else [])
+
+
+def zone_candidates(context: AppContext, staff: StaffMember) -> list[str]:
+    """The consulates whose local time a date and time may be given in: the audience's."""
+    return draft(context)["consulates"] or remit(context, staff)
+
+
+def schedule_zone(context: AppContext, staff: StaffMember) -> str | None:
+    """The zone for 'at' and recurring schedules: the audience's consulates' when they share
+    one (so the author's own, for staff of one consulate), else the zone of the consulate
+    the author chose; None until they have chosen."""
+    deployment = context.services.deployment
+    zones = {
+        consulate.id: consulate.timezone
+        for consulate in deployment.consulates
+        if consulate.id in zone_candidates(context, staff)
+    }
+    if len(set(zones.values())) == 1:
+        return next(iter(zones.values()))
+    return zones.get(draft(context).get("zone_of", ""))
+
+
+def consulate_name(context: AppContext, consulate_id: str) -> str:
+    """A consulate's name in the staff member's language."""
+    consulate = context.services.deployment.consulate(consulate_id)
+    return consulate.name_in(context.tr.language) if consulate else consulate_id
+
+
+async def ask_zone(update: Update, context: AppContext, staff: StaffMember) -> State:
+    """The audience spans several time zones: in which consulate's time is the date given?"""
+    tr = context.tr
+    rows = [
+        [button(consulate_name(context, consulate_id), "zone", consulate_id)]
+        for consulate_id in zone_candidates(context, staff)
+    ]
+    rows.append([button(tr.gettext("Back"), "back"), button(tr.gettext("Cancel"), "quit")])
+    text = tr.gettext(
+        "The audience lives in several time zones. In which consulate's local time will you"
+        " give the date and time? The preview shows it in each consulate's time."
+    )
+    await edit_or_reply(update, context, text, InlineKeyboardMarkup(rows))
+    return State.ZONE
 
 
 def build_schedule(context: AppContext, staff: StaffMember, when: datetime | None) -> Schedule:
@@ -300,6 +341,7 @@ def build_schedule(context: AppContext, staff: StaffMember, when: datetime | Non
         past = draft(context).get("past")
         return Schedule.local_time(when, PastZones(past) if past else None)
     zone = schedule_zone(context, staff)
+    assert zone is not None  # show_preview asks for it first
     if kind == "at":
         return Schedule.at(when, zone)
     return Schedule.recurring(Recurrence(kind), when, zone)
@@ -320,7 +362,7 @@ def build_request(context: AppContext, actor: Actor) -> BroadcastRequest:
         category=Category(current["category"]),
         payloads=payloads,
         audience=Audience.of(
-            consulates=current["consulates"],
+            consulates=audience_consulates(context, actor.staff),
             member_types=current["types"],
             languages=current["languages"],
             countries=current.get("countries", ()),
@@ -340,7 +382,8 @@ def preview_text(
     tr, deployment = context.tr, context.services.deployment
     runs = [(run.due_at, run.zone, run.consulates) for run in preview.runs]
     lines = [tr.gettext("<b>Preview</b>")]
-    lines += run_lines(tr, deployment, schedule, runs, viewer_zone(deployment, staff))
+    zone = viewer_zone(deployment, staff)
+    lines += run_lines(tr, deployment, schedule, runs, zone, preview.zones)
     lines += count_lines(tr, preview.counts, preview.default_language)
     lines += warning_lines(tr, preview.warnings)
     return "\n".join(lines)
@@ -349,6 +392,8 @@ def preview_text(
 async def show_preview(update: Update, context: AppContext, staff: StaffMember) -> State:
     """Show the message in each language, the counts, and Submit."""
     tr, service = context.tr, context.services.broadcasts
+    if needs_zone(context) and schedule_zone(context, staff) is None:
+        return await ask_zone(update, context, staff)
     request = build_request(context, await context.acting(update))
     try:
         preview = await service.preview(request, datetime.now(UTC))
@@ -398,6 +443,11 @@ async def ask_past_zones(update: Update, context: AppContext, passed: TimePassed
     ]
     await reply(update, context, "\n".join(lines), InlineKeyboardMarkup(rows))
     return State.PAST
+
+
+def needs_zone(context: AppContext) -> bool:
+    """Whether the chosen schedule is given in a consulate's time (at, recurring)."""
+    return draft(context).get("when") not in (None, "now", "local")
 
 
 async def submit(update: Update, context: AppContext, staff: StaffMember) -> object:
@@ -479,11 +529,18 @@ async def on_step_button(
         and value in {"now", "at", "local", *Recurrence}
     ):
         current["when"] = value
-        current.pop("at", None)
-        current.pop("past", None)
+        for key in ("at", "past", "zone_of"):
+            current.pop(key, None)
         if value == "now":
             return await show_preview(update, context, staff)
+        if needs_zone(context) and schedule_zone(context, staff) is None:
+            return await ask_zone(update, context, staff)
         return await ask_when(update, context, staff)
+    if state is State.ZONE and action == "zone" and value in zone_candidates(context, staff):
+        current["zone_of"] = value
+        return await ask_when(update, context, staff)
+    if state is State.ZONE and action == "back":
+        return await ask_schedule(update, context)
     if state is State.PAST and action == "past" and value in set(PastZones):
         current["past"] = value
         return await show_preview(update, context, staff)
@@ -530,7 +587,7 @@ async def ask_when(update: Update, context: AppContext, staff: StaffMember) -> S
         )
     else:
         text = tr.gettext("Type the date and time as YYYY-MM-DD HH:MM (time zone %(zone)s).") % {
-            "zone": esc(schedule_zone(context, staff))
+            "zone": esc(schedule_zone(context, staff) or "")
         }
     await edit_or_reply(update, context, text)
     return State.WHEN

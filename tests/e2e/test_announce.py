@@ -16,7 +16,7 @@ from bot.settings import Settings
 from handlers.context import App
 from sandbox import Sandbox, SandboxClient
 from tests.auxil.actors import OPERATOR
-from tests.auxil.chat import ChatUser, Message
+from tests.auxil.chat import ChatUser, Message, button_labels
 from tests.auxil.running import start_bot
 from tests.broadcasts.builders import add_member
 
@@ -296,3 +296,36 @@ async def test_local_time_already_past_in_a_zone_shows_each_zone_and_asks(
     assert {row.zone for row in rows} == zones
     now = datetime.now(UTC)
     assert all(row.next_due_at is not None and row.next_due_at > now for row in rows)
+
+
+async def test_at_a_time_for_every_consulate_asks_whose_time_and_shows_it_in_each_zone(
+    running: tuple[ChatUser, App], client: SandboxClient, services: Services
+) -> None:
+    admin, _ = running  # an admin of every consulate, writing to every consulate
+    (asked,) = await compose(admin, {"en": TEXTS["en"]}, when="at")
+    labels = button_labels(asked)
+    assert "Embassy in London (sample)" in labels and "london" not in labels
+    (prompt,) = await admin.choose(asked, "v1:ann:zone:london")
+    assert "Europe/London" in prompt["text"]
+    shown = await admin.send("2099-03-28 10:00")
+    preview = shown[-1]["text"]
+    lines = preview.splitlines()
+    hong_kong = next(line for line in lines if "Asia/Hong_Kong" in line)
+    assert "6:00\u202fPM" in hong_kong and "Hong Kong" in hong_kong  # 10:00 BST is 18:00 there
+    for zone in ("Europe/London", "Asia/Dubai", "America/Toronto", "Europe/Madrid"):
+        assert zone in preview
+    await admin.choose(shown[-1], "v1:ann:submit")
+    broadcast = (await services.broadcasts.recent(OPERATOR, 1))[0]
+    assert broadcast.schedule.zone == "Europe/London"
+
+    # Staff limited to one consulate are not asked: their consulate's time is used, and
+    # ticking no consulate means every one they may address.
+    editor = await london_editor(admin, client)
+    (prompt,) = await compose(editor, {"en": TEXTS["en"]}, when="at")
+    assert "Europe/London" in prompt["text"]
+    shown = await editor.send("2099-03-28 10:00")
+    assert "Asia/Hong_Kong" not in shown[-1]["text"]
+    await editor.choose(shown[-1], "v1:ann:submit")
+    broadcast = (await services.broadcasts.recent(OPERATOR, 1))[0]
+    assert broadcast.schedule.zone == "Europe/London"
+    assert broadcast.audience.consulates == {"london"}

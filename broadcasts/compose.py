@@ -19,6 +19,11 @@ review, progress and reports carry bands, never the counts, so no screen can sho
 ``review`` is everything an approver must see: every language's content, the audience's
 filters, its size now, the planned runs and the warnings.
 
+Approvers are told of every broadcast waiting for them, whatever made it (the chat, the command
+line): ``approvers_to_tell`` hands them out once, and the bot's sweep asks for the broadcasts
+whose approvers were never told (``untold``), including those made while no one else could
+approve them, so an approver added later is told.
+
 Cancel, pause and resume are for the author or an admin (or the command-line operator). Every
 method that changes or shows a broadcast takes the acting ``Actor`` and checks role and
 consulate remit itself (``bot.access.require``): staff see and act on their own consulates'
@@ -440,6 +445,26 @@ class BroadcastService:
             for member in await self.staff.everyone()
             if self.may_approve(broadcast, Actor.in_chat(member.telegram_user_id, member))
         ]
+
+    async def untold(self, actor: Actor) -> list[Broadcast]:
+        """Broadcasts within the actor's remit waiting for approval whose approvers were
+        never told (the bot's sweep tells them)."""
+        require(actor, Permission.VIEW)
+        return await self.repository.untold(_remit(actor))
+
+    async def approvers_to_tell(self, broadcast_id: int, actor: Actor) -> list[StaffMember]:
+        """The staff to send a broadcast's approval request to, once whatever made it: its
+        approvers, recorded as told; [] once they were told, or while no one may approve it
+        (the next call tries again, so an approver added later is told)."""
+        require(actor, Permission.COMPOSE)  # before anything is looked up
+        broadcast = await self._load(broadcast_id)
+        require(actor, Permission.COMPOSE, broadcast.audience.consulates)
+        if broadcast.status is not BroadcastStatus.PENDING_APPROVAL:
+            return []
+        approvers = await self.approvers_for(broadcast)
+        if not approvers or not await self.repository.claim_notice(broadcast_id):
+            return []
+        return approvers
 
     # --- control -------------------------------------------------------------------------------
     def may_control(self, broadcast: Broadcast, actor: Actor) -> bool:

@@ -165,6 +165,26 @@ class BroadcastRepository:
             )
         return changed > 0
 
+    async def untold(self, within: frozenset[str] | None = None) -> list[Broadcast]:
+        """Broadcasts waiting for approval whose approvers were never told, oldest first."""
+        condition, parameters = audience_within("audience", within)
+        rows = await self.database.fetch_all(
+            "SELECT * FROM broadcasts WHERE status = 'pending_approval'"
+            f" AND approvers_told_at IS NULL AND {condition} ORDER BY id",
+            parameters,
+        )
+        return [_row_to_broadcast(row) for row in rows]
+
+    async def claim_notice(self, broadcast_id: int) -> bool:
+        """Record that the approvers are being told; False when someone already did."""
+        async with self.database.transaction() as tx:
+            changed = await tx.execute(
+                "UPDATE broadcasts SET approvers_told_at = ? WHERE id = ?"
+                " AND status = 'pending_approval' AND approvers_told_at IS NULL",
+                (utc_now_iso(), broadcast_id),
+            )
+        return changed > 0
+
     async def schedules(self, broadcast_id: int) -> list[ScheduleRow]:
         rows = await self.database.fetch_all(
             "SELECT * FROM broadcast_schedules WHERE broadcast_id = ? ORDER BY id",

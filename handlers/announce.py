@@ -60,7 +60,7 @@ from handlers.broadcast_view import (
     warning_lines,
     zone_line,
 )
-from handlers.broadcasts import notify_approvers
+from handlers.broadcasts import ask_for_approval
 from handlers.context import App, AppContext
 from handlers.registration import labels
 from handlers.registration.flow import Step
@@ -453,10 +453,9 @@ def needs_zone(context: AppContext) -> bool:
 async def submit(update: Update, context: AppContext, staff: StaffMember) -> object:
     """Store the broadcast; ask approvers when it needs approval."""
     tr, services = context.tr, context.services
+    actor = await context.acting(update)
     try:
-        created = await services.broadcasts.create(
-            build_request(context, await context.acting(update)), datetime.now(UTC)
-        )
+        created = await services.broadcasts.create(build_request(context, actor), datetime.now(UTC))
     except TimePassedInZones as passed:  # more zones passed since the preview
         return await ask_past_zones(update, context, passed)
     except BroadcastError as exc:
@@ -467,11 +466,7 @@ async def submit(update: Update, context: AppContext, staff: StaffMember) -> obj
     draft(context).clear()
     lines = [describe(tr, services.deployment, created.broadcast), *map(esc, created.notes)]
     if created.needs_approval:
-        told = await notify_approvers(context.bot, services, created.broadcast)
-        lines.append(
-            tr.gettext("Sent for approval to %(count)s staff members.")
-            % {"count": tr.format_number(told)}
-        )
+        lines.append(await ask_for_approval(context.bot, services, tr, created.broadcast, actor))
     await edit_or_reply(update, context, "\n".join(lines))
     return END
 

@@ -25,7 +25,7 @@ from bot.sensitive import SensitiveQuestion
 from broadcasts.audience import Audience
 from broadcasts.compose import BroadcastError
 from handlers.broadcast_view import sensitive_refusal
-from handlers.broadcasts import notify_approvers
+from handlers.broadcasts import ask_for_approval
 from handlers.context import App, AppContext
 from handlers.polls.texts import problem_text
 from handlers.replies import esc, reply
@@ -107,13 +107,13 @@ async def publish(
     except PublishingUnavailable:
         await reply(update, context, tr.gettext("Sending is not available right now."))
         return False
-    await reply(update, context, confirm(tr, created))
+    lines = [confirm(tr, created)]
     broadcast_id = created.published.broadcast_id
     if created.published.state is PublishState.AWAITING_APPROVAL and broadcast_id is not None:
         services = context.services
-        await notify_approvers(
-            context.bot, services, await services.broadcasts.get(broadcast_id, actor)
-        )
+        broadcast = await services.broadcasts.get(broadcast_id, actor)
+        lines.append(await ask_for_approval(context.bot, services, tr, broadcast, actor))
+    await reply(update, context, "\n".join(lines))
     return True
 
 

@@ -209,6 +209,22 @@ async def test_cli_broadcast_is_sent_by_the_sweep_at_its_time(
     assert report.broadcast.status is BroadcastStatus.DONE
 
 
+async def test_approvers_are_told_once_whatever_made_it_and_once_someone_may(
+    services: Services,
+) -> None:
+    service = services.broadcasts
+    made = (await service.create(request(None), NOW)).broadcast.id  # on the command line
+    assert [b.id for b in await service.untold(OPERATOR)] == [made]
+    assert await service.approvers_to_tell(made, OPERATOR) == []  # no one may approve yet
+    assert [b.id for b in await service.untold(OPERATOR)] == [made]  # so it is tried again
+    with pytest.raises(AccessDenied):
+        await service.approvers_to_tell(made, in_chat(DUBAI_EDITOR))
+    editor = await services.staff.put(OPERATOR, 3, "editor", ["london"])
+    assert await service.approvers_to_tell(made, OPERATOR) == [editor]
+    assert await service.approvers_to_tell(made, OPERATOR) == []  # told once
+    assert await service.untold(OPERATOR) == []
+
+
 async def test_local_time_already_past_in_a_zone_is_never_sent_late(services: Services) -> None:
     # 28 March 2027, 08:00 UTC: 10:00 passed in Hong Kong (02:00 UTC), not in London (09:00).
     morning = datetime(2027, 3, 28, 8, tzinfo=UTC)

@@ -4,20 +4,17 @@ each recipient, a second staff member approves it, and it arrives in each member
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from bot.i18n import RIGHT_TO_LEFT_MARK
 from bot.services import Services
-from bot.settings import Settings
 from handlers.context import App
-from sandbox import Sandbox, SandboxClient
+from sandbox import SandboxClient
 from tests.auxil.actors import OPERATOR
-from tests.auxil.chat import ChatUser, Message, button_labels
-from tests.auxil.running import start_bot
+from tests.auxil.announcing import compose
+from tests.auxil.chat import ChatUser, button_labels
 from tests.broadcasts.builders import add_member
 
 TEXTS = {
@@ -25,18 +22,6 @@ TEXTS = {
     "fr": "Journée passeport samedi",
     "ar": "يوم الجوازات السبت",
 }
-
-
-@pytest.fixture
-async def running(
-    sandbox: Sandbox, client: SandboxClient, settings: Settings, services: Services
-) -> AsyncIterator[tuple[ChatUser, App]]:
-    admin = await ChatUser.create(client, "Admin", "en")
-    services.settings = replace(settings, admin_ids=frozenset({admin.id}))
-    await services.staff.ensure_admins(services.settings.admin_ids)
-    bot = await start_bot(services, sandbox, services.settings)
-    yield admin, bot.application
-    await bot.stop()
 
 
 async def london_editor(admin: ChatUser, client: SandboxClient) -> ChatUser:
@@ -153,26 +138,6 @@ async def test_announcement_filtered_on_interest_and_region_reaches_only_matchin
     assert [row[0] for row in rows] == [match_id]
     for other in others:
         assert not await other.bot_messages()
-
-
-async def compose(
-    author: ChatUser, texts: dict[str, str], *ticks: str, when: str = "now"
-) -> list[Message]:
-    """Run /announce with ``texts`` (English first), tick ``ticks`` on the audience screen,
-    choose ``when``; return the preview messages (the last one carries Submit)."""
-    (question,) = await author.send("/announce")
-    (question,) = await author.choose(question, "v1:ann:cat:consular")
-    (menu,) = await author.send(texts["en"])
-    for language, text in texts.items():
-        if language != "en":
-            await author.choose(menu, f"v1:ann:lang:{language}")
-            (menu,) = await author.send(text)
-    (question,) = await author.choose(menu, "v1:ann:done")
-    (question,) = await author.choose(question, "v1:ann:skip")
-    for tick in ticks:
-        (question,) = await author.choose(question, tick)
-    (question,) = await author.choose(question, "v1:ann:aud")
-    return await author.choose(question, f"v1:ann:when:{when}")
 
 
 async def london_members(

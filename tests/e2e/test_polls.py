@@ -28,6 +28,7 @@ from handlers.context import App
 from handlers.polls.closing import close_due_polls
 from sandbox import Sandbox, SandboxClient
 from tests.auxil.actors import OPERATOR, as_staff
+from tests.auxil.announcing import approval_request
 from tests.auxil.chat import ChatUser, Message
 from tests.broadcasts.builders import add_member
 
@@ -225,16 +226,6 @@ async def test_answers_after_closing_are_ignored(
     # Closing erased every link to the recipients' Telegram polls: the answer is traced to
     # nothing, and nothing is counted.
     assert late.outcome is Outcome.UNKNOWN_POLL
-
-
-async def approval_request(user: ChatUser, data: str, timeout: float = 5.0) -> Message:
-    """The message carrying the button with ``data`` the bot sent this user."""
-    async with asyncio.timeout(timeout):
-        while True:
-            for message in reversed(await user.bot_messages()):
-                if data in str(message.get("inline_keyboard", "")):
-                    return message
-            await asyncio.sleep(0.05)
 
 
 @pytest.mark.parametrize("approval", ["two-person"])

@@ -33,7 +33,9 @@ Sending: ``sweep(now)`` (a JobQueue job in the bot, every few seconds) turns eac
 row into a delivery (``create_delivery(..., origin='broadcast')``), starts it on the engine
 and advances the row (recurring rows to their next fire time). The database is the source of
 truth, so a broadcast created by the command line while the bot runs goes out on time, and
-nothing is lost across restarts. An occurrence fires at most once: the delivery is linked to
+nothing is lost across restarts. A poll that closes a period after it is sent (the quick
+form's 24 hours) gets its closing time when its first delivery is created, so time spent
+waiting for approval does not count. An occurrence fires at most once: the delivery is linked to
 (schedule row, due time) in the same transaction that advances the row; a crash between
 creating and linking leaves an unsent, unlinked delivery behind, never a duplicate.
 """
@@ -550,7 +552,7 @@ class BroadcastService:
 
     async def _fire(self, row: ScheduleRow, now: datetime) -> Started | None:
         assert self.engine is not None and row.next_due_at is not None
-        broadcast = await self._load(row.broadcast_id)
+        broadcast = await self._opened(await self._load(row.broadcast_id), now)
         due_at = row.next_due_at
         next_due = _next_for(row, now) if row.recurrence else None
         if await self.repository.occurrence_exists(row, due_at):
@@ -571,6 +573,17 @@ class BroadcastService:
         await self.engine.start_delivery(delivery_id)
         logger.info("Broadcast %d: delivery %d started", broadcast.id, delivery_id)
         return Started(broadcast, delivery_id)
+
+    async def _opened(self, broadcast: Broadcast, now: datetime) -> Broadcast:
+        """The broadcast as it is first sent: a poll closing a period after that gets its
+        closing time now (Telegram's close_date and the bot's closing job agree on it)."""
+        poll = broadcast.poll
+        if poll is None or poll.opened(now) == poll:
+            return broadcast
+        closes = poll.opened(now).close_date
+        assert closes is not None
+        await self.repository.fix_poll_close(broadcast.id, closes)
+        return await self._load(broadcast.id)
 
     async def _restart(self, broadcast_id: int, delivery_id: int) -> Started:
         assert self.engine is not None

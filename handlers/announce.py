@@ -2,8 +2,9 @@
 
 category -> text in the staff member's language, then optionally other languages ("Done"
 finishes; the default language is required) -> optional photo or document -> audience
-(consulates within the staff member's remit, member types, languages; a "more filters"
-screen adds countries of residence, interests, occupation groups and regions of origin) ->
+(consulates and languages by name in the staff member's language, member types; "more
+filters" opens a section each for countries of residence, interests, occupation groups and
+regions of origin, its heading in the text and only toggles as buttons) ->
 schedule (now; a date and time in the consulate's zone; a date and time in each recipient's
 own zone; recurring) -> for a time in each recipient's zone that has already passed in some,
 each zone's time there and the question: the next day there, or skip those zones (nothing is
@@ -83,6 +84,7 @@ FILTER_KEYS = (
     "occupations",
     "regions",
 )
+LANGUAGES_PER_ROW = 3
 #: The toggles on the "more filters" screen: button action -> draft key.
 MORE_TOGGLES = {"ct": "countries", "int": "interests", "occ": "occupations", "reg": "regions"}
 
@@ -209,36 +211,56 @@ MORE_HEADINGS = {
 
 
 def more_markup(context: AppContext, staff: StaffMember) -> InlineKeyboardMarkup:
-    """Countries, interests, occupation groups and regions, two or three to a row."""
+    """A button per "more filters" section (with how many are ticked in it), Back, Continue."""
     tr = context.tr
     rows: list[list[InlineKeyboardButton]] = []
     for action, options in more_options(context, staff).items():
-        if not options:
-            continue
-        # The heading button only redraws this screen.
-        rows.append([button(f"— {tr.gettext(MORE_HEADINGS[action])} —", "more")])
-        on = set(chosen(context, MORE_TOGGLES[action]))
-        width = 3 if action == "ct" else 2
-        section = [button(ticked(label, value in on), action, value) for value, label in options]
-        rows.extend(section[i : i + width] for i in range(0, len(section), width))
+        if options:
+            heading = tr.gettext(MORE_HEADINGS[action])
+            count = len(chosen(context, MORE_TOGGLES[action]))
+            label = ticked(f"{heading} ({tr.format_number(count)})", True) if count else heading
+            rows.append([button(label, "sec", action)])
     rows.append([button(tr.gettext("Back"), "back"), button(tr.gettext("Continue"), "aud")])
     return InlineKeyboardMarkup(rows)
 
 
 async def ask_more_filters(update: Update, context: AppContext, staff: StaffMember) -> State:
+    """The sections of further filters: countries, interests, occupation groups, regions."""
     draft(context)["page"] = "more"
     text = context.tr.gettext(
-        "More filters: tick countries of residence, interests, occupation groups and regions "
-        "of origin (nothing ticked in a section means all of them), then Continue."
+        "More filters: choose a section to tick countries of residence, interests, occupation"
+        " groups or regions of origin (nothing ticked in a section means all of them), then"
+        " Continue."
     )
     await edit_or_reply(update, context, text, more_markup(context, staff))
     return State.AUDIENCE
 
 
+async def ask_section(
+    update: Update, context: AppContext, staff: StaffMember, action: str
+) -> State:
+    """One "more filters" section: its heading in the text, its values as toggles."""
+    tr = context.tr
+    draft(context)["page"] = f"more:{action}"
+    on = set(chosen(context, MORE_TOGGLES[action]))
+    width = 3 if action == "ct" else 2
+    options = more_options(context, staff)[action]
+    toggles = [button(ticked(label, value in on), action, value) for value, label in options]
+    rows = [toggles[i : i + width] for i in range(0, len(toggles), width)]
+    rows.append([button(tr.gettext("Back"), "back"), button(tr.gettext("Continue"), "aud")])
+    text = tr.gettext(
+        "<b>%(heading)s</b>\nTick the ones to reach (nothing ticked means all of them), then"
+        " Back for the other filters or Continue."
+    ) % {"heading": esc(tr.gettext(MORE_HEADINGS[action]))}
+    await edit_or_reply(update, context, text, InlineKeyboardMarkup(rows))
+    return State.AUDIENCE
+
+
 def audience_markup(context: AppContext, staff: StaffMember) -> InlineKeyboardMarkup:
+    """Consulates and languages by name in the staff member's language, member types."""
     tr, current = context.tr, draft(context)
     rows = [
-        [button(ticked(cid, cid in current["consulates"]), "con", cid)]
+        [button(ticked(consulate_name(context, cid), cid in current["consulates"]), "con", cid)]
         for cid in remit(context, staff)
     ]
     rows.append(
@@ -247,11 +269,12 @@ def audience_markup(context: AppContext, staff: StaffMember) -> InlineKeyboardMa
             for kind, label in MEMBER_TYPE_LABELS.items()
         ]
     )
-    rows.append(
-        [
-            button(ticked(code, code in current["languages"]), "al", code)
-            for code in context.services.languages.enabled
-        ]
+    languages = [
+        button(ticked(tr.language_name(code), code in current["languages"]), "al", code)
+        for code in context.services.languages.enabled
+    ]
+    rows.extend(
+        languages[i : i + LANGUAGES_PER_ROW] for i in range(0, len(languages), LANGUAGES_PER_ROW)
     )
     rows.append([button(tr.gettext("More filters"), "more"), button(tr.gettext("Continue"), "aud")])
     return InlineKeyboardMarkup(rows)
@@ -566,9 +589,18 @@ async def on_audience_button(
         if value in allowed:  # forged or stale values are refused
             key = MORE_TOGGLES[action]
             current[key] = sorted(set(chosen(context, key)) ^ {value})
-        return await ask_more_filters(update, context, staff)
-    # "more" (or a refused button while on that screen) shows it; "back" returns to the first.
-    if action == "more" or (action not in toggles and action != "back" and current.get("page")):
+        return await ask_section(update, context, staff, action)
+    if action == "sec" and value in MORE_TOGGLES:
+        return await ask_section(update, context, staff, value)
+    # "Back" goes up a screen; "more", or a refused button, shows (again) the screen it is on.
+    page = "" if action in toggles else current.get("page") or ""
+    if action == "back":
+        page = "more" if page.startswith("more:") else ""
+    elif action == "more":
+        page = "more"
+    if page.startswith("more:") and page[5:] in MORE_TOGGLES:
+        return await ask_section(update, context, staff, page[5:])
+    if page == "more":
         return await ask_more_filters(update, context, staff)
     return await ask_audience(update, context, staff)
 

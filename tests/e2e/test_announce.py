@@ -115,12 +115,15 @@ async def test_announcement_filtered_on_interest_and_region_reaches_only_matchin
     (question,) = await admin.choose(menu, "v1:ann:done")
     (question,) = await admin.choose(question, "v1:ann:skip")
     (more,) = await admin.choose(question, "v1:ann:more")
-    (more,) = await admin.choose(more, "v1:ann:int:investment")
-    (more,) = await admin.choose(more, "v1:ann:reg:ncr")
+    (section,) = await admin.choose(more, "v1:ann:sec:int")
+    (section,) = await admin.choose(section, "v1:ann:int:investment")
+    (more,) = await admin.choose(section, "v1:ann:back")
+    (section,) = await admin.choose(more, "v1:ann:sec:reg")
+    (section,) = await admin.choose(section, "v1:ann:reg:ncr")
     # Forged values are refused (updates run in order, so they are handled before Continue).
     for forged in ("v1:ann:reg:atlantis", "v1:ann:int:gambling", "v1:ann:ct:ZZ"):
-        await admin.press_data(more["message_id"], forged, forge=True)
-    (question,) = await admin.choose(more, "v1:ann:aud")
+        await admin.press_data(section["message_id"], forged, forge=True)
+    (question,) = await admin.choose(section, "v1:ann:aud")
     ticked = application.user_data[admin.id]["announce"]
     assert (ticked["interests"], ticked["regions"], ticked["countries"]) == (
         ["investment"],
@@ -294,3 +297,51 @@ async def test_at_a_time_for_every_consulate_asks_whose_time_and_shows_it_in_eac
     broadcast = (await services.broadcasts.recent(OPERATOR, 1))[0]
     assert broadcast.schedule.zone == "Europe/London"
     assert broadcast.audience.consulates == {"london"}
+
+
+async def test_the_audience_pickers_name_consulates_and_languages_in_the_staff_language(
+    running: tuple[ChatUser, App], client: SandboxClient
+) -> None:
+    admin, _ = running
+    arabic = await ChatUser.create(client, "موظف", "ar")
+    await admin.send(f"/staff add {arabic.id} editor")
+    (question,) = await arabic.send("/announce")
+    (question,) = await arabic.choose(question, "v1:ann:cat:consular")
+    (menu,) = await arabic.send(TEXTS["ar"])
+    await arabic.choose(menu, "v1:ann:lang:en")
+    (menu,) = await arabic.send(TEXTS["en"])
+    (question,) = await arabic.choose(menu, "v1:ann:done")
+    (question,) = await arabic.choose(question, "v1:ann:skip")
+    labels = button_labels(question)
+    assert "السفارة في لندن (عينة)" in labels and "Français" in labels
+    assert not {"london", "hong-kong", "fr", "ar", "en"} & set(labels)
+    (ticked,) = await arabic.choose(question, "v1:ann:con:london")
+    assert "☑️ السفارة في لندن (عينة)" in button_labels(ticked)
+
+
+async def test_the_more_filters_headings_are_text_not_buttons(
+    running: tuple[ChatUser, App],
+) -> None:
+    admin, application = running
+    (question,) = await admin.send("/announce")
+    (question,) = await admin.choose(question, "v1:ann:cat:consular")
+    (menu,) = await admin.send(TEXTS["en"])
+    (question,) = await admin.choose(menu, "v1:ann:done")
+    (question,) = await admin.choose(question, "v1:ann:skip")
+    (more,) = await admin.choose(question, "v1:ann:more")
+    headings = {"ct": "Country", "int": "Interests", "occ": "Work", "reg": "Region of origin"}
+    seen = [more]
+    for section, heading in headings.items():
+        (screen,) = await admin.choose(more, f"v1:ann:sec:{section}")
+        assert heading in screen["text"]  # each section says what it is in its text
+        seen.append(screen)
+        (more,) = await admin.choose(screen, "v1:ann:back")
+    for screen in seen:
+        # A button that does nothing but redraw the screen is a heading dressed as a button.
+        assert not any(label.startswith("—") for label in button_labels(screen))
+        assert "v1:ann:more" not in str(screen.get("inline_keyboard", ""))
+    (interests,) = await admin.choose(more, "v1:ann:sec:int")
+    (interests,) = await admin.choose(interests, "v1:ann:int:investment")
+    assert "☑️" in str(interests["inline_keyboard"])
+    await admin.choose(interests, "v1:ann:aud")
+    assert application.user_data[admin.id]["announce"]["interests"] == ["investment"]

@@ -45,7 +45,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
@@ -422,6 +422,7 @@ class BroadcastService:
         if not moved:
             raise BroadcastError(f"broadcast {broadcast_id} is not waiting for approval")
         await self.repository.stop_schedules(broadcast_id)
+        await self._close_unsent_poll(broadcast)
         await self.staff.audit(actor, "broadcast.reject", str(broadcast_id))
         return await self._load(broadcast_id)
 
@@ -487,6 +488,7 @@ class BroadcastService:
             raise BroadcastError(f"broadcast {broadcast_id} is already {broadcast.status.value}")
         await self.repository.set_status(broadcast_id, BroadcastStatus.CANCELLED)
         await self.repository.stop_schedules(broadcast_id)
+        await self._close_unsent_poll(broadcast)
         engine = self._controller()
         for delivery_id in await self.repository.delivery_ids(
             broadcast_id, "created", "sending", "paused"
@@ -522,6 +524,13 @@ class BroadcastService:
         for delivery_id in await self.repository.delivery_ids(broadcast_id, "paused"):
             await engine.resume(delivery_id)
         await self.staff.audit(actor, "broadcast.resume", str(broadcast_id))
+
+    async def _close_unsent_poll(self, broadcast: Broadcast) -> None:
+        """A poll that was to close a period after it is sent, and now never will be sent,
+        closes now (the polls' closing job then closes it) rather than stay open."""
+        poll = broadcast.poll
+        if poll is not None and poll.close_date is None and poll.open_for is not None:
+            await self.repository.fix_poll_close(broadcast.id, datetime.now(UTC))
 
     async def _controllable(self, broadcast_id: int, actor: Actor) -> Broadcast:
         require(actor, Permission.COMPOSE)  # before anything is looked up

@@ -46,11 +46,11 @@ from broadcasts.compose import (
     Preview,
     TimePassedInZones,
 )
+from broadcasts.labels import CATEGORY_LABELS
 from broadcasts.payload import DeliveryKind, Media, MediaKind, Payload
 from broadcasts.schedule import PastZones, Recurrence, Schedule
 from handlers import callbacks
 from handlers.broadcast_view import (
-    CATEGORY_LABELS,
     content_blocks,
     count_lines,
     describe,

@@ -34,6 +34,7 @@ STAFF_COMMANDS: tuple[tuple[str, str], ...] = (
     ("closepoll", N_("Close a poll now")),
     ("staff", N_("List, add or remove staff")),
     ("audit", N_("The latest staff actions")),
+    ("console", N_("A link to sign in to the staff web console")),
 )
 
 

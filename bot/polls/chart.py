@@ -12,11 +12,19 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from matplotlib import rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from bot.i18n import N_, Translator
+
+if TYPE_CHECKING:
+    from bot.polls.service import PollReport
+
+#: How a hidden figure is written (the same word as in the text and the CSV).
+HIDDEN = N_("suppressed")
 FONT_FAMILY = ["DejaVu Sans", "Noto Sans Arabic", "Noto Naskh Arabic"]
 BAR_COLOUR = "#2b6cb0"
 WIDTH_INCHES = 8.0
@@ -88,3 +96,23 @@ def results_chart(
     """The chart as PNG bytes, ready to send as a photo."""
     with rc_context({"font.family": FONT_FAMILY, "text.language": language}):
         return render_png(build_figure(title, bars, right_to_left=right_to_left))
+
+
+def chart_bars(tr: Translator, report: PollReport) -> list[ChartBar]:
+    """A report's totals as bars, labelled in the reader's language; no bar for a hidden
+    figure (bot/disclosure.py), written the one way hidden figures are."""
+    bars = []
+    for option in report.results.tally.options:
+        label = report.option_labels[option.index]
+        if option.votes is None or option.percent is None:
+            bars.append(ChartBar(label, 0.0, tr.gettext(HIDDEN)))
+            continue
+        share = tr.format_percent(option.percent / 100, digits=0)
+        bars.append(ChartBar(label, option.percent, f"{share} ({tr.format_number(option.votes)})"))
+    return bars
+
+
+def report_chart(tr: Translator, report: PollReport) -> bytes:
+    """A report's chart as PNG, in the reader's language and direction."""
+    bars = chart_bars(tr, report)
+    return results_chart(report.question, bars, language=tr.language, right_to_left=tr.is_rtl)

@@ -57,8 +57,10 @@ class BotProcess:
         clean = {
             k: v
             for k, v in os.environ.items()
-            if not k.startswith(("BOT_", "TELEGRAM_", "WEBHOOK_", "SANDBOX_"))
+            if not k.startswith(("BOT_", "TELEGRAM_", "WEBHOOK_", "SANDBOX_", "CONSOLE_"))
         }
+        # Every bot started here has its console on a port of the system's choosing.
+        clean["CONSOLE_PORT"] = "0"
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             str(PROJECT_ROOT / "main.py"),

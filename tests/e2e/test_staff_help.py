@@ -10,7 +10,16 @@ from handlers.context import App
 from sandbox import SandboxClient
 from tests.auxil.chat import ChatUser
 
-STAFF_ONLY = ("/announce", "/broadcasts", "/poll", "/results", "/closepoll", "/staff", "/audit")
+STAFF_ONLY = (
+    "/announce",
+    "/broadcasts",
+    "/poll",
+    "/results",
+    "/closepoll",
+    "/staff",
+    "/audit",
+    "/console",
+)
 
 
 def commands_in(text: str) -> set[str]:
@@ -22,8 +31,8 @@ def commands_in(text: str) -> set[str]:
     ("role", "expected"),
     [
         ("admin", set(STAFF_ONLY)),
-        ("editor", {"/announce", "/broadcasts", "/poll", "/results", "/closepoll"}),
-        ("viewer", {"/broadcasts", "/results"}),
+        ("editor", {"/announce", "/broadcasts", "/poll", "/results", "/closepoll", "/console"}),
+        ("viewer", {"/broadcasts", "/results", "/console"}),
         (None, set()),
     ],
 )

@@ -22,7 +22,7 @@ from sandbox.state import WorldState
 
 DEMO_ADMIN_ID = 4_999_001
 DEMO_APPROVER_ID = 4_999_002
-DEMO_MEMBER_IDS = tuple(range(4_999_011, 4_999_017))
+DEMO_MEMBER_IDS = tuple(range(4_999_011, 4_999_023))  # enough that results can be shown
 DEMO_ACTOR = Actor.system("demo")
 
 

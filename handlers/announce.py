@@ -248,10 +248,11 @@ async def ask_section(
     toggles = [button(ticked(label, value in on), action, value) for value, label in options]
     rows = [toggles[i : i + width] for i in range(0, len(toggles), width)]
     rows.append([button(tr.gettext("Back"), "back"), button(tr.gettext("Continue"), "aud")])
-    text = tr.gettext(
+    text = tr.format(
         "<b>%(heading)s</b>\nTick the ones to reach (nothing ticked means all of them), then"
-        " Back for the other filters or Continue."
-    ) % {"heading": esc(tr.gettext(MORE_HEADINGS[action]))}
+        " Back for the other filters or Continue.",
+        heading=esc(tr.gettext(MORE_HEADINGS[action])),
+    )
     await edit_or_reply(update, context, text, InlineKeyboardMarkup(rows))
     return State.AUDIENCE
 
@@ -428,11 +429,12 @@ async def show_preview(update: Update, context: AppContext, staff: StaffMember) 
         return await ask_schedule(update, context)
     chat = update.effective_chat
     assert chat is not None
-    blocks = content_blocks(tr, [preview.payloads[code] for code in sorted(preview.payloads)])
+    payloads = [preview.payloads[code] for code in sorted(preview.payloads)]
+    blocks = content_blocks(tr, payloads, own_way_first=False)  # then the summary, Submit
     summary = preview_text(context, preview, request.schedule, staff)
     rows = [[button(tr.gettext("Submit"), "submit"), button(tr.gettext("Cancel"), "quit")]]
     await send_messages(
-        context.bot, chat.id, tr, pack([*blocks, summary]), InlineKeyboardMarkup(rows)
+        context.bot, chat.id, pack([*blocks, tr.direction(summary)]), InlineKeyboardMarkup(rows)
     )
     return State.PREVIEW
 

@@ -140,7 +140,7 @@ async def show_review(
     services, tr = context.services, context.tr
     review = await services.broadcasts.review(broadcast_id, actor)
     messages = review_messages(tr, services.deployment, review, actor.staff)
-    await send_messages(context.bot, chat.id, tr, messages, markup_of(buttons))
+    await send_messages(context.bot, chat.id, messages, markup_of(buttons))
 
 
 async def on_show(update: Update, context: AppContext) -> None:
@@ -241,7 +241,7 @@ async def notify_approvers(bot: Bot, services: Services, broadcast_id: int, acto
         messages = review_messages(tr, services.deployment, review, approver, heading)
         try:
             await send_messages(
-                bot, approver.telegram_user_id, tr, messages, approval_markup(tr, broadcast_id)
+                bot, approver.telegram_user_id, messages, approval_markup(tr, broadcast_id)
             )
             told += 1
         except TelegramError as exc:
@@ -257,26 +257,33 @@ async def ask_for_approval(
     approvers = await services.broadcasts.approvers_for(broadcast)
     await notify_approvers(bot, services, broadcast.id, actor)
     if approvers:
-        return tr.gettext("Sent for approval to %(count)s staff members.") % {
-            "count": tr.format_number(len(approvers))
-        }
+        return tr.nformat(
+            "Sent for approval to %(count)s staff member.",
+            "Sent for approval to %(count)s staff members.",
+            len(approvers),
+            count=tr.format_number(len(approvers)),
+        )
     consulates = ",".join(sorted(broadcast.audience.consulates - {""}))
     placeholder = tr.gettext("Telegram id")
     command = f"/staff add <{placeholder}> editor {consulates}".rstrip()
     staff = actor.staff
-    if staff is not None and staff.may(Permission.MANAGE_STAFF):
-        text = tr.gettext(
-            "No one else may approve it yet: approval needs another staff member, an editor or"
-            " admin for its consulates. Add one with %(command)s and they are sent it at once;"
-            " until then it waits in /broadcasts."
-        )
-    else:
-        text = tr.gettext(
-            "No one else may approve it yet: approval needs another staff member, an editor or"
-            " admin for its consulates. Ask an admin to add one with %(command)s; they are then"
-            " sent it at once. Until then it waits in /broadcasts."
-        )
-    return text % {"command": f"<code>{esc(tr.isolate(command))}</code>"}
+    may_add = staff is not None and staff.may(Permission.MANAGE_STAFF)
+    message = ADD_AN_APPROVER if may_add else ASK_FOR_AN_APPROVER
+    return tr.format(message, command=f"<code>{esc(command)}</code>")
+
+
+#: What an author with no one to approve their broadcast is told, if they may add staff...
+ADD_AN_APPROVER = N_(
+    "No one else may approve it yet: approval needs another staff member, an editor or admin"
+    " for its consulates. Add one with %(command)s and they are sent it at once; until then it"
+    " waits in /broadcasts."
+)
+#: ...and if they may not.
+ASK_FOR_AN_APPROVER = N_(
+    "No one else may approve it yet: approval needs another staff member, an editor or admin"
+    " for its consulates. Ask an admin to add one with %(command)s; they are then sent it at"
+    " once. Until then it waits in /broadcasts."
+)
 
 
 async def tell_author(bot: Bot, services: Services, broadcast: Broadcast) -> None:

@@ -17,9 +17,17 @@ from bot.registration.validation import OLDEST_AGE, YOUNGEST_AGE, Problem
 from handlers import callbacks
 from handlers.registration import labels
 from handlers.registration.flow import OPTIONAL, Step
-from handlers.replies import esc
+from handlers.replies import back_label, esc
 
 FEATURE = "reg"
+NEVER_FOR_IMMIGRATION = N_(
+    "<b>Never for immigration enforcement:</b> we never ask about your immigration or "
+    "legal status, and nothing you share here is used for immigration control."
+)
+IN_CONTROL = N_(
+    "<b>You stay in control:</b> /mydata sends you everything we hold, /profile changes "
+    "it, /stop pauses announcements and /delete erases it, at any time."
+)
 EXAMPLE_DATE = date(2027, 3, 15)
 
 FIELD_NAMES = {
@@ -44,7 +52,7 @@ def in_rows(buttons: list[InlineKeyboardButton], per_row: int) -> list[list[Inli
 
 
 def navigation(tr: Translator, step: Step) -> list[InlineKeyboardButton]:
-    row = [button(tr.gettext("⬅️ Back"), "back")]
+    row = [button(back_label(tr), "back")]
     if step in OPTIONAL:
         row.append(button(tr.gettext("Skip"), "skip"))
     row.append(button(tr.gettext("Cancel"), "cancel"))
@@ -52,9 +60,31 @@ def navigation(tr: Translator, step: Step) -> list[InlineKeyboardButton]:
 
 
 def consent(tr: Translator, deployment: Deployment) -> tuple[str, InlineKeyboardMarkup]:
-    """The consent text: what is kept and why (one line per group in bot.registration.consent,
+    """The first screen: in a few lines what is kept and why, never for immigration control,
+    the member's rights; the full notice one tap away. Nothing is stored before "I agree"."""
+    lines = [
+        tr.gettext("<b>Before you register</b>"),
+        "",
+        tr.format(
+            "Until you agree, nothing about you is stored. If you agree, we keep your "
+            "situation, country and consulate, and only the answers you choose to give, to "
+            "send you what concerns you. The staff of your consulate and of the government "
+            "(%(government)s) see only totals.",
+            government=esc(deployment.government_in(tr.language)),
+        ),
+        "",
+        tr.gettext(NEVER_FOR_IMMIGRATION),
+        tr.gettext(IN_CONTROL),
+        "",
+        tr.gettext("Do you agree to register?"),
+    ]
+    return "\n".join(lines), consent_keyboard(tr, full_notice_button=True)
+
+
+def full_notice(tr: Translator, deployment: Deployment) -> tuple[str, InlineKeyboardMarkup]:
+    """The full notice: what is kept and why (one line per group in bot.registration.consent,
     so the text names exactly what is stored), who sees it, for how long, and the member's
-    rights. Nothing is stored before "I agree"."""
+    rights."""
     days = DRAFT_RETENTION.days
     lines = [
         tr.gettext("<b>Before you register</b>"),
@@ -65,17 +95,15 @@ def consent(tr: Translator, deployment: Deployment) -> tuple[str, InlineKeyboard
         ),
         *(f"• {tr.gettext(kept.notice)}" for kept in KEPT),
         "",
-        tr.gettext(
+        tr.format(
             "<b>Who sees it:</b> nobody reads your answers one by one. The bot uses them to "
-            "choose who receives each announcement; the staff of your consulate and of "
-            "%(government)s see only totals, and groups too small to stay anonymous are never "
-            "shown. Only the technicians who run the service can open its database."
-        )
-        % {"government": esc(deployment.government)},
-        tr.gettext(
-            "<b>Never for immigration enforcement:</b> we never ask about your immigration or "
-            "legal status, and nothing you share here is used for immigration control."
+            "choose who receives each announcement; the staff of your consulate and of the "
+            "government (%(government)s) see only totals, and groups too small to stay "
+            "anonymous are never shown. Only the technicians who run the service can open its "
+            "database.",
+            government=esc(deployment.government_in(tr.language)),
         ),
+        tr.gettext(NEVER_FOR_IMMIGRATION),
         tr.ngettext(
             "<b>How long:</b> your registration, until you erase it with /delete (your poll "
             "answers then remain only inside anonymous totals). If you cancel, nothing is "
@@ -88,26 +116,31 @@ def consent(tr: Translator, deployment: Deployment) -> tuple[str, InlineKeyboard
             days,
         )
         % {"days": tr.format_number(days)},
-        tr.gettext(
+        tr.ngettext(
             "Your poll answers are linked to you only while the poll is open: when it closes, "
             "only its published totals remain, and they name no one. The record of which "
-            "announcements were sent to you is erased %(days)s days after they were sent."
+            "announcements were sent to you is erased %(days)s day after they were sent.",
+            "Your poll answers are linked to you only while the poll is open: when it closes, "
+            "only its published totals remain, and they name no one. The record of which "
+            "announcements were sent to you is erased %(days)s days after they were sent.",
+            deployment.policies.outbox_days,
         )
         % {"days": tr.format_number(deployment.policies.outbox_days)},
-        tr.gettext(
-            "<b>You stay in control:</b> /mydata sends you everything we hold, /profile changes "
-            "it, /stop pauses announcements and /delete erases it, at any time."
-        ),
+        tr.gettext(IN_CONTROL),
         "",
         tr.gettext("Do you agree to register?"),
     ]
-    keyboard = InlineKeyboardMarkup(
-        [
-            [button(tr.gettext("✅ I agree"), "consent", "yes")],
-            [button(tr.gettext("No, thanks"), "consent", "no")],
-        ]
-    )
-    return "\n".join(lines), keyboard
+    return "\n".join(lines), consent_keyboard(tr, full_notice_button=False)
+
+
+def consent_keyboard(tr: Translator, *, full_notice_button: bool) -> InlineKeyboardMarkup:
+    rows = [
+        [button(tr.gettext("✅ I agree"), "consent", "yes")],
+        [button(tr.gettext("No, thanks"), "consent", "no")],
+    ]
+    if full_notice_button:
+        rows.append([button(tr.gettext("📄 Read the full notice"), "consent", "full")])
+    return InlineKeyboardMarkup(rows)
 
 
 def member_type(tr: Translator) -> tuple[str, InlineKeyboardMarkup]:
@@ -136,15 +169,33 @@ def country(
     return text, InlineKeyboardMarkup([*in_rows(buttons, 2), navigation(tr, Step.COUNTRY)])
 
 
+def home_country(tr: Translator, draft: Draft, home: str) -> str:
+    """Why the home country is not an answer here, and what to do instead."""
+    name = esc(tr.country(home))
+    if draft.member_type is MemberType.LEAVING:
+        return tr.gettext(
+            "%(country)s is the country you are leaving. Please type the country you are going to."
+        ) % {"country": name}
+    return tr.gettext(
+        "%(country)s is home: this question asks in which country you live abroad. If you "
+        "have come back to live in %(country)s, press “%(back)s” and choose “%(returned)s”."
+    ) % {
+        "country": name,
+        "back": back_label(tr),
+        "returned": tr.gettext(labels.MEMBER_TYPES[MemberType.RETURNED]),
+    }
+
+
 def served_countries(deployment: Deployment, names: dict[str, str]) -> list[str]:
     served = {code for consulate in deployment.consulates for code in consulate.jurisdiction}
     return sorted(served, key=lambda code: names.get(code, code))
 
 
 def departure(tr: Translator) -> tuple[str, InlineKeyboardMarkup]:
-    text = tr.gettext(
-        "When do you plan to leave? Type the date, for example %(example)s. You can skip this."
-    ) % {"example": tr.format_date(EXAMPLE_DATE, "short")}
+    text = tr.format(
+        "When do you plan to leave? Type the date, for example %(example)s. You can skip this.",
+        example=tr.format_date(EXAMPLE_DATE, "short"),
+    )
     return text, InlineKeyboardMarkup([navigation(tr, Step.DEPARTURE)])
 
 
@@ -210,7 +261,8 @@ def summary(
 ) -> tuple[str, InlineKeyboardMarkup]:
     lines = [tr.gettext("<b>Please check your answers</b>"), ""]
     for step in steps:
-        lines.append(f"{tr.gettext(FIELD_NAMES[step])}: {esc(answer(tr, draft, deployment, step))}")
+        shown = tr.isolate(esc(answer(tr, draft, deployment, step)))
+        lines.append(f"{tr.gettext(FIELD_NAMES[step])}: {shown}")
     lines += ["", tr.gettext("Press an answer to change it, or Confirm.")]
     edits = [
         button("✏️ " + tr.gettext(FIELD_NAMES[step]), "edit", str(step.value)) for step in steps

@@ -1,11 +1,13 @@
 """The web chat in a real headless Chromium: a new user registers on a phone-sized screen in
-every enabled language; switching to Arabic lays the replies out right to left."""
+every enabled language; switching to Arabic lays the replies out right to left, with commands
+such as /mydata still drawn "/mydata" (not "mydata/")."""
 
 from __future__ import annotations
 
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -33,6 +35,21 @@ pytestmark = [
 ]
 
 
+# Where the browser drew the "/" and the "m" of the first "/mydata" in an element: in an Arabic
+# line a bare "/mydata" is drawn "mydata/", the slash on the right.
+SLASH_AND_M = """el => {
+  const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const at = node.data.indexOf("/mydata");
+    if (at < 0) continue;
+    const box = (offset) => { const r = document.createRange();
+      r.setStart(node, offset); r.setEnd(node, offset + 1); return r.getBoundingClientRect(); };
+    return { text: node.data, slash: box(at).left, m: box(at + 1).left };
+  }
+  return null;
+}"""
+
+
 @pytest.fixture
 async def page(tmp_path: Path) -> AsyncIterator[object]:
     from playwright.async_api import async_playwright
@@ -46,29 +63,36 @@ async def page(tmp_path: Path) -> AsyncIterator[object]:
         await browser.close()
 
 
+async def open_chat(page: Any, sandbox: Sandbox, name: str, language: str) -> None:
+    """Open the web chat and create a user with ``name`` speaking ``language``."""
+    await page.goto(f"{sandbox.url}/")
+    await page.fill("#new-user-name", name)
+    await page.select_option("#new-user-language", language)
+    await page.click("#create-user")
+
+
+async def send(page: Any, text: str) -> None:
+    await page.fill("#message-input", text)
+    await page.click("#send-button")
+
+
 async def test_arabic_reply_is_right_to_left(
     bot: App, sandbox: Sandbox, page: object, tmp_path: Path
 ) -> None:
     from playwright.async_api import Page, expect
 
     assert isinstance(page, Page)
-    await page.goto(f"{sandbox.url}/")
-    await page.fill("#new-user-name", "Layla")
-    await page.select_option("#new-user-language", "en")
-    await page.click("#create-user")
-    await page.fill("#message-input", "/start")
-    await page.click("#send-button")
+    await open_chat(page, sandbox, "Layla", "en")
+    await send(page, "/start")
     await expect(page.locator(".bubble.bot").first).to_contain_text("Welcome!", timeout=5000)
 
-    await page.fill("#message-input", "/language")
-    await page.click("#send-button")
+    await send(page, "/language")
     await page.locator(".inline-keyboard button", has_text="العربية").click()
     reply = page.locator(".bubble.bot", has_text="سأجيبك")
     await expect(reply).to_be_visible(timeout=5000)
     assert await reply.evaluate("el => getComputedStyle(el).direction") == "rtl"
 
-    await page.fill("#message-input", "/help")
-    await page.click("#send-button")
+    await send(page, "/help")
     greeting = page.locator(".bubble.bot", has_text="ما يمكنك فعله هنا")
     await expect(greeting).to_be_visible(timeout=5000)
     assert await greeting.evaluate("el => getComputedStyle(el).direction") == "rtl"
@@ -79,6 +103,12 @@ async def test_arabic_reply_is_right_to_left(
                    const rects = [...r.getClientRects()]; return rects[0].right; }"""
     )
     assert box is not None and first_line > box["x"] + box["width"] * 0.6
+    # The help lists the commands: each still reads "/mydata" inside the Arabic.
+    assert await greeting.get_attribute("dir") in ("auto", "rtl")
+    drawn = await greeting.evaluate(SLASH_AND_M)
+    assert drawn is not None
+    assert drawn["slash"] < drawn["m"], drawn  # drawn "/mydata", the slash on the left
+    assert "\u2066/mydata\u2069" in drawn["text"]  # a left-to-right isolate in the DOM
     await page.screenshot(path=str(tmp_path / "webchat-arabic.png"), full_page=True)
 
 
@@ -97,14 +127,7 @@ async def test_registration_in_the_web_chat_on_a_phone(
     assert language in services.languages.enabled
     tr = services.languages.translator(language)
     started = time.monotonic()
-    await page.goto(f"{sandbox.url}/")
-    await page.fill("#new-user-name", "Rosa")
-    await page.select_option("#new-user-language", language)
-    await page.click("#create-user")
-
-    async def send(text: str) -> None:
-        await page.fill("#message-input", text)
-        await page.click("#send-button")
+    await open_chat(page, sandbox, "Rosa", language)
 
     async def tap(msgid: str) -> None:
         button = page.locator(".inline-keyboard button", has_text=tr.gettext(msgid)).last
@@ -115,11 +138,11 @@ async def test_registration_in_the_web_chat_on_a_phone(
         question = tr.gettext(msgid).split("?")[0]
         await expect(page.locator(".bubble.bot").last).to_contain_text(question, timeout=5000)
 
-    await send("/start")
+    await send(page, "/start")
     await tap("✅ I agree")
     await tap("I live abroad")
     await asked("In which country do you live? Type its name, or part of it, or choose below.")
-    await send(Locale.parse(language).territories["ES"])
+    await send(page, Locale.parse(language).territories["ES"])
     await asked("Which region are you originally from? You can skip this.")
     for _ in range(2):  # region, work
         await tap("Skip")

@@ -1,4 +1,4 @@
-"""Fixtures for the end-to-end tests that need staff: the bot running with one admin."""
+"""Fixtures for the end-to-end tests: the bot running with one admin, and restarts."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ from dataclasses import replace
 
 import pytest
 
+from bot.deployment import Deployment
 from bot.services import Services
 from bot.settings import Settings
 from handlers.context import App
 from sandbox import Sandbox, SandboxClient
 from tests.auxil.chat import ChatUser
-from tests.auxil.running import start_bot
+from tests.auxil.running import Restarts, start_bot
 
 
 @pytest.fixture
@@ -26,3 +27,13 @@ async def running(
     bot = await start_bot(services, sandbox, services.settings)
     yield admin, bot.application
     await bot.stop()
+
+
+@pytest.fixture
+async def restarts(
+    sandbox: Sandbox, settings: Settings, deployment: Deployment
+) -> AsyncIterator[Restarts]:
+    """Start the bot, stop it (or kill it), start it again on the same database file."""
+    restarting = Restarts(sandbox, settings, deployment)
+    yield restarting
+    await restarting.stop_all()

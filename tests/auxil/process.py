@@ -1,0 +1,82 @@
+"""`python main.py run` in a child process, as an operator starts it, read line by line."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+
+from bot.settings import PROJECT_ROOT
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class BotProcess:
+    """main.py run in a child process. Its output is read all the time (a full pipe would
+    block the bot), kept in ``output``, and searched line by line with ``wait_for_line``."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+        self.output: list[str] = []
+        self._read = 0  # lines wait_for_line has looked at
+        self._more = asyncio.Condition()
+        self._reader = asyncio.create_task(self._read_all())
+
+    @classmethod
+    async def start(cls, env: dict[str, str], *args: str) -> BotProcess:
+        clean = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("BOT_", "TELEGRAM_", "WEBHOOK_", "SANDBOX_", "CONSOLE_"))
+        }
+        # Every bot started here has its console on a port of the system's choosing.
+        clean["CONSOLE_PORT"] = "0"
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            str(PROJECT_ROOT / "main.py"),
+            "run",
+            *args,
+            env={**clean, **env},
+            cwd=PROJECT_ROOT,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        return cls(process)
+
+    async def _read_all(self) -> None:
+        assert self.process.stdout is not None
+        while raw := await self.process.stdout.readline():
+            async with self._more:
+                self.output.append(raw.decode(errors="replace"))
+                self._more.notify_all()
+        async with self._more:
+            self._more.notify_all()
+
+    async def wait_for_line(self, needle: str, timeout: float = 20) -> str:
+        """The next line (after those already waited for) containing ``needle``."""
+        async with asyncio.timeout(timeout), self._more:
+            while True:
+                for index in range(self._read, len(self.output)):
+                    if needle in self.output[index]:
+                        self._read = index + 1
+                        return self.output[index]
+                self._read = len(self.output)
+                if self._reader.done():
+                    raise AssertionError("the bot exited:\n" + "".join(self.output))
+                await self._more.wait()
+
+    async def exit_status(self, timeout: float = 20) -> int:
+        """Wait for the bot to exit by itself, keeping everything it wrote."""
+        await asyncio.wait_for(asyncio.shield(self._reader), timeout=timeout)
+        return await self.process.wait()
+
+    async def stop(self, sig: int = signal.SIGTERM) -> int:
+        if self.process.returncode is None:
+            self.process.send_signal(sig)
+        return await self.exit_status()

@@ -4,10 +4,11 @@ resume, and send in the foreground (the engine in this process, with a progress 
 Everything goes through BroadcastService, as the /announce wizard does. A broadcast created
 here while the bot runs is sent by the bot's sweep at its time; ``send --foreground`` is for
 when the bot is not running (it refuses while another process's engine holds the lease).
-Every action takes ``--as TELEGRAM_ID`` to act for a staff member (their role and consulates
-apply; approving needs one); without it the operator acts on their own authority. The audit
-log names the operating-system user either way. Operator errors print one line and exit with
-status 2.
+``create`` says who the running bot will ask to approve it (its sweep sends them the request),
+or how to add someone who may. Every action takes ``--as TELEGRAM_ID`` to act for a staff
+member (their role and consulates apply; approving needs one); without it the operator acts
+on their own authority. The audit log names the operating-system user either way. Operator
+errors print one line and exit with status 2.
 
 Numbers follow the disclosure rule (bot/disclosure.py) here as in the chat: recipients and
 delivery counts are bands ("fewer than 5", "40-44"), and the progress bar is drawn from them.
@@ -125,11 +126,26 @@ async def create(
     for warning in created.warnings:
         print(f"warning: {warning.describe()}")
     if created.needs_approval:
-        print(
-            f"waiting for approval: broadcast approve {created.broadcast.id} --as TELEGRAM_ID,"
-            " or a staff member's Approve button in /broadcasts"
-        )
+        print(await approval_line(service, created.broadcast))
     return 0
+
+
+async def approval_line(service: BroadcastService, broadcast: Broadcast) -> str:
+    """Who will be asked to approve ``broadcast``, or how to get someone who may."""
+    count = len(await service.approvers_for(broadcast))
+    if count:
+        return (
+            f"waiting for approval: the running bot sends it to the {count} staff member(s) who"
+            f" may approve it; or approve it here: broadcast approve {broadcast.id}"
+            " --as TELEGRAM_ID"
+        )
+    consulates = ",".join(sorted(broadcast.audience.consulates - {""}))
+    remit = f" --consulates {consulates}" if consulates else ""
+    return (
+        "waiting for approval, but no staff member may approve it yet: add one with"
+        f" python main.py staff add TELEGRAM_ID editor{remit}, and the running bot sends it"
+        " to them"
+    )
 
 
 SUMMARY_HEADER = "id\tstatus\tcategory\twhen\tauthor"
@@ -142,6 +158,8 @@ def summary(broadcast: Broadcast) -> str:
         when += f" {schedule.local:%Y-%m-%d %H:%M} {schedule.zone or 'recipient zones'}"
     if schedule.recurrence is not None:
         when += f" {schedule.recurrence.value}"
+    if schedule.past_zones is not None:
+        when += f" (where passed: {schedule.past_zones.value})"
     return (
         f"{broadcast.id}\t{broadcast.status.value}\t{broadcast.category}\t{when}\t"
         f"{broadcast.author}"

@@ -19,6 +19,11 @@ review, progress and reports carry bands, never the counts, so no screen can sho
 ``review`` is everything an approver must see: every language's content, the audience's
 filters, its size now, the planned runs and the warnings.
 
+Approvers are told of every broadcast waiting for them, whatever made it (the chat, the command
+line): ``approvers_to_tell`` hands them out once, and the bot's sweep asks for the broadcasts
+whose approvers were never told (``untold``), including those made while no one else could
+approve them, so an approver added later is told.
+
 Cancel, pause and resume are for the author or an admin (or the command-line operator). Every
 method that changes or shows a broadcast takes the acting ``Actor`` and checks role and
 consulate remit itself (``bot.access.require``): staff see and act on their own consulates'
@@ -28,7 +33,9 @@ Sending: ``sweep(now)`` (a JobQueue job in the bot, every few seconds) turns eac
 row into a delivery (``create_delivery(..., origin='broadcast')``), starts it on the engine
 and advances the row (recurring rows to their next fire time). The database is the source of
 truth, so a broadcast created by the command line while the bot runs goes out on time, and
-nothing is lost across restarts. An occurrence fires at most once: the delivery is linked to
+nothing is lost across restarts. A poll that closes a period after it is sent (the quick
+form's 24 hours) gets its closing time when its first delivery is created, so time spent
+waiting for approval does not count. An occurrence fires at most once: the delivery is linked to
 (schedule row, due time) in the same transaction that advances the row; a crash between
 creating and linking leaves an unsent, unlinked delivery behind, never a duplicate.
 """
@@ -38,7 +45,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
@@ -75,6 +82,7 @@ from broadcasts.schedule import (
     Schedule,
     ScheduleError,
     ScheduleKind,
+    ZonesPassed,
     ambiguity_note,
     next_occurrence,
     plan,
@@ -101,6 +109,17 @@ class BroadcastError(ValueError):
     """A request or action refused; the message says why (shown to staff and operators)."""
 
 
+class TimePassedInZones(BroadcastError):
+    """A LOCAL_TIME schedule whose time has passed in some zones, with no choice made for
+    them (``Schedule.past_zones``): ``runs`` is every zone's run as asked, ``passed`` those
+    already past, so the author can be shown each zone's time and asked."""
+
+    def __init__(self, passed: ZonesPassed) -> None:
+        super().__init__(str(passed))
+        self.runs = passed.runs
+        self.passed = passed.passed
+
+
 class SensitivePoll(SensitiveQuestion, BroadcastError):
     """A poll refused because it asks about a sensitive topic: a BroadcastError for callers
     that only say why in English, a SensitiveQuestion for those that name the topic in the
@@ -120,16 +139,22 @@ class BroadcastRequest:
     poll: PollSettings | None = None
 
 
+#: IANA zone -> the audience's consulates in it.
+ConsulateZones = dict[str, frozenset[str]]
+
+
 @dataclass(frozen=True)
 class Preview:
     """The content per language, the recipients per language and as the fallback (bands),
-    when each schedule row would fire (UTC), and the sensitive topics the texts mention."""
+    when each schedule row would fire (UTC), the sensitive topics the texts mention, and the
+    zones of the audience's consulates (to say when it is there)."""
 
     payloads: dict[str, Payload]
     counts: AudienceBands
     default_language: str
     runs: list[PlannedRun]
     warnings: list[Match]
+    zones: ConsulateZones = field(default_factory=dict)
 
     @property
     def total(self) -> Band:
@@ -150,7 +175,8 @@ class Review:
     """Everything an approver must see: the content in every language (a message's text,
     media and buttons, or a poll's question and options), the audience (its filters are
     ``broadcast.audience``) and its size now as a band, the schedule rows with their next
-    run (UTC), the sensitive topics mentioned, and whether ``actor`` may approve it."""
+    run (UTC), the sensitive topics mentioned, whether ``actor`` may approve it, and the
+    zones of the audience's consulates."""
 
     broadcast: Broadcast
     payloads: list[Payload]
@@ -158,6 +184,7 @@ class Review:
     runs: list[ScheduleRow]
     warnings: list[Match]
     may_approve: bool
+    zones: ConsulateZones = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -230,6 +257,7 @@ class BroadcastService:
             self.deployment.default_language,
             runs,
             self.warnings(payloads),
+            self.consulate_zones(request.audience),
         )
 
     def keep_upload(self, actor: Actor, filename: str, data: bytes) -> Media:
@@ -345,6 +373,8 @@ class BroadcastService:
     def _plan(self, request: BroadcastRequest, now: datetime) -> list[PlannedRun]:
         try:
             runs = plan(request.schedule, now, self.zones_for(request.audience))
+        except ZonesPassed as passed:
+            raise TimePassedInZones(passed) from None
         except ScheduleError as exc:
             raise BroadcastError(str(exc)) from None
         if request.schedule.kind is not ScheduleKind.NOW and all(r.due_at < now for r in runs):
@@ -365,6 +395,15 @@ class BroadcastService:
         if not audience.consulates:
             zones[NO_CONSULATE] = self.deployment.home_zone
         return zones
+
+    def consulate_zones(self, audience: Audience) -> ConsulateZones:
+        """The zones of the audience's consulates (every consulate when it names none), each
+        with its consulates: where a time in one consulate's zone is shown in the others'."""
+        by_zone: dict[str, set[str]] = {}
+        for consulate, zone in self.zones_for(audience).items():
+            if consulate != NO_CONSULATE:
+                by_zone.setdefault(zone, set()).add(consulate)
+        return {zone: frozenset(consulates) for zone, consulates in by_zone.items()}
 
     def _notes(self, request: BroadcastRequest) -> list[str]:
         schedule = request.schedule
@@ -416,6 +455,7 @@ class BroadcastService:
         if not moved:
             raise BroadcastError(f"broadcast {broadcast_id} is not waiting for approval")
         await self.repository.stop_schedules(broadcast_id)
+        await self._close_unsent_poll(broadcast)
         await self.staff.audit(actor, "broadcast.reject", str(broadcast_id))
         return await self._load(broadcast_id)
 
@@ -442,6 +482,26 @@ class BroadcastService:
             if self.may_approve(broadcast, Actor.in_chat(member.telegram_user_id, member))
         ]
 
+    async def untold(self, actor: Actor) -> list[Broadcast]:
+        """Broadcasts within the actor's remit waiting for approval whose approvers were
+        never told (the bot's sweep tells them)."""
+        require(actor, Permission.VIEW)
+        return await self.repository.untold(_remit(actor))
+
+    async def approvers_to_tell(self, broadcast_id: int, actor: Actor) -> list[StaffMember]:
+        """The staff to send a broadcast's approval request to, once whatever made it: its
+        approvers, recorded as told; [] once they were told, or while no one may approve it
+        (the next call tries again, so an approver added later is told)."""
+        require(actor, Permission.COMPOSE)  # before anything is looked up
+        broadcast = await self._load(broadcast_id)
+        require(actor, Permission.COMPOSE, broadcast.audience.consulates)
+        if broadcast.status is not BroadcastStatus.PENDING_APPROVAL:
+            return []
+        approvers = await self.approvers_for(broadcast)
+        if not approvers or not await self.repository.claim_notice(broadcast_id):
+            return []
+        return approvers
+
     # --- control -------------------------------------------------------------------------------
     def may_control(self, broadcast: Broadcast, actor: Actor) -> bool:
         """The author or an admin (with COMPOSE over its consulates), or the operator."""
@@ -461,6 +521,7 @@ class BroadcastService:
             raise BroadcastError(f"broadcast {broadcast_id} is already {broadcast.status.value}")
         await self.repository.set_status(broadcast_id, BroadcastStatus.CANCELLED)
         await self.repository.stop_schedules(broadcast_id)
+        await self._close_unsent_poll(broadcast)
         engine = self._controller()
         for delivery_id in await self.repository.delivery_ids(
             broadcast_id, "created", "sending", "paused"
@@ -497,6 +558,13 @@ class BroadcastService:
             await engine.resume(delivery_id)
         await self.staff.audit(actor, "broadcast.resume", str(broadcast_id))
 
+    async def _close_unsent_poll(self, broadcast: Broadcast) -> None:
+        """A poll that was to close a period after it is sent, and now never will be sent,
+        closes now (the polls' closing job then closes it) rather than stay open."""
+        poll = broadcast.poll
+        if poll is not None and poll.close_date is None and poll.open_for is not None:
+            await self.repository.fix_poll_close(broadcast.id, datetime.now(UTC))
+
     async def _controllable(self, broadcast_id: int, actor: Actor) -> Broadcast:
         require(actor, Permission.COMPOSE)  # before anything is looked up
         broadcast = await self._load(broadcast_id)
@@ -526,7 +594,7 @@ class BroadcastService:
 
     async def _fire(self, row: ScheduleRow, now: datetime) -> Started | None:
         assert self.engine is not None and row.next_due_at is not None
-        broadcast = await self._load(row.broadcast_id)
+        broadcast = await self._opened(await self._load(row.broadcast_id), now)
         due_at = row.next_due_at
         next_due = _next_for(row, now) if row.recurrence else None
         if await self.repository.occurrence_exists(row, due_at):
@@ -547,6 +615,17 @@ class BroadcastService:
         await self.engine.start_delivery(delivery_id)
         logger.info("Broadcast %d: delivery %d started", broadcast.id, delivery_id)
         return Started(broadcast, delivery_id)
+
+    async def _opened(self, broadcast: Broadcast, now: datetime) -> Broadcast:
+        """The broadcast as it is first sent: a poll closing a period after that gets its
+        closing time now (Telegram's close_date and the bot's closing job agree on it)."""
+        poll = broadcast.poll
+        if poll is None or poll.opened(now) == poll:
+            return broadcast
+        closes = poll.opened(now).close_date
+        assert closes is not None
+        await self.repository.fix_poll_close(broadcast.id, closes)
+        return await self._load(broadcast.id)
 
     async def _restart(self, broadcast_id: int, delivery_id: int) -> Started:
         assert self.engine is not None
@@ -606,6 +685,7 @@ class BroadcastService:
             runs=await self.repository.schedules(broadcast_id),
             warnings=self.warnings(payloads),
             may_approve=self.may_approve(broadcast, actor),
+            zones=self.consulate_zones(broadcast.audience),
         )
 
     async def report(self, broadcast_id: int, actor: Actor) -> BroadcastReport:

@@ -9,6 +9,8 @@
     kind = "at"                    # now | at | local_time | recurring
     at = "2027-03-28 10:00"        # local date and time (not for "now")
     consulate = "london"           # whose time zone (at, recurring)
+    past_zones = "next_day"        # local_time, where that time has already passed:
+                                   # next_day | skip (needed only then; never sent late)
     recurrence = "weekly"          # daily | weekly | monthly (recurring only)
     [text]                         # HTML, one entry per language; the default one is needed
     en = "..."
@@ -39,7 +41,7 @@ from broadcasts.audience import Audience
 from broadcasts.compose import Category
 from broadcasts.media import MediaRefused, check_media
 from broadcasts.payload import Button, Media, MediaKind, Payload
-from broadcasts.schedule import Recurrence, Schedule, ScheduleKind
+from broadcasts.schedule import PastZones, Recurrence, Schedule, ScheduleKind
 
 LOCAL_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M")
 
@@ -195,7 +197,7 @@ class _Reader:
             return Schedule.now()
         local = self.local_time(raw.get("at"))
         if kind is ScheduleKind.LOCAL_TIME:
-            return Schedule.local_time(local)
+            return Schedule.local_time(local, self.past_zones(raw.get("past_zones")))
         zone = self.zone(raw.get("consulate"))
         if kind is ScheduleKind.AT:
             return Schedule.at(local, zone)
@@ -204,6 +206,14 @@ class _Reader:
         except ValueError:
             raise self.fail("schedule.recurrence", "expected daily, weekly or monthly") from None
         return Schedule.recurring(recurrence, local, zone)
+
+    def past_zones(self, value: object) -> PastZones | None:
+        if value is None:
+            return None
+        try:
+            return PastZones(str(value))
+        except ValueError:
+            raise self.fail("schedule.past_zones", "expected next_day or skip") from None
 
     def local_time(self, value: object) -> datetime:
         if isinstance(value, datetime):

@@ -13,6 +13,7 @@ from bot.labels import INTERESTS, MEMBER_TYPE_NAMES, OCCUPATIONS
 from broadcasts.audience import Audience
 from broadcasts.compose import Category
 from broadcasts.repository import BroadcastStatus
+from broadcasts.schedule import PastZones
 
 CATEGORY_LABELS: dict[Category, str] = {
     Category.CONSULAR: N_("Consular notice"),
@@ -36,6 +37,14 @@ RECURRENCE_LABELS = {
     "daily": N_("every day"),
     "weekly": N_("every week"),
     "monthly": N_("every month"),
+}
+#: A schedule in each recipient's local time, by what it does where that time had passed.
+LOCAL_TIME_LABELS: dict[PastZones | None, str] = {
+    None: N_("%(when)s in each recipient's local time"),
+    PastZones.NEXT_DAY: N_(
+        "%(when)s in each recipient's local time (where that had passed: the next day)"
+    ),
+    PastZones.SKIP: N_("%(when)s in each recipient's local time (not where that had passed)"),
 }
 #: Each audience filter's heading, in the order shown.
 AUDIENCE_HEADINGS = {

@@ -4,8 +4,8 @@ or a poll. Plain data, checked against Telegram's limits when built; no I/O here
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 MAX_TEXT = 4096
@@ -51,11 +51,19 @@ class Button:
 
 @dataclass(frozen=True)
 class PollSettings:
-    """Poll settings shared by every language of one delivery."""
+    """Poll settings shared by every language of one delivery. A broadcast's poll may close
+    ``open_for`` after it is first sent: ``close_date`` is fixed then."""
 
     anonymous: bool = True
     allows_multiple_answers: bool = False
     close_date: datetime | None = None
+    open_for: timedelta | None = None
+
+    def opened(self, now: datetime) -> PollSettings:
+        """These settings for a poll first sent at ``now``: the closing time fixed."""
+        if self.close_date is not None or self.open_for is None:
+            return self
+        return replace(self, close_date=now + self.open_for)
 
 
 @dataclass(frozen=True)

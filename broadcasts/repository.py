@@ -1,12 +1,13 @@
 """SQL for broadcasts, their payloads per language, their schedule rows and the deliveries
-each occurrence created (tables of migration 0009). Returns dataclasses; no rules here."""
+each occurrence created (tables of migrations 0009 and 0018). Returns dataclasses; no rules
+here."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 import aiosqlite
@@ -95,7 +96,8 @@ class BroadcastRepository:
             broadcast_id = await tx.insert(
                 "INSERT INTO broadcasts (kind, category, status, author, author_telegram_id,"
                 " audience, default_language, schedule, poll_anonymous, poll_multiple,"
-                " poll_close_date, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " poll_close_date, poll_open_seconds, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     new.kind.value,
                     new.category,
@@ -108,6 +110,7 @@ class BroadcastRepository:
                     int(poll.anonymous),
                     int(poll.allows_multiple_answers),
                     poll.close_date.isoformat() if poll.close_date else None,
+                    int(poll.open_for.total_seconds()) if poll.open_for else None,
                     utc_now_iso(),
                 ),
             )
@@ -176,6 +179,40 @@ class BroadcastRepository:
                 ),
             )
         return changed > 0
+
+    async def untold(self, within: frozenset[str] | None = None) -> list[Broadcast]:
+        """Broadcasts waiting for approval whose approvers were never told, oldest first."""
+        condition, parameters = audience_within("audience", within)
+        rows = await self.database.fetch_all(
+            "SELECT * FROM broadcasts WHERE status = 'pending_approval'"
+            f" AND approvers_told_at IS NULL AND {condition} ORDER BY id",
+            parameters,
+        )
+        return [_row_to_broadcast(row) for row in rows]
+
+    async def claim_notice(self, broadcast_id: int) -> bool:
+        """Record that the approvers are being told; False when someone already did."""
+        async with self.database.transaction() as tx:
+            changed = await tx.execute(
+                "UPDATE broadcasts SET approvers_told_at = ? WHERE id = ?"
+                " AND status = 'pending_approval' AND approvers_told_at IS NULL",
+                (utc_now_iso(), broadcast_id),
+            )
+        return changed > 0
+
+    async def fix_poll_close(self, broadcast_id: int, closes: datetime) -> None:
+        """Set the closing time of a poll that closes a period after it is first sent, in the
+        broadcast and in the poll it carries (polls.broadcast_id) alike; once only."""
+        async with self.database.transaction() as tx:
+            await tx.execute(
+                "UPDATE broadcasts SET poll_close_date = ?"
+                " WHERE id = ? AND poll_close_date IS NULL",
+                (_iso(closes), broadcast_id),
+            )
+            await tx.execute(
+                "UPDATE polls SET closes_at = ? WHERE broadcast_id = ? AND closes_at IS NULL",
+                (_iso(closes), broadcast_id),
+            )
 
     async def schedules(self, broadcast_id: int) -> list[ScheduleRow]:
         rows = await self.database.fetch_all(
@@ -302,6 +339,8 @@ async def _insert_run(
 def _row_to_broadcast(row: aiosqlite.Row) -> Broadcast:
     kind = DeliveryKind(row["kind"])
     poll = poll_settings_from_row(row)
+    if poll is not None and row["poll_open_seconds"] is not None:
+        poll = replace(poll, open_for=timedelta(seconds=row["poll_open_seconds"]))
     return Broadcast(
         id=row["id"],
         kind=kind,

@@ -8,7 +8,10 @@
 - LOCAL_TIME: a date and hh:mm in each recipient's own zone. A recipient's zone is their
   consulate's zone, so the broadcast becomes one schedule row per distinct zone (with the
   consulates in that zone as an extra filter), each due at that zone's local time. Members
-  with no consulate have no zone and are not reached by a LOCAL_TIME broadcast.
+  with no consulate have no zone and are not reached by a LOCAL_TIME broadcast. Nothing is
+  ever sent late: where that time has already passed when the broadcast is planned, the
+  author must have chosen (``PastZones``) to send there the next day at that time, or to skip
+  those zones; until then ``plan`` raises ``ZonesPassed``, naming every zone and the passed.
 - RECURRING: daily, weekly (on the first date's weekday) or monthly (on the first date's day
   of month; months without that day are skipped) at hh:mm in a consulate's zone. Next fire
   times come from APScheduler 3's CronTrigger, which follows the zone's DST rules.
@@ -20,7 +23,7 @@ job sweeps the due ones (``BroadcastService.sweep``). Pure functions here, no I/
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -45,15 +48,24 @@ class Recurrence(StrEnum):
     MONTHLY = "monthly"
 
 
+class PastZones(StrEnum):
+    """LOCAL_TIME: what to do where the time has already passed."""
+
+    NEXT_DAY = "next_day"
+    SKIP = "skip"
+
+
 @dataclass(frozen=True)
 class Schedule:
     """What the author asked for. ``local`` is a naive local date-time; ``zone`` an IANA zone
-    (AT and RECURRING; LOCAL_TIME uses each recipient's zone)."""
+    (AT and RECURRING; LOCAL_TIME uses each recipient's zone); ``past_zones`` what LOCAL_TIME
+    does where the time has passed (None: not decided, so nothing may be planned there)."""
 
     kind: ScheduleKind
     local: datetime | None = None
     zone: str | None = None
     recurrence: Recurrence | None = None
+    past_zones: PastZones | None = None
 
     @classmethod
     def now(cls) -> Schedule:
@@ -64,8 +76,9 @@ class Schedule:
         return cls(ScheduleKind.AT, local.replace(tzinfo=None, second=0, microsecond=0), zone)
 
     @classmethod
-    def local_time(cls, local: datetime) -> Schedule:
-        return cls(ScheduleKind.LOCAL_TIME, local.replace(tzinfo=None, second=0, microsecond=0))
+    def local_time(cls, local: datetime, past_zones: PastZones | None = None) -> Schedule:
+        naive = local.replace(tzinfo=None, second=0, microsecond=0)
+        return cls(ScheduleKind.LOCAL_TIME, naive, past_zones=past_zones)
 
     @classmethod
     def recurring(cls, recurrence: Recurrence, first: datetime, zone: str) -> Schedule:
@@ -97,6 +110,7 @@ class Schedule:
                 "local": self.local.isoformat() if self.local else None,
                 "zone": self.zone,
                 "recurrence": self.recurrence.value if self.recurrence else None,
+                "past_zones": self.past_zones.value if self.past_zones else None,
             },
             sort_keys=True,
         )
@@ -109,6 +123,7 @@ class Schedule:
             datetime.fromisoformat(data["local"]) if data.get("local") else None,
             data.get("zone"),
             Recurrence(data["recurrence"]) if data.get("recurrence") else None,
+            PastZones(data["past_zones"]) if data.get("past_zones") else None,
         )
 
 
@@ -188,6 +203,20 @@ class PlannedRun:
     consulates: frozenset[str] = frozenset()
 
 
+class ZonesPassed(ScheduleError):
+    """LOCAL_TIME: the time has already passed in some zones and the author has not chosen
+    what to do there. ``runs`` is every zone's run as asked, ``passed`` those already past."""
+
+    def __init__(self, local: datetime, runs: list[PlannedRun], passed: list[PlannedRun]) -> None:
+        self.runs = runs
+        self.passed = passed
+        zones = ", ".join(run.zone for run in passed)
+        super().__init__(
+            f"{local:%Y-%m-%d %H:%M} has already passed in {zones}: choose whether it goes"
+            ' there the next day at that time or not at all (past_zones = "next_day" or "skip")'
+        )
+
+
 def plan(schedule: Schedule, now: datetime, zones_by_consulate: dict[str, str]) -> list[PlannedRun]:
     """The schedule rows for ``schedule``. ``zones_by_consulate`` maps the audience's
     consulates (all of them when the audience names none) to their zones."""
@@ -196,7 +225,7 @@ def plan(schedule: Schedule, now: datetime, zones_by_consulate: dict[str, str]) 
         return [PlannedRun("UTC", now)]
     assert schedule.local is not None
     if schedule.kind is ScheduleKind.LOCAL_TIME:
-        return _plan_local_time(schedule.local, zones_by_consulate)
+        return _plan_local_time(schedule, now, zones_by_consulate)
     assert schedule.zone is not None
     zone = zone_of(schedule.zone)
     if schedule.kind is ScheduleKind.AT:
@@ -208,7 +237,48 @@ def plan(schedule: Schedule, now: datetime, zones_by_consulate: dict[str, str]) 
     return [PlannedRun(schedule.zone, first)]
 
 
-def _plan_local_time(local: datetime, zones_by_consulate: dict[str, str]) -> list[PlannedRun]:
+def _plan_local_time(
+    schedule: Schedule, now: datetime, zones_by_consulate: dict[str, str]
+) -> list[PlannedRun]:
+    """One run per zone; where the time has passed, the next day or none, as the author chose."""
+    assert schedule.local is not None
+    runs = local_time_runs(schedule.local, zones_by_consulate)
+    passed = [run for run in runs if run.due_at < now]
+    if not passed:
+        return runs
+    if len(passed) == len(runs):
+        raise ScheduleError("that time has already passed in every recipient's time zone")
+    if schedule.past_zones is None:
+        raise ZonesPassed(schedule.local, runs, passed)
+    if schedule.past_zones is PastZones.SKIP:
+        return [run for run in runs if run not in passed]
+    return [_next_day_there(schedule.local, run, now) if run in passed else run for run in runs]
+
+
+def _next_day_there(local: datetime, run: PlannedRun, now: datetime) -> PlannedRun:
+    """The run at the same local time on the first later day on which it is still ahead."""
+    zone = zone_of(run.zone)
+    day = local
+    for _ in range(DAYS_TO_TRY):
+        day += timedelta(days=1)
+        if exists_locally(day, zone) and to_utc(day, zone) >= now:
+            return replace(run, due_at=to_utc(day, zone))
+    raise ScheduleError(f"{local:%Y-%m-%d %H:%M} is too long ago for {run.zone}")
+
+
+#: Zones are at most 26 hours apart, so a time passed in one zone is ahead within two days.
+DAYS_TO_TRY = 3
+
+
+def moved_to_next_day(schedule: Schedule, due_at: datetime, zone: str) -> bool:
+    """True when a LOCAL_TIME run goes out on a later day than asked (its time had passed)."""
+    if schedule.kind is not ScheduleKind.LOCAL_TIME or schedule.local is None:
+        return False
+    return due_at.astimezone(zone_of(zone)).date() > schedule.local.date()
+
+
+def local_time_runs(local: datetime, zones_by_consulate: dict[str, str]) -> list[PlannedRun]:
+    """One run per distinct zone at ``local`` there, whether or not it has passed."""
     by_zone: dict[str, set[str]] = {}
     for consulate, zone in zones_by_consulate.items():
         by_zone.setdefault(zone, set()).add(consulate)

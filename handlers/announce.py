@@ -2,14 +2,16 @@
 
 category -> text in the staff member's language, then optionally other languages ("Done"
 finishes; the default language is required) -> optional photo or document -> audience
-(consulates within the staff member's remit, member types, languages; a "more filters"
-screen adds countries of residence, interests, occupation groups and regions of origin) ->
+(consulates and languages by name in the staff member's language, member types; "more
+filters" opens a section each for countries of residence, interests, occupation groups and
+regions of origin, its heading in the text and only toggles as buttons) ->
 schedule (now; a date and time in the consulate's zone; a date and time in each recipient's
-own zone; recurring) -> preview (the message in each language, the planned runs in the
-author's zone, recipients per language and the fallback as bands under the disclosure rule,
-and a warning for any sensitive topic the texts mention) -> submit. The preview is packed into
-as few messages as fit, Submit on the last. The service (broadcasts/compose.py) makes every
-decision.
+own zone; recurring) -> for a time in each recipient's zone that has already passed in some,
+each zone's time there and the question: the next day there, or skip those zones (nothing is
+sent late) -> preview (the message in each language, the planned runs, recipients per
+language and the fallback as bands under the disclosure rule, and a warning for any
+sensitive topic the texts mention) -> submit. The preview is packed into as few messages as
+fit, Submit on the last. The service (broadcasts/compose.py) makes every decision.
 
 A persistent ConversationHandler: the draft lives in user_data (written after every update),
 so a restart resumes the wizard. Buttons are ``v1:ann:<step>:<value>``, every value re-checked.
@@ -37,10 +39,16 @@ from telegram.warnings import PTBUserWarning
 from bot.access import Actor, Permission, StaffMember
 from bot.registration.answers import MemberType
 from broadcasts.audience import Audience
-from broadcasts.compose import BroadcastError, BroadcastRequest, Category, Preview
+from broadcasts.compose import (
+    BroadcastError,
+    BroadcastRequest,
+    Category,
+    Preview,
+    TimePassedInZones,
+)
 from broadcasts.labels import CATEGORY_LABELS
 from broadcasts.payload import DeliveryKind, Media, MediaKind, Payload
-from broadcasts.schedule import Recurrence, Schedule
+from broadcasts.schedule import PastZones, Recurrence, Schedule
 from handlers import callbacks
 from handlers.broadcast_view import (
     content_blocks,
@@ -51,8 +59,9 @@ from handlers.broadcast_view import (
     send_messages,
     viewer_zone,
     warning_lines,
+    zone_line,
 )
-from handlers.broadcasts import notify_approvers
+from handlers.broadcasts import ask_for_approval
 from handlers.context import App, AppContext
 from handlers.registration import labels
 from handlers.registration.flow import Step
@@ -75,6 +84,7 @@ FILTER_KEYS = (
     "occupations",
     "regions",
 )
+LANGUAGES_PER_ROW = 3
 #: The toggles on the "more filters" screen: button action -> draft key.
 MORE_TOGGLES = {"ct": "countries", "int": "interests", "occ": "occupations", "reg": "regions"}
 
@@ -88,6 +98,8 @@ class State(IntEnum):
     SCHEDULE = 6
     WHEN = 7
     PREVIEW = 8
+    PAST = 9
+    ZONE = 10
 
 
 data = partial(callbacks.encode, FEATURE)
@@ -199,36 +211,57 @@ MORE_HEADINGS = {
 
 
 def more_markup(context: AppContext, staff: StaffMember) -> InlineKeyboardMarkup:
-    """Countries, interests, occupation groups and regions, two or three to a row."""
+    """A button per "more filters" section (with how many are ticked in it), Back, Continue."""
     tr = context.tr
     rows: list[list[InlineKeyboardButton]] = []
     for action, options in more_options(context, staff).items():
-        if not options:
-            continue
-        # The heading button only redraws this screen.
-        rows.append([button(f"— {tr.gettext(MORE_HEADINGS[action])} —", "more")])
-        on = set(chosen(context, MORE_TOGGLES[action]))
-        width = 3 if action == "ct" else 2
-        section = [button(ticked(label, value in on), action, value) for value, label in options]
-        rows.extend(section[i : i + width] for i in range(0, len(section), width))
+        if options:
+            heading = tr.gettext(MORE_HEADINGS[action])
+            count = len(chosen(context, MORE_TOGGLES[action]))
+            label = ticked(f"{heading} ({tr.format_number(count)})", True) if count else heading
+            rows.append([button(label, "sec", action)])
     rows.append([button(tr.gettext("Back"), "back"), button(tr.gettext("Continue"), "aud")])
     return InlineKeyboardMarkup(rows)
 
 
 async def ask_more_filters(update: Update, context: AppContext, staff: StaffMember) -> State:
+    """The sections of further filters: countries, interests, occupation groups, regions."""
     draft(context)["page"] = "more"
     text = context.tr.gettext(
-        "More filters: tick countries of residence, interests, occupation groups and regions "
-        "of origin (nothing ticked in a section means all of them), then Continue."
+        "More filters: choose a section to tick countries of residence, interests, occupation"
+        " groups or regions of origin (nothing ticked in a section means all of them), then"
+        " Continue."
     )
     await edit_or_reply(update, context, text, more_markup(context, staff))
     return State.AUDIENCE
 
 
+async def ask_section(
+    update: Update, context: AppContext, staff: StaffMember, action: str
+) -> State:
+    """One "more filters" section: its heading in the text, its values as toggles."""
+    tr = context.tr
+    draft(context)["page"] = f"more:{action}"
+    on = set(chosen(context, MORE_TOGGLES[action]))
+    width = 3 if action == "ct" else 2
+    options = more_options(context, staff)[action]
+    toggles = [button(ticked(label, value in on), action, value) for value, label in options]
+    rows = [toggles[i : i + width] for i in range(0, len(toggles), width)]
+    rows.append([button(tr.gettext("Back"), "back"), button(tr.gettext("Continue"), "aud")])
+    text = tr.format(
+        "<b>%(heading)s</b>\nTick the ones to reach (nothing ticked means all of them), then"
+        " Back for the other filters or Continue.",
+        heading=esc(tr.gettext(MORE_HEADINGS[action])),
+    )
+    await edit_or_reply(update, context, text, InlineKeyboardMarkup(rows))
+    return State.AUDIENCE
+
+
 def audience_markup(context: AppContext, staff: StaffMember) -> InlineKeyboardMarkup:
+    """Consulates and languages by name in the staff member's language, member types."""
     tr, current = context.tr, draft(context)
     rows = [
-        [button(ticked(cid, cid in current["consulates"]), "con", cid)]
+        [button(ticked(consulate_name(context, cid), cid in current["consulates"]), "con", cid)]
         for cid in remit(context, staff)
     ]
     rows.append(
@@ -237,11 +270,12 @@ def audience_markup(context: AppContext, staff: StaffMember) -> InlineKeyboardMa
             for kind, label in MEMBER_TYPE_LABELS.items()
         ]
     )
-    rows.append(
-        [
-            button(ticked(code, code in current["languages"]), "al", code)
-            for code in context.services.languages.enabled
-        ]
+    languages = [
+        button(ticked(tr.language_name(code), code in current["languages"]), "al", code)
+        for code in context.services.languages.enabled
+    ]
+    rows.extend(
+        languages[i : i + LANGUAGES_PER_ROW] for i in range(0, len(languages), LANGUAGES_PER_ROW)
     )
     rows.append([button(tr.gettext("More filters"), "more"), button(tr.gettext("Continue"), "aud")])
     return InlineKeyboardMarkup(rows)
@@ -275,12 +309,52 @@ async def ask_schedule(update: Update, context: AppContext) -> State:
     return State.SCHEDULE
 
 
-def schedule_zone(context: AppContext, staff: StaffMember) -> str:
-    """The consulate zone for 'at' and recurring schedules: the first chosen consulate's."""
-    chosen = draft(context)["consulates"] or remit(context, staff)
-    consulate = context.services.deployment.consulate(sorted(chosen)[0])
-    assert consulate is not None
-    return consulate.timezone
+def audience_consulates(context: AppContext, staff: StaffMember) -> list[str]:
+    """The ticked consulates; none ticked means all the staff member may address (for staff
+    of some consulates, those; for the others, every consulate: an empty list)."""
+    return draft(context)["consulates"] or (remit(context, staff) if staff.consulates else [])
+
+
+def zone_candidates(context: AppContext, staff: StaffMember) -> list[str]:
+    """The consulates whose local time a date and time may be given in: the audience's."""
+    return draft(context)["consulates"] or remit(context, staff)
+
+
+def schedule_zone(context: AppContext, staff: StaffMember) -> str | None:
+    """The zone for 'at' and recurring schedules: the audience's consulates' when they share
+    one (so the author's own, for staff of one consulate), else the zone of the consulate
+    the author chose; None until they have chosen."""
+    deployment = context.services.deployment
+    zones = {
+        consulate.id: consulate.timezone
+        for consulate in deployment.consulates
+        if consulate.id in zone_candidates(context, staff)
+    }
+    if len(set(zones.values())) == 1:
+        return next(iter(zones.values()))
+    return zones.get(draft(context).get("zone_of", ""))
+
+
+def consulate_name(context: AppContext, consulate_id: str) -> str:
+    """A consulate's name in the staff member's language."""
+    consulate = context.services.deployment.consulate(consulate_id)
+    return consulate.name_in(context.tr.language) if consulate else consulate_id
+
+
+async def ask_zone(update: Update, context: AppContext, staff: StaffMember) -> State:
+    """The audience spans several time zones: in which consulate's time is the date given?"""
+    tr = context.tr
+    rows = [
+        [button(consulate_name(context, consulate_id), "zone", consulate_id)]
+        for consulate_id in zone_candidates(context, staff)
+    ]
+    rows.append([button(tr.gettext("Back"), "back"), button(tr.gettext("Cancel"), "quit")])
+    text = tr.gettext(
+        "The audience lives in several time zones. In which consulate's local time will you"
+        " give the date and time? The preview shows it in each consulate's time."
+    )
+    await edit_or_reply(update, context, text, InlineKeyboardMarkup(rows))
+    return State.ZONE
 
 
 def build_schedule(context: AppContext, staff: StaffMember, when: datetime | None) -> Schedule:
@@ -288,8 +362,10 @@ def build_schedule(context: AppContext, staff: StaffMember, when: datetime | Non
     if kind == "now" or when is None:
         return Schedule.now()
     if kind == "local":
-        return Schedule.local_time(when)
+        past = draft(context).get("past")
+        return Schedule.local_time(when, PastZones(past) if past else None)
     zone = schedule_zone(context, staff)
+    assert zone is not None  # show_preview asks for it first
     if kind == "at":
         return Schedule.at(when, zone)
     return Schedule.recurring(Recurrence(kind), when, zone)
@@ -310,7 +386,7 @@ def build_request(context: AppContext, actor: Actor) -> BroadcastRequest:
         category=Category(current["category"]),
         payloads=payloads,
         audience=Audience.of(
-            consulates=current["consulates"],
+            consulates=audience_consulates(context, actor.staff),
             member_types=current["types"],
             languages=current["languages"],
             countries=current.get("countries", ()),
@@ -330,7 +406,8 @@ def preview_text(
     tr, deployment = context.tr, context.services.deployment
     runs = [(run.due_at, run.zone, run.consulates) for run in preview.runs]
     lines = [tr.gettext("<b>Preview</b>")]
-    lines += run_lines(tr, deployment, schedule, runs, viewer_zone(deployment, staff))
+    zone = viewer_zone(deployment, staff)
+    lines += run_lines(tr, deployment, schedule, runs, zone, preview.zones)
     lines += count_lines(tr, preview.counts, preview.default_language)
     lines += warning_lines(tr, preview.warnings)
     return "\n".join(lines)
@@ -339,9 +416,13 @@ def preview_text(
 async def show_preview(update: Update, context: AppContext, staff: StaffMember) -> State:
     """Show the message in each language, the counts, and Submit."""
     tr, service = context.tr, context.services.broadcasts
+    if needs_zone(context) and schedule_zone(context, staff) is None:
+        return await ask_zone(update, context, staff)
     request = build_request(context, await context.acting(update))
     try:
         preview = await service.preview(request, datetime.now(UTC))
+    except TimePassedInZones as passed:
+        return await ask_past_zones(update, context, passed)
     except BroadcastError as exc:
         notice = tr.gettext("That will not work: %(reason)s") % {"reason": esc(exc)}
         await reply(update, context, notice)
@@ -358,13 +439,50 @@ async def show_preview(update: Update, context: AppContext, staff: StaffMember) 
     return State.PREVIEW
 
 
+async def ask_past_zones(update: Update, context: AppContext, passed: TimePassedInZones) -> State:
+    """Each zone's time there, those already past marked: the next day there, or skip them?"""
+    tr, deployment = context.tr, context.services.deployment
+    late = {run.zone for run in passed.passed}
+    lines = [tr.gettext("<b>That time has already passed in some places</b>")]
+    lines += [
+        zone_line(
+            tr,
+            deployment,
+            run.due_at,
+            run.zone,
+            run.consulates,
+            tr.gettext("already passed") if run.zone in late else "",
+        )
+        for run in sorted(passed.runs, key=lambda run: run.due_at)
+    ]
+    lines.append(
+        tr.gettext(
+            "Nothing is sent late. Should it go out there the next day at the same time, or not"
+            " at all?"
+        )
+    )
+    rows = [
+        [button(tr.gettext("The next day there"), "past", PastZones.NEXT_DAY.value)],
+        [button(tr.gettext("Skip those places"), "past", PastZones.SKIP.value)],
+        [button(tr.gettext("Change the time"), "retime"), button(tr.gettext("Cancel"), "quit")],
+    ]
+    await reply(update, context, "\n".join(lines), InlineKeyboardMarkup(rows))
+    return State.PAST
+
+
+def needs_zone(context: AppContext) -> bool:
+    """Whether the chosen schedule is given in a consulate's time (at, recurring)."""
+    return draft(context).get("when") not in (None, "now", "local")
+
+
 async def submit(update: Update, context: AppContext, staff: StaffMember) -> object:
     """Store the broadcast; ask approvers when it needs approval."""
     tr, services = context.tr, context.services
+    actor = await context.acting(update)
     try:
-        created = await services.broadcasts.create(
-            build_request(context, await context.acting(update)), datetime.now(UTC)
-        )
+        created = await services.broadcasts.create(build_request(context, actor), datetime.now(UTC))
+    except TimePassedInZones as passed:  # more zones passed since the preview
+        return await ask_past_zones(update, context, passed)
     except BroadcastError as exc:
         await edit_or_reply(
             update, context, tr.gettext("Not saved: %(reason)s") % {"reason": esc(exc)}
@@ -373,15 +491,7 @@ async def submit(update: Update, context: AppContext, staff: StaffMember) -> obj
     draft(context).clear()
     lines = [describe(tr, services.deployment, created.broadcast), *map(esc, created.notes)]
     if created.needs_approval:
-        told = await notify_approvers(context.bot, services, created.broadcast)
-        lines.append(
-            tr.ngettext(
-                "Sent for approval to %(count)s staff member.",
-                "Sent for approval to %(count)s staff members.",
-                told,
-            )
-            % {"count": tr.format_number(told)}
-        )
+        lines.append(await ask_for_approval(context.bot, services, tr, created.broadcast, actor))
     await edit_or_reply(update, context, "\n".join(lines))
     return END
 
@@ -439,9 +549,22 @@ async def on_step_button(
         and value in {"now", "at", "local", *Recurrence}
     ):
         current["when"] = value
-        current.pop("at", None)
+        for key in ("at", "past", "zone_of"):
+            current.pop(key, None)
         if value == "now":
             return await show_preview(update, context, staff)
+        if needs_zone(context) and schedule_zone(context, staff) is None:
+            return await ask_zone(update, context, staff)
+        return await ask_when(update, context, staff)
+    if state is State.ZONE and action == "zone" and value in zone_candidates(context, staff):
+        current["zone_of"] = value
+        return await ask_when(update, context, staff)
+    if state is State.ZONE and action == "back":
+        return await ask_schedule(update, context)
+    if state is State.PAST and action == "past" and value in set(PastZones):
+        current["past"] = value
+        return await show_preview(update, context, staff)
+    if state is State.PAST and action == "retime":
         return await ask_when(update, context, staff)
     if state is State.PREVIEW and action == "submit":
         return await submit(update, context, staff)
@@ -468,9 +591,18 @@ async def on_audience_button(
         if value in allowed:  # forged or stale values are refused
             key = MORE_TOGGLES[action]
             current[key] = sorted(set(chosen(context, key)) ^ {value})
-        return await ask_more_filters(update, context, staff)
-    # "more" (or a refused button while on that screen) shows it; "back" returns to the first.
-    if action == "more" or (action not in toggles and action != "back" and current.get("page")):
+        return await ask_section(update, context, staff, action)
+    if action == "sec" and value in MORE_TOGGLES:
+        return await ask_section(update, context, staff, value)
+    # "Back" goes up a screen; "more", or a refused button, shows (again) the screen it is on.
+    page = "" if action in toggles else current.get("page") or ""
+    if action == "back":
+        page = "more" if page.startswith("more:") else ""
+    elif action == "more":
+        page = "more"
+    if page.startswith("more:") and page[5:] in MORE_TOGGLES:
+        return await ask_section(update, context, staff, page[5:])
+    if page == "more":
         return await ask_more_filters(update, context, staff)
     return await ask_audience(update, context, staff)
 
@@ -484,7 +616,7 @@ async def ask_when(update: Update, context: AppContext, staff: StaffMember) -> S
         )
     else:
         text = tr.gettext("Type the date and time as YYYY-MM-DD HH:MM (time zone %(zone)s).") % {
-            "zone": esc(schedule_zone(context, staff))
+            "zone": esc(schedule_zone(context, staff) or "")
         }
     await edit_or_reply(update, context, text)
     return State.WHEN
@@ -512,6 +644,7 @@ async def on_text(update: Update, context: AppContext, state: State) -> object:
             )
             return State.WHEN
         current["at"] = when.isoformat()
+        current.pop("past", None)  # a new time: ask again where it has passed
         return await show_preview(update, context, staff)
     await reply(update, context, context.tr.gettext("Please use the buttons, or /cancel."))
     return state

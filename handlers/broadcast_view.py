@@ -4,21 +4,23 @@ approver needs, the preview counts, progress, and sensitive-topic warnings and r
 Approvers see what they approve: ``review_messages`` renders the service's ``Review`` in the
 reader's language: every language's content in its own block and direction, the audience in
 words (consulate, country and region names; labels, never internal ids), its size as a band,
-the planned runs in the reader's zone (their consulates' zone when they share one, else each
-run's own), and any sensitive-topic warning. ``pack`` joins blocks into as few messages as
-Telegram's 4,096 characters allow, never splitting a block, so a view in six languages is a
-few messages, not one per language plus one. A client lays each message out in one direction,
-so texts that read right to left (Arabic) never share a message with texts that read left to
-right: the reader's direction comes first, then the other, each message marked as it reads.
-Dates and times are babel's, in the reader's language. Every count shown is a band under the
-disclosure rule (bot/disclosure.py), written by ``Translator.format_band``.
+the planned runs (a time in each recipient's zone in each zone; a consulate's time as it is
+in each of the audience's consulates' zones; else in the reader's zone: their consulates' zone
+when they share one, else each run's own), and any sensitive-topic warning. ``pack`` joins
+blocks into as few messages as Telegram's 4,096 characters allow, never splitting a block, so
+a view in six languages is a few messages, not one per language plus one. A client lays each
+message out in one direction, so texts that read right to left (Arabic) never share a message
+with texts that read left to right: the reader's direction comes first, then the other, each
+message marked as it reads. Dates and times are babel's, in the reader's language. Every count
+shown is a band under the disclosure rule (bot/disclosure.py), written by
+``Translator.format_band``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import fields
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from telegram import Bot, InlineKeyboardMarkup
@@ -33,6 +35,7 @@ from broadcasts.compose import Category, Review, is_right_to_left
 from broadcasts.labels import (
     AUDIENCE_HEADINGS,
     CATEGORY_LABELS,
+    LOCAL_TIME_LABELS,
     RECURRENCE_LABELS,
     STATUS_LABELS,
     audience_parts,
@@ -41,7 +44,7 @@ from broadcasts.labels import (
 from broadcasts.payload import MediaKind, Payload
 from broadcasts.progress import BandedProgress
 from broadcasts.repository import Broadcast
-from broadcasts.schedule import Schedule, ScheduleKind
+from broadcasts.schedule import Schedule, ScheduleKind, moved_to_next_day
 from handlers.replies import esc
 
 #: Telegram's limit on a message's text, after entities are parsed.
@@ -66,7 +69,7 @@ def schedule_text(tr: Translator, schedule: Schedule) -> str:
         return tr.gettext("now")
     when = tr.format_wall_time(schedule.local)
     if schedule.kind is ScheduleKind.LOCAL_TIME:
-        return tr.format("%(when)s in each recipient's local time", when=when)
+        return tr.format(LOCAL_TIME_LABELS[schedule.past_zones], when=when)
     zone = schedule.zone or ""
     if schedule.kind is ScheduleKind.AT:
         return tr.format("%(when)s (%(zone)s)", when=when, zone=zone)
@@ -215,18 +218,47 @@ def run_lines(
     schedule: Schedule,
     runs: list[Run],
     zone: ZoneInfo | None,
+    zones: Mapping[str, frozenset[str]] | None = None,
 ) -> list[str]:
-    """The schedule in the author's words, then each planned run in the reader's zone (else
-    the run's own), with the consulates it is for."""
+    """The schedule in the author's words, then each planned run with the consulates it is
+    for: in each recipient's local time, in the run's own zone (the next day marked); at a
+    consulate's time, the (next) run as it is in each of ``zones`` (the audience's consulates
+    by zone); else in the reader's zone (else the run's own)."""
     lines = [tr.gettext("When: %(when)s") % {"when": esc(schedule_text(tr, schedule))}]
     if schedule.kind is ScheduleKind.NOW:
         return lines
+    if schedule.kind is not ScheduleKind.LOCAL_TIME and zones and runs:
+        due_at = min(run[0] for run in runs)
+        by_offset = sorted(zones.items(), key=lambda item: offset_at(due_at, item[0]))
+        return lines + [zone_line(tr, deployment, due_at, z, c) for z, c in by_offset]
+    local = schedule.kind is ScheduleKind.LOCAL_TIME
     for due_at, run_zone, consulates in sorted(runs, key=lambda run: (run[0], run[1])):
-        line = "• " + esc(when_in(tr, due_at, zone or ZoneInfo(run_zone)))
-        if consulates - {""}:
-            line += ": " + esc(audience_values(tr, deployment, "consulates", consulates - {""}))
-        lines.append(line)
+        shown = run_zone if local or zone is None else zone.key
+        later = moved_to_next_day(schedule, due_at, run_zone)
+        note = tr.gettext("the next day, as that time had passed") if later else ""
+        lines.append(zone_line(tr, deployment, due_at, shown, consulates, note))
     return lines
+
+
+def offset_at(instant: datetime, zone: str) -> timedelta:
+    """How far ahead of UTC ``zone`` is at ``instant`` (west first when sorted)."""
+    return instant.astimezone(ZoneInfo(zone)).utcoffset() or timedelta()
+
+
+def zone_line(
+    tr: Translator,
+    deployment: Deployment,
+    instant: datetime,
+    zone: str,
+    consulates: Iterable[str],
+    note: str = "",
+) -> str:
+    """ "• <date> <time> (<zone>): <consulates> — <note>", the moment as read in ``zone``."""
+    line = "• " + esc(when_in(tr, instant, ZoneInfo(zone)))
+    named = set(consulates) - {""}
+    if named:
+        line += ": " + esc(audience_values(tr, deployment, "consulates", named))
+    return f"{line} — {esc(note)}" if note else line
 
 
 def content_block(tr: Translator, payload: Payload) -> tuple[str, str]:
@@ -313,7 +345,8 @@ def review_messages(
     facts += audience_lines(tr, deployment, broadcast.audience)
     facts.append(tr.gettext("Recipients now: %(count)s") % {"count": tr.format_band(review.size)})
     runs = [(r.next_due_at, r.zone, r.consulates) for r in review.runs if r.next_due_at]
-    facts += run_lines(tr, deployment, broadcast.schedule, runs, viewer_zone(deployment, viewer))
+    zone = viewer_zone(deployment, viewer)
+    facts += run_lines(tr, deployment, broadcast.schedule, runs, zone, review.zones)
     facts += warning_lines(tr, review.warnings)
     return pack([tr.direction("\n".join(facts)), *content_blocks(tr, review.payloads)])
 

@@ -1,6 +1,11 @@
 """/broadcasts (staff): recent broadcasts with their controls; approvers' notifications; the
 schedule sweep job; the author's live progress message.
 
+Approvers are told of every broadcast waiting for them, whatever made it: at once when it is
+made in the chat, and by the sweep for the others (made on the command line, or when no one
+else could approve it yet: an approver added later is told). An author with no one to approve
+is told exactly how to get someone who may (``/staff add``).
+
 Approvers see what they approve: the approval request, and /broadcasts for a broadcast
 waiting for the viewer's approval, is the full view (handlers/broadcast_view.py: every
 language's content, the audience in words, its size as a band, the runs in the approver's
@@ -34,7 +39,7 @@ from broadcasts.repository import Broadcast, BroadcastStatus
 from handlers import callbacks
 from handlers.broadcast_view import describe, progress_text, review_messages, send_messages
 from handlers.context import App, AppContext
-from handlers.replies import alert, edit_or_reply, reply
+from handlers.replies import alert, edit_or_reply, esc, reply
 from handlers.staff import current_staff
 
 logger = logging.getLogger(__name__)
@@ -224,24 +229,61 @@ async def on_control(update: Update, context: AppContext) -> None:
 # --- notifications ------------------------------------------------------------------------
 
 
-async def notify_approvers(bot: Bot, services: Services, broadcast: Broadcast) -> int:
-    """Send every staff member who may approve ``broadcast`` its full view with Approve and
-    Reject; return how many were told."""
+async def notify_approvers(bot: Bot, services: Services, broadcast_id: int, actor: Actor) -> int:
+    """Send every staff member who may approve the broadcast its full view with Approve and
+    Reject, unless they were told already; return how many were told now."""
     told = 0
-    for approver in await services.broadcasts.approvers_for(broadcast):
+    for approver in await services.broadcasts.approvers_to_tell(broadcast_id, actor):
         tr = await translator_for(services, approver.telegram_user_id)
-        actor = Actor.in_chat(approver.telegram_user_id, approver)
-        review = await services.broadcasts.review(broadcast.id, actor)
+        reader = Actor.in_chat(approver.telegram_user_id, approver)
+        review = await services.broadcasts.review(broadcast_id, reader)
         heading = tr.gettext("A broadcast is waiting for your approval:")
         messages = review_messages(tr, services.deployment, review, approver, heading)
         try:
             await send_messages(
-                bot, approver.telegram_user_id, messages, approval_markup(tr, broadcast.id)
+                bot, approver.telegram_user_id, messages, approval_markup(tr, broadcast_id)
             )
             told += 1
         except TelegramError as exc:
-            logger.warning("Approval request for broadcast %d not sent: %r", broadcast.id, exc)
+            logger.warning("Approval request for broadcast %d not sent: %r", broadcast_id, exc)
     return told
+
+
+async def ask_for_approval(
+    bot: Bot, services: Services, tr: Translator, broadcast: Broadcast, actor: Actor
+) -> str:
+    """Tell the broadcast's approvers, and say to its author who was asked, or, when no one
+    may approve it yet, exactly how to get someone who may."""
+    approvers = await services.broadcasts.approvers_for(broadcast)
+    await notify_approvers(bot, services, broadcast.id, actor)
+    if approvers:
+        return tr.nformat(
+            "Sent for approval to %(count)s staff member.",
+            "Sent for approval to %(count)s staff members.",
+            len(approvers),
+            count=tr.format_number(len(approvers)),
+        )
+    consulates = ",".join(sorted(broadcast.audience.consulates - {""}))
+    placeholder = tr.gettext("Telegram id")
+    command = f"/staff add <{placeholder}> editor {consulates}".rstrip()
+    staff = actor.staff
+    may_add = staff is not None and staff.may(Permission.MANAGE_STAFF)
+    message = ADD_AN_APPROVER if may_add else ASK_FOR_AN_APPROVER
+    return tr.format(message, command=f"<code>{esc(command)}</code>")
+
+
+#: What an author with no one to approve their broadcast is told, if they may add staff...
+ADD_AN_APPROVER = N_(
+    "No one else may approve it yet: approval needs another staff member, an editor or admin"
+    " for its consulates. Add one with %(command)s and they are sent it at once; until then it"
+    " waits in /broadcasts."
+)
+#: ...and if they may not.
+ASK_FOR_AN_APPROVER = N_(
+    "No one else may approve it yet: approval needs another staff member, an editor or admin"
+    " for its consulates. Ask an admin to add one with %(command)s; they are then sent it at"
+    " once. Until then it waits in /broadcasts."
+)
 
 
 async def tell_author(bot: Bot, services: Services, broadcast: Broadcast) -> None:
@@ -273,9 +315,21 @@ class ProgressWatch:
     language: str
 
 
+#: Who tells approvers of broadcasts made elsewhere (the command line) or before they existed.
+NOTICES = Actor.system("approval-notices")
+
+
 async def sweep(context: AppContext) -> None:
-    """The JobQueue callback: start what is due by the real clock."""
+    """The JobQueue callback: tell approvers what waits for them; start what is due by the
+    real clock."""
+    await tell_approvers(context.bot, context.services)
     await sweep_at(context, datetime.now(UTC))
+
+
+async def tell_approvers(bot: Bot, services: Services) -> None:
+    """Send the approval request of every broadcast whose approvers were never told."""
+    for broadcast in await services.broadcasts.untold(NOTICES):
+        await notify_approvers(bot, services, broadcast.id, NOTICES)
 
 
 async def sweep_at(context: AppContext, now: datetime) -> list[Started]:

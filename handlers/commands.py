@@ -1,4 +1,5 @@
-"""The bot's command menu, shown in each member's language."""
+"""The bot's commands: the menu shown in each member's language, and the staff commands /help
+lists for staff."""
 
 from __future__ import annotations
 
@@ -20,6 +21,20 @@ MEMBER_COMMANDS: tuple[tuple[str, str], ...] = (
     ("delete", N_("Erase your data")),
     ("language", N_("Change language")),
     ("help", N_("What this bot can do")),
+)
+
+
+# (command, description) of the staff commands, in the order /help lists them; the permission
+# each needs is the one its feature declares to the gatekeeper (handlers/access.py).
+STAFF_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("announce", N_("Compose an announcement")),
+    ("broadcasts", N_("Recent broadcasts: approve, pause, cancel, progress")),
+    ("poll", N_("Ask a quick poll, or build one step by step")),
+    ("results", N_("Poll results")),
+    ("closepoll", N_("Close a poll now")),
+    ("staff", N_("List, add or remove staff")),
+    ("audit", N_("The latest staff actions")),
+    ("console", N_("A link to sign in to the staff web console")),
 )
 
 

@@ -1,4 +1,5 @@
-"""The main menu, /help, and the hint for anything no feature understood.
+"""The main menu, /help (for staff, with the staff commands their role allows), and the hint
+for anything no feature understood.
 
 /start itself is the registration conversation's entry point (handlers/registration): it
 greets registered members with this menu and everyone else with the consent text.
@@ -9,8 +10,9 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot.access import Actor, allows
 from handlers import callbacks
-from handlers.commands import MEMBER_COMMANDS
+from handlers.commands import MEMBER_COMMANDS, STAFF_COMMANDS
 from handlers.context import App, AppContext
 from handlers.replies import STALE, alert, edit_or_reply, esc, reply
 
@@ -64,23 +66,36 @@ def welcome_text(context: AppContext) -> str:
     return f"<b>{esc(government)}</b>\n\n{welcome}"
 
 
-def help_text(context: AppContext) -> str:
+def help_text(context: AppContext, actor: Actor) -> str:
+    """The members' commands and the privacy promise; for staff, then the staff commands
+    their role allows."""
     tr = context.tr
-    return "\n".join(
-        [
-            tr.gettext("<b>What you can do here</b>"),
-            "",
-            *(
-                f"/{command} - {tr.gettext(description)}"
-                for command, description in MEMBER_COMMANDS
-            ),
-            "",
-            tr.gettext(
-                "We never ask about your immigration or legal status. "
-                "You decide what to share, and you can ask us to delete it at any time."
-            ),
-        ]
-    )
+    lines = [
+        tr.gettext("<b>What you can do here</b>"),
+        "",
+        *(f"/{command} - {tr.gettext(description)}" for command, description in MEMBER_COMMANDS),
+        "",
+        tr.gettext(
+            "We never ask about your immigration or legal status. "
+            "You decide what to share, and you can ask us to delete it at any time."
+        ),
+    ]
+    staff = staff_commands(context, actor)
+    if staff:
+        lines += ["", tr.gettext("<b>For staff</b>"), *staff]
+    return "\n".join(lines)
+
+
+def staff_commands(context: AppContext, actor: Actor) -> list[str]:
+    """The staff commands the actor's role allows, each with what it does (none for members)."""
+    if actor.staff is None:
+        return []
+    needed = context.bot_data.access.commands
+    return [
+        f"/{command} - {context.tr.gettext(description)}"
+        for command, description in STAFF_COMMANDS
+        if command in needed and allows(actor, needed[command])
+    ]
 
 
 async def start(update: Update, context: AppContext) -> None:
@@ -89,8 +104,8 @@ async def start(update: Update, context: AppContext) -> None:
 
 
 async def show_help(update: Update, context: AppContext) -> None:
-    """Explain the commands."""
-    await reply(update, context, help_text(context))
+    """Explain the commands (to staff, theirs too)."""
+    await reply(update, context, help_text(context, await context.acting(update)))
 
 
 async def menu_button(update: Update, context: AppContext) -> None:
@@ -107,7 +122,7 @@ async def menu_button(update: Update, context: AppContext) -> None:
 
 
 async def help_in_place(update: Update, context: AppContext) -> None:
-    await edit_or_reply(update, context, help_text(context))
+    await edit_or_reply(update, context, help_text(context, await context.acting(update)))
 
 
 MENU_ACTIONS = {"help": help_in_place}

@@ -6,8 +6,11 @@ audience and the opening and closing time. ``check_draft`` returns every problem
 naming the field it is in (``question.ar``, ``options[3].fr``, ``closes``) so the staff wizard
 and the CLI can say exactly what to fix.
 
-The quick form ``Question? | Yes | No`` makes a segmented, single-choice draft in the staff
-member's language that opens now and closes in 24 hours.
+The closing time is either a moment (``closes_at``) or a period (``open_for``) counted from
+when the poll is first sent, fixed then (``BroadcastService.sweep``): a poll waiting for
+approval loses none of its time. The quick form ``Question? | Yes | No`` makes a segmented,
+single-choice draft in the staff member's language that opens as soon as it may (at once, or
+once approved) and closes 24 hours after it is sent.
 """
 
 from __future__ import annotations
@@ -95,18 +98,24 @@ class DraftError(ValueError):
 
 @dataclass(frozen=True)
 class PollDraft:
-    """A poll as staff describe it. ``options`` holds one {language: text} per option."""
+    """A poll as staff describe it. ``options`` holds one {language: text} per option. It
+    closes at ``closes_at``, or ``open_for`` after it is first sent (one of the two)."""
 
     base_language: str
     questions: Mapping[str, str]
     options: Sequence[Mapping[str, str]]
-    closes_at: datetime
+    closes_at: datetime | None
     mode: str = SEGMENTED
     allows_multiple: bool = False
     audience: Audience = field(default_factory=Audience)
     opens_at: datetime | None = None
     share_results: bool = False
     created_by: int | None = None
+    open_for: timedelta | None = None
+
+    def __post_init__(self) -> None:
+        if (self.closes_at is None) == (self.open_for is None):
+            raise ValueError("a poll closes at a moment or after a period: exactly one of them")
 
     @property
     def languages(self) -> set[str]:
@@ -134,13 +143,15 @@ def parse_quick_form(text: str) -> tuple[str, list[str]]:
 def quick_draft(
     text: str, language: str, audience: Audience, author: int | None, now: datetime
 ) -> PollDraft:
-    """The quick form's draft: segmented, single choice, open now, closing in 24 hours."""
+    """The quick form's draft: segmented, single choice, open now, closing 24 hours after it
+    is sent."""
     question, options = parse_quick_form(text)
     return PollDraft(
         base_language=language,
         questions={language: question},
         options=[{language: option} for option in options],
-        closes_at=now + QUICK_FORM_OPEN,
+        closes_at=None,
+        open_for=QUICK_FORM_OPEN,
         audience=audience,
         opens_at=now,
         created_by=author,
@@ -208,6 +219,13 @@ def _option_problems(draft: PollDraft) -> list[Problem]:
 
 
 def _time_problems(draft: PollDraft, now: datetime) -> list[Problem]:
+    if draft.closes_at is None:
+        assert draft.open_for is not None
+        if draft.open_for <= timedelta():
+            return [Problem("closes", ProblemKind.CLOSES_BEFORE_OPENING)]
+        if draft.open_for.total_seconds() > MAX_OPEN_SECONDS:
+            return [Problem("closes", ProblemKind.CLOSES_TOO_LATE, MAX_OPEN_SECONDS)]
+        return []
     opens = draft.opens_at or now
     if draft.closes_at <= opens:
         return [Problem("closes", ProblemKind.CLOSES_BEFORE_OPENING)]

@@ -17,7 +17,9 @@ traced back to the poll through the outbox of the deliveries that carried it
 - ``BroadcastPublisher`` (what the bot and ``python main.py poll create`` use) makes the poll
   an announcement: ``BroadcastService.create`` with ``kind=POLL``, so the poll gets the
   deployment's approval policy (two-person: pending until another staff member approves it in
-  /broadcasts), the rate limit, the schedule sweep and the author's live progress. It links the
+  /broadcasts), the rate limit, the schedule sweep and the author's live progress; a poll that
+  closes some time after it is sent gets its closing time when the sweep first sends it, in the
+  broadcast and in the poll alike (``BroadcastRepository.fix_poll_close``). It links the
   poll to its broadcast (``polls.broadcast_id``) at once; the deliveries the sweep later
   creates for that broadcast (``broadcast_deliveries``) are then the poll's carriers. No
   delivery exists yet when it returns, so ``Published.delivery_id`` is None.
@@ -29,7 +31,7 @@ traced back to the poll through the outbox of the deliveries that carried it
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Protocol
@@ -125,10 +127,13 @@ def build_payloads(
 
 
 def poll_settings(draft: PollDraft) -> PollSettings:
+    """The settings every recipient's Telegram poll gets; a closing period is fixed when the
+    poll is first sent (``PollSettings.opened``), so Telegram closes it when the bot does."""
     return PollSettings(
         anonymous=draft.mode == ANONYMOUS,
         allows_multiple_answers=draft.allows_multiple,
         close_date=draft.closes_at,
+        open_for=draft.open_for,
     )
 
 
@@ -142,7 +147,8 @@ class EnginePublisher:
         self.approval = approval
 
     async def publish(self, submission: PollSubmission) -> Published:
-        delivery_id = await store_delivery(self.database, submission)
+        opened = replace(submission, settings=submission.settings.opened(datetime.now(UTC)))
+        delivery_id = await store_delivery(self.database, opened)
         if self.approval != "none":
             return Published(PublishState.AWAITING_APPROVAL, delivery_id=delivery_id)
         await self.engine.start_delivery(delivery_id)

@@ -1,6 +1,7 @@
 """/poll: staff create a poll. The quick form ``/poll Question? | Yes | No`` asks everyone in
-the staff member's consulates now, segmented, closing in 24 hours (subject to the approval
-policy). ``/poll`` alone in a private chat starts the staff wizard (``handlers.polls.wizard``);
+the staff member's consulates, segmented, as soon as the approval policy lets it go, and closes
+24 hours after it is sent (not after it was written: waiting for approval takes none of it).
+``/poll`` alone in a private chat starts the staff wizard (``handlers.polls.wizard``);
 elsewhere it explains the quick form.
 
 The poll is sent as an announcement (``bot.polls.publishing.BroadcastPublisher``): when it
@@ -25,7 +26,7 @@ from bot.sensitive import SensitiveQuestion
 from broadcasts.audience import Audience
 from broadcasts.compose import BroadcastError
 from handlers.broadcast_view import sensitive_refusal
-from handlers.broadcasts import notify_approvers
+from handlers.broadcasts import ask_for_approval
 from handlers.context import App, AppContext
 from handlers.polls.texts import problem_text
 from handlers.replies import esc, reply
@@ -35,7 +36,8 @@ from handlers.staff import current_staff
 def usage(tr: Translator) -> str:
     return tr.gettext(
         "Quick poll: /poll Question? | Option 1 | Option 2 (up to 12 options). It goes to"
-        " everyone in your consulates now and closes in 24 hours; until then each answer is"
+        " everyone in your consulates as soon as it may (once approved, where approval is"
+        " needed) and closes 24 hours after it is sent; until then each answer is"
         " linked to the member's profile for breakdowns, and after that only the published"
         " totals remain. For translations, anonymous polls, other audiences and times, use:"
         " python main.py poll create FILE.toml"
@@ -46,7 +48,7 @@ def confirmation(tr: Translator, created: CreatedPoll) -> str:
     if created.published.state is PublishState.AWAITING_APPROVAL:
         first = tr.gettext(
             "Poll %(id)s is stored and waits for another staff member's approval; it closes"
-            " 24 hours after it is created."
+            " 24 hours after it is sent."
         )
     else:
         first = tr.gettext("Poll %(id)s is being sent now; it closes in 24 hours.")
@@ -107,13 +109,13 @@ async def publish(
     except PublishingUnavailable:
         await reply(update, context, tr.gettext("Sending is not available right now."))
         return False
-    await reply(update, context, confirm(tr, created))
+    lines = [confirm(tr, created)]
     broadcast_id = created.published.broadcast_id
     if created.published.state is PublishState.AWAITING_APPROVAL and broadcast_id is not None:
         services = context.services
-        await notify_approvers(
-            context.bot, services, await services.broadcasts.get(broadcast_id, actor)
-        )
+        broadcast = await services.broadcasts.get(broadcast_id, actor)
+        lines.append(await ask_for_approval(context.bot, services, tr, broadcast, actor))
+    await reply(update, context, "\n".join(lines))
     return True
 
 

@@ -93,6 +93,9 @@ async def build_london_world(services: Services, client: SandboxClient) -> Londo
         now,
     )
     broadcast_id = created.broadcast.id
+    # Made as in the chat, where approvers are told at once: the bot's sweep leaves them be.
+    for waiting in await services.broadcasts.untold(OPERATOR):
+        await services.broadcasts.approvers_to_tell(waiting.id, OPERATOR)
     real_buttons = (
         callbacks.encode("bcapp", "approve", str(broadcast_id)),
         callbacks.encode("bcapp", "reject", str(broadcast_id)),

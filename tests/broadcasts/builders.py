@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 from bot.storage.database import Database, utc_now_iso
 from broadcasts import Audience, Payload, create_delivery
@@ -90,3 +91,26 @@ async def new_delivery(
     return await create_delivery(
         database, text_payloads(*languages), audience or Audience.everyone(), default_language
     )
+
+
+def announcement_file(folder: Path) -> Path:
+    """An announcement file for London in three languages, one text naming asylum."""
+    path = folder / "announcement.toml"
+    path.write_text(
+        """
+category = "consular"
+[audience]
+consulates = ["london"]
+member_types = ["abroad"]
+[schedule]
+kind = "at"
+at = "2099-03-28 10:00"
+consulate = "london"
+[text]
+en = "Free legal advice on asylum claims at the embassy on Saturday."
+fr = "Conseils juridiques gratuits samedi à l'ambassade."
+ar = "استشارات قانونية مجانية في السفارة يوم السبت."
+""",
+        encoding="utf-8",
+    )
+    return path

@@ -19,7 +19,7 @@ from bot.storage.database import Database
 from broadcasts.cli import progress_bar, report
 from tests.auxil.actors import OPERATOR
 from tests.auxil.broadcasting import send_to_london
-from tests.broadcasts.builders import add_member
+from tests.broadcasts.builders import add_member, announcement_file
 
 NOW = datetime(2027, 3, 1, 12, tzinfo=UTC)
 #: A count label followed by a count from 1 to 3 ("sent 3", "Pending: 2", "total 1").
@@ -40,28 +40,6 @@ async def test_progress_of_a_broadcast_to_three_never_shows_their_number(
         assert not SMALL_COUNT.search(text), text
 
 
-def announcement(folder: Path) -> Path:
-    path = folder / "announcement.toml"
-    path.write_text(
-        """
-category = "consular"
-[audience]
-consulates = ["london"]
-member_types = ["abroad"]
-[schedule]
-kind = "at"
-at = "2099-03-28 10:00"
-consulate = "london"
-[text]
-en = "Free legal advice on asylum claims at the embassy on Saturday."
-fr = "Conseils juridiques gratuits samedi à l'ambassade."
-ar = "استشارات قانونية مجانية في السفارة يوم السبت."
-""",
-        encoding="utf-8",
-    )
-    return path
-
-
 @pytest.mark.parametrize("count", [1, 3])
 def test_create_and_report_show_fewer_than_k_the_texts_and_the_audience_in_words(
     tmp_path: Path,
@@ -79,7 +57,7 @@ def test_create_and_report_show_fewer_than_k_the_texts_and_the_audience_in_words
         await database.close()
 
     asyncio.run(add_members())
-    assert main.main(["broadcast", "create", str(announcement(tmp_path))]) == 0
+    assert main.main(["broadcast", "create", str(announcement_file(tmp_path))]) == 0
     created = capsys.readouterr().out
     assert "recipients now: fewer than 5" in created
     assert "warning: text.en mentions asylum or refugee status" in created

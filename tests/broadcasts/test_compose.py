@@ -24,7 +24,7 @@ from broadcasts.compose import (
 )
 from broadcasts.payload import DeliveryKind, Media, MediaKind
 from broadcasts.repository import BroadcastStatus
-from broadcasts.schedule import Recurrence, Schedule
+from broadcasts.schedule import PastZones, Recurrence, Schedule
 from tests.auxil.actors import OPERATOR, in_chat
 from tests.auxil.broadcasting import Recorder, running_engine
 from tests.broadcasts.builders import add_member
@@ -207,6 +207,44 @@ async def test_cli_broadcast_is_sent_by_the_sweep_at_its_time(
     report = await services.broadcasts.report(broadcast_id, OPERATOR)
     assert report.total("sent") == Band(1, 4)  # two: fewer than 5
     assert report.broadcast.status is BroadcastStatus.DONE
+
+
+async def test_approvers_are_told_once_whatever_made_it_and_once_someone_may(
+    services: Services,
+) -> None:
+    service = services.broadcasts
+    made = (await service.create(request(None), NOW)).broadcast.id  # on the command line
+    assert [b.id for b in await service.untold(OPERATOR)] == [made]
+    assert await service.approvers_to_tell(made, OPERATOR) == []  # no one may approve yet
+    assert [b.id for b in await service.untold(OPERATOR)] == [made]  # so it is tried again
+    with pytest.raises(AccessDenied):
+        await service.approvers_to_tell(made, in_chat(DUBAI_EDITOR))
+    editor = await services.staff.put(OPERATOR, 3, "editor", ["london"])
+    assert await service.approvers_to_tell(made, OPERATOR) == [editor]
+    assert await service.approvers_to_tell(made, OPERATOR) == []  # told once
+    assert await service.untold(OPERATOR) == []
+
+
+async def test_local_time_already_past_in_a_zone_is_never_sent_late(services: Services) -> None:
+    # 28 March 2027, 08:00 UTC: 10:00 passed in Hong Kong (02:00 UTC), not in London (09:00).
+    morning = datetime(2027, 3, 28, 8, tzinfo=UTC)
+    audience = Audience.of(consulates=["london", "hong-kong"])
+    ten = datetime(2027, 3, 28, 10)
+    late = request(EDITOR, audience=audience, schedule=Schedule.local_time(ten))
+    with pytest.raises(BroadcastError, match="Asia/Hong_Kong"):
+        await services.broadcasts.preview(late, morning)
+    with pytest.raises(BroadcastError, match="Asia/Hong_Kong"):
+        await services.broadcasts.create(late, morning)
+    assert await services.broadcasts.recent(OPERATOR) == []
+    for choice, zones in (
+        (PastZones.NEXT_DAY, {"Europe/London", "Asia/Hong_Kong"}),
+        (PastZones.SKIP, {"Europe/London"}),
+    ):
+        chosen = replace(late, schedule=Schedule.local_time(ten, choice))
+        created = await services.broadcasts.create(chosen, morning)
+        rows = await services.broadcasts.repository.schedules(created.broadcast.id)
+        assert {row.zone for row in rows} == zones
+        assert all(row.next_due_at is not None and row.next_due_at > morning for row in rows)
 
 
 async def test_local_time_for_everyone_reaches_members_home_at_home_time(

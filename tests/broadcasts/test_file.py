@@ -13,7 +13,7 @@ from bot.settings import PROJECT_ROOT
 from broadcasts.compose import Category
 from broadcasts.file import load_announcement
 from broadcasts.payload import MediaKind
-from broadcasts.schedule import ScheduleKind
+from broadcasts.schedule import PastZones, ScheduleKind
 
 EXAMPLE = PROJECT_ROOT / "deploy" / "examples" / "announcement.toml"
 GOOD = """category = "event"
@@ -78,6 +78,11 @@ def test_a_good_file(tmp_path: Path, deployment: Deployment, media_dir: Path) ->
         (('consulate = "london"', 'consulate = "mars"'), "schedule.consulate", "expected one of"),
         (('at = "2027-03-28 10:00"', 'at = "tomorrow"'), "schedule.at", "YYYY-MM-DD"),
         (('kind = "at"', 'kind = "soon"'), "schedule.kind", "expected one of"),
+        (
+            ('kind = "at"', 'kind = "local_time"\npast_zones = "later"'),
+            "schedule.past_zones",
+            "next_day or skip",
+        ),
         (('url = "https://example.org"', 'url = "ftp://x"'), "buttons[0].url", "https://"),
     ],
 )
@@ -95,6 +100,15 @@ def test_errors_name_the_file_field_and_problem(
         load_announcement(path, deployment, media_dir)
     message = str(caught.value)
     assert message.startswith(f"{path}: {field}: ") and problem in message
+
+
+def test_a_local_time_says_what_to_do_where_it_has_passed(
+    tmp_path: Path, deployment: Deployment, media_dir: Path
+) -> None:
+    path = tmp_path / "a.toml"
+    path.write_text(GOOD.replace('kind = "at"', 'kind = "local_time"\npast_zones = "skip"'))
+    schedule = load_announcement(path, deployment, media_dir).schedule
+    assert schedule.past_zones is PastZones.SKIP
 
 
 def test_not_toml(tmp_path: Path, deployment: Deployment, media_dir: Path) -> None:

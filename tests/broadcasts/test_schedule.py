@@ -8,10 +8,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from broadcasts.schedule import (
+    PastZones,
     Recurrence,
     Schedule,
     ScheduleError,
+    ZonesPassed,
     ambiguity_note,
+    moved_to_next_day,
     next_occurrence,
     plan,
     to_utc,
@@ -80,4 +83,42 @@ def test_monthly_and_daily_recurrence() -> None:
 
 def test_schedule_round_trips_through_json() -> None:
     schedule = Schedule.recurring(Recurrence.WEEKLY, datetime(2027, 3, 21, 10), "Europe/London")
+    assert Schedule.from_json(schedule.to_json()) == schedule
+
+
+# 28 March 2027, 08:00 UTC: 10:00 has passed in Dubai (06:00 UTC), not in London (09:00 UTC,
+# BST) or Toronto (14:00 UTC).
+MORNING = datetime(2027, 3, 28, 8, tzinfo=UTC)
+TEN = datetime(2027, 3, 28, 10)
+
+
+def test_local_time_already_past_in_some_zones_is_refused_until_the_author_chooses() -> None:
+    with pytest.raises(ZonesPassed) as refused:
+        plan(Schedule.local_time(TEN), MORNING, ZONES)
+    assert [run.zone for run in refused.value.passed] == ["Asia/Dubai"]
+    assert {run.zone for run in refused.value.runs} == set(ZONES.values())
+
+
+def test_local_time_past_in_a_zone_goes_the_next_day_there_or_not_at_all() -> None:
+    next_day = plan(Schedule.local_time(TEN, PastZones.NEXT_DAY), MORNING, ZONES)
+    due = {run.zone: run.due_at for run in next_day}
+    assert due["Asia/Dubai"] == datetime(2027, 3, 29, 6, tzinfo=UTC)
+    assert due["Europe/London"] == datetime(2027, 3, 28, 9, tzinfo=UTC)
+    schedule = Schedule.local_time(TEN, PastZones.NEXT_DAY)
+    assert moved_to_next_day(schedule, due["Asia/Dubai"], "Asia/Dubai")
+    assert not moved_to_next_day(schedule, due["Europe/London"], "Europe/London")
+    skipped = plan(Schedule.local_time(TEN, PastZones.SKIP), MORNING, ZONES)
+    assert {run.zone for run in skipped} == {"Europe/London", "America/Toronto"}
+    for runs in (next_day, skipped):
+        assert all(run.due_at >= MORNING for run in runs)  # never late
+
+
+def test_local_time_past_everywhere_is_refused_whatever_the_choice() -> None:
+    evening = datetime(2027, 3, 28, 20, tzinfo=UTC)
+    with pytest.raises(ScheduleError, match="already passed"):
+        plan(Schedule.local_time(TEN, PastZones.SKIP), evening, ZONES)
+
+
+def test_the_choice_for_passed_zones_round_trips_through_json() -> None:
+    schedule = Schedule.local_time(TEN, PastZones.SKIP)
     assert Schedule.from_json(schedule.to_json()) == schedule

@@ -4,20 +4,17 @@ each recipient, a second staff member approves it, and it arrives in each member
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from bot.i18n import RIGHT_TO_LEFT_MARK
 from bot.services import Services
-from bot.settings import Settings
 from handlers.context import App
-from sandbox import Sandbox, SandboxClient
+from sandbox import SandboxClient
 from tests.auxil.actors import OPERATOR
-from tests.auxil.chat import ChatUser, Message
-from tests.auxil.running import start_bot
+from tests.auxil.announcing import compose
+from tests.auxil.chat import ChatUser, button_labels
 from tests.broadcasts.builders import add_member
 
 TEXTS = {
@@ -25,18 +22,6 @@ TEXTS = {
     "fr": "Journée passeport samedi",
     "ar": "يوم الجوازات السبت",
 }
-
-
-@pytest.fixture
-async def running(
-    sandbox: Sandbox, client: SandboxClient, settings: Settings, services: Services
-) -> AsyncIterator[tuple[ChatUser, App]]:
-    admin = await ChatUser.create(client, "Admin", "en")
-    services.settings = replace(settings, admin_ids=frozenset({admin.id}))
-    await services.staff.ensure_admins(services.settings.admin_ids)
-    bot = await start_bot(services, sandbox, services.settings)
-    yield admin, bot.application
-    await bot.stop()
 
 
 async def london_editor(admin: ChatUser, client: SandboxClient) -> ChatUser:
@@ -130,12 +115,15 @@ async def test_announcement_filtered_on_interest_and_region_reaches_only_matchin
     (question,) = await admin.choose(menu, "v1:ann:done")
     (question,) = await admin.choose(question, "v1:ann:skip")
     (more,) = await admin.choose(question, "v1:ann:more")
-    (more,) = await admin.choose(more, "v1:ann:int:investment")
-    (more,) = await admin.choose(more, "v1:ann:reg:ncr")
+    (section,) = await admin.choose(more, "v1:ann:sec:int")
+    (section,) = await admin.choose(section, "v1:ann:int:investment")
+    (more,) = await admin.choose(section, "v1:ann:back")
+    (section,) = await admin.choose(more, "v1:ann:sec:reg")
+    (section,) = await admin.choose(section, "v1:ann:reg:ncr")
     # Forged values are refused (updates run in order, so they are handled before Continue).
     for forged in ("v1:ann:reg:atlantis", "v1:ann:int:gambling", "v1:ann:ct:ZZ"):
-        await admin.press_data(more["message_id"], forged, forge=True)
-    (question,) = await admin.choose(more, "v1:ann:aud")
+        await admin.press_data(section["message_id"], forged, forge=True)
+    (question,) = await admin.choose(section, "v1:ann:aud")
     ticked = application.user_data[admin.id]["announce"]
     assert (ticked["interests"], ticked["regions"], ticked["countries"]) == (
         ["investment"],
@@ -153,26 +141,6 @@ async def test_announcement_filtered_on_interest_and_region_reaches_only_matchin
     assert [row[0] for row in rows] == [match_id]
     for other in others:
         assert not await other.bot_messages()
-
-
-async def compose(
-    author: ChatUser, texts: dict[str, str], *ticks: str, when: str = "now"
-) -> list[Message]:
-    """Run /announce with ``texts`` (English first), tick ``ticks`` on the audience screen,
-    choose ``when``; return the preview messages (the last one carries Submit)."""
-    (question,) = await author.send("/announce")
-    (question,) = await author.choose(question, "v1:ann:cat:consular")
-    (menu,) = await author.send(texts["en"])
-    for language, text in texts.items():
-        if language != "en":
-            await author.choose(menu, f"v1:ann:lang:{language}")
-            (menu,) = await author.send(text)
-    (question,) = await author.choose(menu, "v1:ann:done")
-    (question,) = await author.choose(question, "v1:ann:skip")
-    for tick in ticks:
-        (question,) = await author.choose(question, tick)
-    (question,) = await author.choose(question, "v1:ann:aud")
-    return await author.choose(question, f"v1:ann:when:{when}")
 
 
 def london_name(services: Services) -> str:
@@ -285,3 +253,118 @@ async def test_broadcasts_shows_in_full_what_waits_for_the_viewer_and_the_rest_o
     view = await editor.choose(compact, f"v1:bcview:show:{broadcast_id}")
     assert TEXTS["ar"] in "\n".join(m["text"] for m in view)
     assert "bcapp" not in str(view[-1].get("inline_keyboard"))  # the author cannot approve
+
+
+def passed_east_of_madrid() -> str:
+    """A wall-clock time 2 h 30 min after UTC now, as staff type it: still ahead in London and
+    Madrid (UTC+0 to +2), already past in Hong Kong (UTC+8)."""
+    return f"{datetime.now(UTC) + timedelta(hours=2, minutes=30):%Y-%m-%d %H:%M}"
+
+
+@pytest.mark.parametrize(
+    ("choice", "zones"),
+    [("next_day", {"Europe/London", "Asia/Hong_Kong"}), ("skip", {"Europe/London"})],
+)
+async def test_local_time_already_past_in_a_zone_shows_each_zone_and_asks(
+    running: tuple[ChatUser, App], services: Services, choice: str, zones: set[str]
+) -> None:
+    admin, _ = running
+    ticks = ("v1:ann:con:london", "v1:ann:con:hong-kong")
+    await compose(admin, {"en": TEXTS["en"]}, *ticks, when="local")
+    (asked,) = await admin.send(passed_east_of_madrid())
+    # Each zone's time, there, and which one has passed; nothing goes late without asking.
+    lines = asked["text"].splitlines()
+    hong_kong = next(line for line in lines if "Asia/Hong_Kong" in line)
+    london = next(line for line in lines if "Europe/London" in line)
+    assert "already passed" in hong_kong and "already passed" not in london
+    assert "Consulate General in Hong Kong (sample)" in hong_kong
+    shown = await admin.choose(asked, f"v1:ann:past:{choice}")
+    preview = shown[-1]
+    assert ("next day" in preview["text"]) == (choice == "next_day")
+    await admin.choose(preview, "v1:ann:submit")
+    broadcast = (await services.broadcasts.recent(OPERATOR, 1))[0]
+    rows = await services.broadcasts.repository.schedules(broadcast.id)
+    assert {row.zone for row in rows} == zones
+    now = datetime.now(UTC)
+    assert all(row.next_due_at is not None and row.next_due_at > now for row in rows)
+
+
+async def test_at_a_time_for_every_consulate_asks_whose_time_and_shows_it_in_each_zone(
+    running: tuple[ChatUser, App], client: SandboxClient, services: Services
+) -> None:
+    admin, _ = running  # an admin of every consulate, writing to every consulate
+    (asked,) = await compose(admin, {"en": TEXTS["en"]}, when="at")
+    labels = button_labels(asked)
+    assert "Embassy in London (sample)" in labels and "london" not in labels
+    (prompt,) = await admin.choose(asked, "v1:ann:zone:london")
+    assert "Europe/London" in prompt["text"]
+    shown = await admin.send("2099-03-28 10:00")
+    preview = shown[-1]["text"]
+    lines = preview.splitlines()
+    hong_kong = next(line for line in lines if "Asia/Hong_Kong" in line)
+    assert "6:00\u202fPM" in hong_kong and "Hong Kong" in hong_kong  # 10:00 BST is 18:00 there
+    for zone in ("Europe/London", "Asia/Dubai", "America/Toronto", "Europe/Madrid"):
+        assert zone in preview
+    await admin.choose(shown[-1], "v1:ann:submit")
+    broadcast = (await services.broadcasts.recent(OPERATOR, 1))[0]
+    assert broadcast.schedule.zone == "Europe/London"
+
+    # Staff limited to one consulate are not asked: their consulate's time is used, and
+    # ticking no consulate means every one they may address.
+    editor = await london_editor(admin, client)
+    (prompt,) = await compose(editor, {"en": TEXTS["en"]}, when="at")
+    assert "Europe/London" in prompt["text"]
+    shown = await editor.send("2099-03-28 10:00")
+    assert "Asia/Hong_Kong" not in shown[-1]["text"]
+    await editor.choose(shown[-1], "v1:ann:submit")
+    broadcast = (await services.broadcasts.recent(OPERATOR, 1))[0]
+    assert broadcast.schedule.zone == "Europe/London"
+    assert broadcast.audience.consulates == {"london"}
+
+
+async def test_the_audience_pickers_name_consulates_and_languages_in_the_staff_language(
+    running: tuple[ChatUser, App], client: SandboxClient
+) -> None:
+    admin, _ = running
+    arabic = await ChatUser.create(client, "موظف", "ar")
+    await admin.send(f"/staff add {arabic.id} editor")
+    (question,) = await arabic.send("/announce")
+    (question,) = await arabic.choose(question, "v1:ann:cat:consular")
+    (menu,) = await arabic.send(TEXTS["ar"])
+    await arabic.choose(menu, "v1:ann:lang:en")
+    (menu,) = await arabic.send(TEXTS["en"])
+    (question,) = await arabic.choose(menu, "v1:ann:done")
+    (question,) = await arabic.choose(question, "v1:ann:skip")
+    labels = button_labels(question)
+    assert "السفارة في لندن (عينة)" in labels and "Français" in labels
+    assert not {"london", "hong-kong", "fr", "ar", "en"} & set(labels)
+    (ticked,) = await arabic.choose(question, "v1:ann:con:london")
+    assert "☑️ السفارة في لندن (عينة)" in button_labels(ticked)
+
+
+async def test_the_more_filters_headings_are_text_not_buttons(
+    running: tuple[ChatUser, App],
+) -> None:
+    admin, application = running
+    (question,) = await admin.send("/announce")
+    (question,) = await admin.choose(question, "v1:ann:cat:consular")
+    (menu,) = await admin.send(TEXTS["en"])
+    (question,) = await admin.choose(menu, "v1:ann:done")
+    (question,) = await admin.choose(question, "v1:ann:skip")
+    (more,) = await admin.choose(question, "v1:ann:more")
+    headings = {"ct": "Country", "int": "Interests", "occ": "Work", "reg": "Region of origin"}
+    seen = [more]
+    for section, heading in headings.items():
+        (screen,) = await admin.choose(more, f"v1:ann:sec:{section}")
+        assert heading in screen["text"]  # each section says what it is in its text
+        seen.append(screen)
+        (more,) = await admin.choose(screen, "v1:ann:back")
+    for screen in seen:
+        # A button that does nothing but redraw the screen is a heading dressed as a button.
+        assert not any(label.startswith("—") for label in button_labels(screen))
+        assert "v1:ann:more" not in str(screen.get("inline_keyboard", ""))
+    (interests,) = await admin.choose(more, "v1:ann:sec:int")
+    (interests,) = await admin.choose(interests, "v1:ann:int:investment")
+    assert "☑️" in str(interests["inline_keyboard"])
+    await admin.choose(interests, "v1:ann:aud")
+    assert application.user_data[admin.id]["announce"]["interests"] == ["investment"]

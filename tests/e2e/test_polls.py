@@ -28,6 +28,7 @@ from handlers.context import App
 from handlers.polls.closing import close_due_polls
 from sandbox import Sandbox, SandboxClient
 from tests.auxil.actors import OPERATOR, as_staff
+from tests.auxil.announcing import approval_request
 from tests.auxil.chat import ChatUser, Message
 from tests.broadcasts.builders import add_member
 
@@ -228,16 +229,6 @@ async def test_answers_after_closing_are_ignored(
     assert late.outcome is Outcome.UNKNOWN_POLL
 
 
-async def approval_request(user: ChatUser, data: str, timeout: float = 5.0) -> Message:
-    """The message carrying the button with ``data`` the bot sent this user."""
-    async with asyncio.timeout(timeout):
-        while True:
-            for message in reversed(await user.bot_messages()):
-                if data in str(message.get("inline_keyboard", "")):
-                    return message
-            await asyncio.sleep(0.05)
-
-
 @pytest.mark.parametrize("approval", ["two-person"])
 async def test_two_person_approval_holds_a_poll_until_an_admin_approves(
     bot: App, client: SandboxClient, services: Services, admins: Admins
@@ -278,6 +269,33 @@ async def test_two_person_approval_holds_a_poll_until_an_admin_approves(
     assert not any("poll" in m for m in await members[-1].bot_messages())
 
 
+@pytest.mark.parametrize("approval", ["two-person"])
+async def test_a_quick_poll_closes_24_hours_after_it_is_approved_and_sent(
+    bot: App, client: SandboxClient, sandbox: Sandbox, services: Services, admins: Admins
+) -> None:
+    editor = await ChatUser.create(client, "Editor", "en")
+    await admins.english.send(f"/staff add {editor.id} editor dubai")
+    member = (await make_members(client, services))[0]
+    written = datetime.now(UTC)
+    (confirmation,) = await editor.send(f"/poll {QUESTION} | Yes | No")
+    assert "24 hours after it is sent" in confirmation["text"]
+    poll_id = newest_poll_id(confirmation["text"])
+    broadcast_id = (await services.broadcasts.recent(OPERATOR, 1))[0].id
+    data = f"v1:bcapp:approve:{broadcast_id}"
+    await admins.english.choose(await approval_request(admins.english, data), data)
+    # Approved, and so sent, three hours after it was written.
+    sent = (datetime.now(UTC) + timedelta(hours=3)).replace(microsecond=0)
+    assert len(await services.broadcasts.sweep(sent)) == 1
+    closes = sent + timedelta(hours=24)
+    stored = await services.polls.repository.get(poll_id)
+    assert stored is not None and stored.closes_at is not None
+    assert datetime.fromisoformat(stored.closes_at) == closes
+    message = await poll_message(member)
+    assert sandbox.state.polls[message["poll"]["id"]].close_date == int(closes.timestamp())
+    # A day after it was written it is still open: the day counts from sending.
+    assert await close_due_polls(bot.bot, services, written + timedelta(hours=24, minutes=1)) == []
+
+
 async def wait_for_sent_polls(services: Services, count: int) -> None:
     for _ in range(250):
         row = await services.database.fetch_one(
@@ -306,7 +324,9 @@ async def test_a_poll_closes_at_its_closing_time_and_shares_the_results(
     await wait_for_sent_polls(services, len(members))
 
     assert await close_due_polls(bot.bot, services, now + timedelta(hours=23)) == []
-    closes_at = now + timedelta(hours=24, seconds=1)
+    sent = await services.polls.repository.get(created.poll_id)
+    assert sent is not None and sent.closes_at is not None  # fixed when it was sent
+    closes_at = datetime.fromisoformat(sent.closes_at) + timedelta(seconds=1)
     assert await close_due_polls(bot.bot, services, closes_at) == [created.poll_id]
     stored = await services.polls.repository.get(created.poll_id)
     assert stored is not None and stored.status == "closed"

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from bot.polls.drafting import ProblemKind, check_draft, parse_quick_form, quick_draft
 from broadcasts.audience import Audience
@@ -22,7 +25,8 @@ def test_quick_form_splits_question_and_options() -> None:
         ["Yes", "No"],
     )
     draft = quick_draft("Q? | A | B", "ar", Audience(), 7, NOW)
-    assert draft.closes_at == NOW + timedelta(hours=24)
+    # It closes a day after it is sent, not after it was written.
+    assert (draft.closes_at, draft.open_for) == (None, timedelta(hours=24))
     assert draft.options_in("en") == ("A", "B")  # the base language stands in
 
 
@@ -40,3 +44,11 @@ def test_each_limit_is_named() -> None:
     assert kinds("x" * 250 + " | A | B", room=220) == [
         ("question.en", ProblemKind.QUESTION_TOO_LONG)
     ]
+
+
+def test_a_closing_period_is_checked_against_telegram_s_limit() -> None:
+    draft = quick_draft("Q? | A | B", "en", Audience(), 1, NOW)
+    month = replace(draft, open_for=timedelta(days=31))
+    assert [p.kind for p in check_draft(month, LANGUAGES, NOW)] == [ProblemKind.CLOSES_TOO_LATE]
+    with pytest.raises(ValueError, match="exactly one"):
+        replace(draft, closes_at=NOW + timedelta(days=1))

@@ -118,7 +118,8 @@ def write_outputs(report: PollReport, out: Path) -> tuple[Path, Path]:
     percents = [option.percent for option in tally.options]
     bars = bars_for(report.option_labels, percents, [o.votes for o in tally.options])
     chart = out / f"poll-{report.poll.id}-chart.png"
-    chart.write_bytes(results_chart(report.question, bars))
+    subtitle = f"respondents: {tally.respondents}"
+    chart.write_bytes(results_chart(report.question, bars, subtitle=subtitle))
     table = out / f"poll-{report.poll.id}-results.csv"
     table.write_text(export_csv(report.results, report.question, report.option_labels), "utf-8")
     return chart, table

@@ -41,9 +41,22 @@ def chart_bars(tr: Translator, report: PollReport) -> list[ChartBar]:
     return bars
 
 
+def chart_subtitle(tr: Translator, report: PollReport) -> str:
+    """How many answered, as published (the chart is drawn only once that is shown)."""
+    respondents = report.results.tally.respondents
+    if respondents is None:
+        return ""
+    return tr.gettext("Respondents: %(count)s") % {"count": tr.format_number(respondents)}
+
+
 def chart_png(tr: Translator, report: PollReport) -> bytes:
-    bars = chart_bars(tr, report)
-    return results_chart(report.question, bars, language=tr.language, right_to_left=tr.is_rtl)
+    return results_chart(
+        report.question,
+        chart_bars(tr, report),
+        subtitle=chart_subtitle(tr, report),
+        language=tr.language,
+        right_to_left=tr.is_rtl,
+    )
 
 
 async def results_command(update: Update, context: AppContext) -> None:

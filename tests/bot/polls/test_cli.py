@@ -3,12 +3,19 @@ stored with its delivery, reported on and closed."""
 
 from __future__ import annotations
 
+import asyncio
+import os
 import sqlite3
+import sys
 from pathlib import Path
 
 import pytest
 
 import main
+from bot.polls.counting import PollCounter
+from bot.settings import PROJECT_ROOT, Settings
+from bot.storage.database import Database
+from tests.bot.polls.conftest import NOW, AddMember, MakePoll
 
 GOOD = """
 mode = "segmented"
@@ -124,3 +131,38 @@ en = ["Yes", "No"]
     error = capsys.readouterr().err
     assert str(path) in error and f"question.{language}" in error
     assert "polls must never ask" in error and "\n" not in error.strip()
+
+
+async def test_results_draw_the_chart_with_no_font_warning(
+    database: Database,
+    settings: Settings,
+    make_poll: MakePoll,
+    add_member: AddMember,
+    counter: PollCounter,
+    tmp_path: Path,
+) -> None:
+    """What an operator sees on their terminal: the results, the files written, the database
+    read, and no "findfont" or "Glyph missing" line from matplotlib."""
+    poll = await make_poll()
+    for update_id in range(1, 7):
+        await counter.record_answer(
+            update_id=update_id,
+            telegram_poll_id=f"{poll}-en",
+            telegram_user_id=await add_member(),
+            option_ids=[update_id % 2],
+            received_at=NOW,
+        )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_"))}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(PROJECT_ROOT / "main.py"),
+        *("poll", "results", str(poll), "--out", str(tmp_path / "out")),
+        env={**clean, "BOT_DB_PATH": str(settings.db_path)},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout=120)
+    assert process.returncode == 0, err.decode()
+    assert "respondents: 6" in out.decode()
+    assert (tmp_path / "out" / f"poll-{poll}-chart.png").is_file()
+    assert err.decode().splitlines() == [f"database: {settings.db_path} (BOT_DB_PATH)"]

@@ -36,7 +36,7 @@ from bot.storage.members import MemberRepository
 from bot.storage.polls import NewPoll
 from bot.storage.staff import StaffRepository
 from broadcasts.audience import Audience
-from handlers.polls.results import chart_bars
+from handlers.polls.results import chart_bars, chart_subtitle
 from handlers.polls.texts import totals_lines
 from tests.auxil.actors import OPERATOR
 from tests.auxil.attacker import consistent_values, row_values
@@ -94,7 +94,7 @@ def check_report(report: PollReport, multiple: bool) -> None:
     if not multiple:
         for index, values in row_values(totals, respondents).items():
             assert len(values) >= 2, f"option {index} can only be {values}"
-    check_text(report, totals)
+    check_text(report, totals, respondents)
     tables: dict[str, dict[str, list[int | None]]] = defaultdict(dict)
     margins: dict[str, dict[str, int | None]] = defaultdict(dict)
     for row in rows:
@@ -119,9 +119,11 @@ def check_report(report: PollReport, multiple: bool) -> None:
             assert len(values) >= 2, f"{dimension} {entry} can only be {values}: {cells}"
 
 
-def check_text(report: PollReport, totals: list[int | None]) -> None:
-    """The results text and the chart's bars show the CSV's totals and nothing else."""
+def check_text(report: PollReport, totals: list[int | None], respondents: int) -> None:
+    """The results text and the chart's bars and subtitle show the CSV's figures and nothing
+    else."""
     tr = Languages(("en",), "en").translator("en")
+    assert chart_subtitle(tr, report) == f"Respondents: {respondents}"
     lines = [line for line in totals_lines(tr, report.results, report.option_labels) if "•" in line]
     bars = chart_bars(tr, report)
     for line, bar, total in zip(lines, bars, totals, strict=True):

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import socket
 import sqlite3
-import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -18,18 +16,12 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.settings import PROJECT_ROOT
 from sandbox import FaultConfig, Sandbox, SandboxClient
+from tests.auxil.bot_process import BotProcess, free_port
 from tests.auxil.chat import ChatUser
 
 WEBHOOK_SECRET = "right-secret-of-24-chars"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def webhook_env(sandbox: Sandbox, db_path: Path, port: int) -> dict[str, str]:
@@ -43,60 +35,6 @@ def webhook_env(sandbox: Sandbox, db_path: Path, port: int) -> dict[str, str]:
         "WEBHOOK_LISTEN": "127.0.0.1",
         "WEBHOOK_PORT": str(port),
     }
-
-
-class BotProcess:
-    """main.py run in a child process, read line by line."""
-
-    def __init__(self, process: asyncio.subprocess.Process) -> None:
-        self.process = process
-        self.output: list[str] = []
-
-    @classmethod
-    async def start(cls, env: dict[str, str], *args: str) -> BotProcess:
-        clean = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("BOT_", "TELEGRAM_", "WEBHOOK_", "SANDBOX_"))
-        }
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            str(PROJECT_ROOT / "main.py"),
-            "run",
-            *args,
-            env={**clean, **env},
-            cwd=PROJECT_ROOT,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-        )
-        return cls(process)
-
-    async def wait_for_line(self, needle: str, timeout: float = 20) -> str:
-        assert self.process.stdout is not None
-        async with asyncio.timeout(timeout):
-            while True:
-                raw = await self.process.stdout.readline()
-                if not raw:
-                    raise AssertionError("the bot exited:\n" + "".join(self.output))
-                line = raw.decode()
-                self.output.append(line)
-                if needle in line:
-                    return line
-
-    async def exit_status(self, timeout: float = 20) -> int:
-        """Wait for the bot to exit by itself, keeping everything it wrote."""
-        assert self.process.stdout is not None
-        rest = await asyncio.wait_for(self.process.stdout.read(), timeout=timeout)
-        self.output.append(rest.decode())
-        return await self.process.wait()
-
-    async def stop(self, sig: int = signal.SIGTERM) -> int:
-        if self.process.returncode is None:
-            self.process.send_signal(sig)
-        assert self.process.stdout is not None
-        rest = await asyncio.wait_for(self.process.stdout.read(), timeout=20)
-        self.output.append(rest.decode())
-        return await self.process.wait()
 
 
 @pytest.fixture

@@ -417,7 +417,9 @@ async function loadUsers(selectId) {
   const select = $("#user-select");
   select.replaceChildren(new Option("— choose a user —", ""));
   for (const user of users) {
-    select.appendChild(new Option(`${user.first_name} (${user.language_code})`, user.id));
+    // The id shows, as staff commands and BOT_ADMIN_IDS name people by it.
+    const label = `${user.first_name} (${user.language_code}) · ${user.id}`;
+    select.appendChild(new Option(label, user.id));
   }
   state.users = users;
   if (selectId) select.value = String(selectId);

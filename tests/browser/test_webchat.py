@@ -278,7 +278,7 @@ async def test_the_user_selector_reads_whole_at_390_px(
                            right: el.getBoundingClientRect().right,
                            size: parseFloat(style.fontSize)}; }"""
     )
-    assert shown["text"] == "Maria Fernanda (pt)"
+    assert shown["text"] == f"Maria Fernanda (pt) · {FIRST_USER_ID + 1}"  # staff need the id
     assert shown["needed"] <= shown["room"], shown
     assert shown["right"] <= 390 and shown["size"] >= 14, shown
     assert await page.evaluate("document.documentElement.scrollWidth") <= 390
@@ -340,11 +340,12 @@ async def test_a_restarted_sandbox_says_so_and_a_new_user_starts_afresh(
         await expect(answer).to_contain_text("le responderé", timeout=5000)
     finally:
         assert await first_run.stop() == 0, "".join(first_run.output)
+    notice = page.locator("#server-notice")
+    await expect(notice).to_contain_text("Lost contact with the sandbox", timeout=10000)
     second_run = await BotProcess.start(env, "--sandbox")
     try:
         await second_run.wait_for_line("Receiving updates by long polling")
         second_run.keep_reading()
-        notice = page.locator("#server-notice")
         await expect(notice).to_contain_text("restarted", timeout=15000)
         await expect(page.locator("#user-select option")).to_have_count(1)  # "choose a user"
         await expect(page.locator("#chat .bubble")).to_have_count(0)

@@ -6,8 +6,6 @@ to five members, its results)."""
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -17,6 +15,7 @@ from bot.settings import PROJECT_ROOT, Settings
 from handlers.context import App
 from sandbox import SandboxClient
 from sandbox.state import FIRST_USER_ID
+from tests.auxil.bot_process import main_py
 from tests.auxil.chat import ChatUser, Message, button_labels
 
 README = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
@@ -50,22 +49,6 @@ async def register_in_the_uk(client: SandboxClient, name: str) -> ChatUser:
     registered = await member.press(summary, "Confirm")
     assert "You are registered with Embassy in London (sample)" in registered[0]["text"]
     return member
-
-
-async def main_py(settings: Settings, *args: str) -> str:
-    """``.venv/bin/python main.py ...`` in a second terminal, on the running bot's database."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_"))}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        str(PROJECT_ROOT / "main.py"),
-        *args,
-        env={**clean, "BOT_DB_PATH": str(settings.db_path)},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
-    assert process.returncode == 0, err.decode()
-    return out.decode()
 
 
 async def arrives(member: ChatUser, found: Callable[[Message], bool]) -> Message:
@@ -105,7 +88,8 @@ async def test_the_readme_walk_through_the_sandbox_has_no_dead_end(
     await consul.send("/start")
     assert consul.id == FIRST_USER_ID + 1
     readme_says("main.py staff add 5000002 admin` prints `saved 5000002 admin all consulates`")
-    saved = await main_py(settings, "staff", "add", str(consul.id), "admin")
+    # As from a second terminal, on the running bot's database.
+    saved, _ = await main_py(settings.db_path, "staff", "add", str(consul.id), "admin")
     assert saved.strip() == f"saved {consul.id} admin all consulates"
 
     # Step 8: the member becomes the second staff member, who approves.

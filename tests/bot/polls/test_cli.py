@@ -3,18 +3,16 @@ stored with its delivery, reported on and closed."""
 
 from __future__ import annotations
 
-import asyncio
-import os
 import sqlite3
-import sys
 from pathlib import Path
 
 import pytest
 
 import main
 from bot.polls.counting import PollCounter
-from bot.settings import PROJECT_ROOT, Settings
+from bot.settings import Settings
 from bot.storage.database import Database
+from tests.auxil.bot_process import main_py
 from tests.bot.polls.conftest import NOW, AddMember, MakePoll
 
 GOOD = """
@@ -152,17 +150,8 @@ async def test_results_draw_the_chart_with_no_font_warning(
             option_ids=[update_id % 2],
             received_at=NOW,
         )
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_"))}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        str(PROJECT_ROOT / "main.py"),
-        *("poll", "results", str(poll), "--out", str(tmp_path / "out")),
-        env={**clean, "BOT_DB_PATH": str(settings.db_path)},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), timeout=120)
-    assert process.returncode == 0, err.decode()
-    assert "respondents: 6" in out.decode()
+    results = ("poll", "results", str(poll), "--out", str(tmp_path / "out"))
+    out, err = await main_py(settings.db_path, *results)
+    assert "respondents: 6" in out
     assert (tmp_path / "out" / f"poll-{poll}-chart.png").is_file()
-    assert err.decode().splitlines() == [f"database: {settings.db_path} (BOT_DB_PATH)"]
+    assert err.splitlines() == [f"database: {settings.db_path} (BOT_DB_PATH)"]

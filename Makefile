@@ -72,11 +72,11 @@ catalogues: $(RUN_INSTALLED) $(MO_FILES)
 
 messages: $(RUN_INSTALLED)
 	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output \
-		--project="Diaspora Outreach Bot" -o locales/messages.pot bot handlers broadcasts
+		--project="Diaspora Outreach Bot" -o locales/messages.pot bot handlers broadcasts console
 	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching --ignore-obsolete
 
 run: catalogues
-	$(PY) main.py run --sandbox
+	$(PY) main.py run --sandbox --demo
 
 lint: $(DEV_INSTALLED)
 	$(BIN)/ruff check .

@@ -2,6 +2,7 @@
 
     python main.py run              run the bot on Telegram (TELEGRAM_BOT_TOKEN must be set)
     python main.py run --sandbox    run the bot against the local sandbox and its web chat
+                                    (--demo: with staff and members to try it with)
     python main.py sandbox          run only the sandbox (Bot API emulator and web chat)
     python main.py stats            member counts (small groups hidden)
     python main.py staff ...        list, add or remove consular staff (the last admin stays)
@@ -49,7 +50,7 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """Run the bot until SIGINT or SIGTERM: on Telegram, or against the sandbox."""
     from bot.runner import serve
 
-    settings = settings.for_run(sandbox=args.sandbox)
+    settings = settings.for_run(sandbox=args.sandbox, demo=args.demo)
     await serve(settings, load_deployment(settings.deployment_path))
     return 0
 
@@ -189,6 +190,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="run against the local sandbox and its web chat instead of Telegram "
         "(TELEGRAM_BOT_TOKEN must be unset)",
+    )
+    run.add_argument(
+        "--demo",
+        action="store_true",
+        help="with --sandbox: seed an admin, an approver and a few members to try it with",
     )
     run.set_defaults(handler=cmd_run)
     sandbox = commands.add_parser("sandbox", help="run the Bot API sandbox and web chat alone")

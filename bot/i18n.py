@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from pathlib import Path
 
@@ -116,6 +116,12 @@ class Translator:
 
     def format_time(self, value: datetime, zone: tzinfo, format: str = "short") -> str:
         return dates.format_time(value, format=format, tzinfo=zone, locale=self.locale)
+
+    def format_time_left(self, seconds: float | None) -> str:
+        """ "3 minutes", or "unknown" before the rate is measured."""
+        if seconds is None:
+            return self.gettext("unknown")
+        return dates.format_timedelta(timedelta(seconds=seconds), locale=self.locale)
 
     def weekday(self, index: int, width: str = "wide") -> str:
         """The name of a weekday (0 = Monday) in this language."""

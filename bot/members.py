@@ -66,6 +66,9 @@ class MemberService:
         await self.repository.database.checkpoint_after_erasure()
         return erased
 
+    async def registrations_by_month(self) -> list[tuple[str, int]]:
+        return await self.repository.registrations_by_month()
+
     async def counts(self) -> dict[str, list[tuple[str | None, int]]]:
         """Registered members counted by consulate, country, member type and language."""
         return {

@@ -55,6 +55,10 @@ async def serve(
             sandbox = await _start_sandbox(settings, highest_user_id)
             stack.push_async_callback(sandbox.stop)
             token, base_url = sandbox.token, sandbox.bot_api_base_url
+            if settings.sandbox_demo:
+                from bot.demo import seed_demo  # only needed for `run --sandbox --demo`
+
+                print((await seed_demo(services, sandbox.state)).describe(), flush=True)
         assert token is not None
         application = build_application(services, token, base_url)
         await run_application(application, settings, stop)
@@ -105,6 +109,7 @@ async def run_application(application: App, settings: Settings, stop: asyncio.Ev
         broadcasting = application.bot_data.broadcasting
         await broadcasting.start()
         stack.push_async_callback(broadcasting.stop)
+        await stack.enter_async_context(_console(application, settings))
         if settings.webhook_url:
             await stack.enter_async_context(_webhook(application, settings))
         else:
@@ -132,6 +137,30 @@ def _refused_token(application: App, exc: InvalidToken) -> ConfigError:
     reason = str(exc.__cause__ or exc)
     redacted = Redactor([application.bot.token])(reason)
     return ConfigError(f"TELEGRAM_BOT_TOKEN: Telegram refused this token ({redacted})")
+
+
+@asynccontextmanager
+async def _console(application: App, settings: Settings) -> AsyncIterator[None]:
+    """Serve the staff web console (console/) beside the bot; /console links point at it."""
+    from console.app import serve_console
+
+    services = application.bot_data.services
+    host, port = settings.console_host, settings.console_port
+    try:
+        server = serve_console(services, host, port)
+        listening = await server.__aenter__()
+    except OSError as exc:
+        raise ConfigError(
+            f"CONSOLE_PORT={port}: the console cannot listen on {host}:{port}: {exc.strerror}"
+        ) from None
+    application.bot_data.console_url = settings.console_address(listening)
+    logger.info("Staff console at %s", application.bot_data.console_url)
+    if settings.sandbox_mode:
+        print(f"Staff console: {application.bot_data.console_url}/", flush=True)
+    try:
+        yield
+    finally:
+        await server.__aexit__(None, None, None)
 
 
 @asynccontextmanager

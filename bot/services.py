@@ -28,13 +28,16 @@ from bot.remittance import (
     import_sample_if_empty,
 )
 from bot.remittance.corridor import CorridorProblem, SendingCorridor, corridor_of
+from bot.remittance.fx import load_shipped_rates
 from bot.retention import RetentionPolicy, RetentionService
 from bot.settings import Settings
+from bot.signin import SignInService
 from bot.staff import StaffService
 from bot.storage.database import Database
 from bot.storage.guidance import GuidanceRepository
 from bot.storage.members import MemberRepository
 from bot.storage.remittance import RemittanceRepository
+from bot.storage.signin import SignInRepository
 from bot.storage.staff import StaffRepository
 from broadcasts.compose import BroadcastService
 
@@ -62,6 +65,7 @@ class Services:
     http: httpx.AsyncClient
     broadcasts: BroadcastService
     retention: RetentionService
+    signin: SignInService
 
     @classmethod
     async def open(
@@ -77,6 +81,7 @@ class Services:
         """
         languages = Languages(deployment.languages, deployment.default_language)
         guidance = load_guidance(LOCALES_DIR, deployment.languages)
+        shipped_rates = load_shipped_rates()
         database = await Database.open(settings.db_path)
         try:
             await _import_remittance_sample(database)
@@ -89,7 +94,9 @@ class Services:
         guidance_repository = GuidanceRepository(database)
         remittance_repository = RemittanceRepository(database)
         http = http_client or httpx.AsyncClient()
-        rates = ExchangeRates(remittance_repository, http, settings.ecb_rates_url)
+        rates = ExchangeRates(
+            remittance_repository, http, settings.ecb_rates_url, shipped=shipped_rates
+        )
         # Polls go out as announcements: approval, rate limit and progress come with them.
         broadcasts = BroadcastService(database, deployment, staff, media_dir=settings.media_dir)
         members = MemberService(member_repository, languages)
@@ -117,6 +124,7 @@ class Services:
             http=http,
             broadcasts=broadcasts,
             retention=RetentionService(database, RetentionPolicy.of(deployment.policies)),
+            signin=SignInService(SignInRepository(database), staff),
         )
 
     async def close(self) -> None:

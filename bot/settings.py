@@ -45,12 +45,22 @@ class Settings:
     paid_broadcast: bool = False
     # BOT_MEDIA_DIR: the only folder broadcast photos and documents are uploaded from.
     media_dir: Path = DEFAULT_MEDIA_DIR
+    # The staff web console (console/): where it listens, and the public address its sign-in
+    # links use (behind the reverse proxy that also serves the webhook; https:// in production).
+    console_host: str = "127.0.0.1"
+    console_port: int = 8081
+    console_url: str | None = None
     # `run --sandbox`: talk to the local sandbox. Never implied by a missing token, so a
     # deployment that lost its token stops instead of serving invented users.
     sandbox_mode: bool = False
+    # `run --sandbox --demo`: seed the demo's staff and members (bot/demo.py).
+    sandbox_demo: bool = False
 
-    def for_run(self, sandbox: bool) -> Settings:
-        """The settings of ``main.py run [--sandbox]``: a token or --sandbox, one of the two."""
+    def for_run(self, sandbox: bool, demo: bool = False) -> Settings:
+        """The settings of ``main.py run [--sandbox [--demo]]``: a token or --sandbox, one of
+        the two; the demo only in the sandbox."""
+        if demo and not sandbox:
+            raise ConfigError("--demo seeds people into the sandbox: give --sandbox too")
         if sandbox and self.token is not None:
             raise ConfigError(
                 "TELEGRAM_BOT_TOKEN is set and --sandbox was given: "
@@ -61,7 +71,14 @@ class Settings:
                 "TELEGRAM_BOT_TOKEN is not set: set it to run the bot on Telegram, or run the "
                 "local sandbox with `python main.py run --sandbox` (what `make run` does)"
             )
-        return replace(self, sandbox_mode=sandbox)
+        return replace(self, sandbox_mode=sandbox, sandbox_demo=demo)
+
+    def console_address(self, port: int | None = None) -> str:
+        """The console's public address: CONSOLE_URL, else where it listens."""
+        if self.console_url:
+            return self.console_url
+        host = "127.0.0.1" if self.console_host in ("0.0.0.0", "") else self.console_host
+        return f"http://{host}:{port if port is not None else self.console_port}"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -91,6 +108,9 @@ class Settings:
             webhook_secret=webhook_secret,
             webhook_listen=env.get("WEBHOOK_LISTEN") or "0.0.0.0",
             webhook_port=_port(env, "WEBHOOK_PORT", 8443),
+            console_host=env.get("CONSOLE_HOST") or "127.0.0.1",
+            console_port=_port(env, "CONSOLE_PORT", 8081),
+            console_url=_optional_http_url(env, "CONSOLE_URL"),
             ecb_rates_url=_http_url(env, "ECB_RATES_URL", DEFAULT_ECB_RATES_URL),
             paid_broadcast=_flag(env, "BOT_PAID_BROADCAST"),
             media_dir=Path(env.get("BOT_MEDIA_DIR") or DEFAULT_MEDIA_DIR),
@@ -139,6 +159,15 @@ def _id_set(env: Mapping[str, str], name: str) -> frozenset[int]:
             raise ConfigError(f"{name}: {part!r} is not a Telegram user id (expected digits)")
         ids.add(int(part))
     return frozenset(ids)
+
+
+def _optional_http_url(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name, "").strip().rstrip("/")
+    if not value:
+        return None
+    if not value.startswith(("https://", "http://")):
+        raise ConfigError(f"{name}={value!r}: expected an http:// or https:// URL")
+    return value
 
 
 def _port(env: Mapping[str, str], name: str, default: int) -> int:

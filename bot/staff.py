@@ -18,7 +18,8 @@ from typing import Any
 
 from bot.access import Actor, Permission, Role, StaffMember, require
 from bot.deployment import Deployment
-from bot.storage.staff import AuditRow, StaffRepository, StaffRow
+from bot.i18n import N_
+from bot.storage.staff import AuditRow, AuditSearch, StaffRepository, StaffRow
 
 #: How the audit log names the start-up grant of BOT_ADMIN_IDS.
 CONFIG_ACTOR = "config:BOT_ADMIN_IDS"
@@ -28,6 +29,16 @@ class StaffProblem(StrEnum):
     UNKNOWN_ROLE = "unknown_role"
     UNKNOWN_CONSULATE = "unknown_consulate"
     LAST_ADMIN = "last_admin"
+
+
+#: Each problem as the chat and the console say it (``value``: the role, consulate or person).
+PROBLEM_TEXTS = {
+    StaffProblem.UNKNOWN_ROLE: N_("“%(value)s” is not a role: use admin, editor or viewer."),
+    StaffProblem.UNKNOWN_CONSULATE: N_("“%(value)s” is not one of the deployment's consulates."),
+    StaffProblem.LAST_ADMIN: N_(
+        "%(value)s is the last admin of every consulate. Make someone else an admin first."
+    ),
+}
 
 
 class StaffError(ValueError):
@@ -146,6 +157,8 @@ class StaffService:
         """Record what ``actor`` did (or read)."""
         await self.repository.audit(actor.name, action, subject, details)
 
-    async def audit_log(self, actor: Actor, limit: int = 50) -> list[AuditRow]:
+    async def audit_log(
+        self, actor: Actor, limit: int = 50, search: AuditSearch | None = None
+    ) -> list[AuditRow]:
         require(actor, Permission.MANAGE_STAFF, ())
-        return await self.repository.audit_log(limit)
+        return await self.repository.audit_log(limit, search)

@@ -57,6 +57,16 @@ async def member_statistics(members: MemberService, k: int, actor: Actor) -> Sta
     return Statistics(total, breakdowns, k)
 
 
+async def member_growth(members: MemberService, k: int, actor: Actor) -> list[Count]:
+    """Registrations per month, protected as one row whose total is shown (the months of
+    fewer than k registrations hidden, with complements)."""
+    require(actor, Permission.VIEW, ())
+    months = await members.registrations_by_month()
+    total = sum(n for _, n in months)
+    shown = Disclosure(k).row([n for _, n in months], total) or (None,) * len(months)
+    return [Count(month, n) for (month, _), n in zip(months, shown, strict=True)]
+
+
 def format_statistics(statistics: Statistics) -> str:
     """A plain-text report for the operator."""
     k = statistics.k

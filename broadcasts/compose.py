@@ -45,7 +45,7 @@ from pathlib import Path
 from babel import Locale, UnknownLocaleError
 
 from bot.access import AccessDenied, Actor, Permission, Role, StaffMember, allows, require
-from bot.deployment import Deployment
+from bot.deployment import Consulate, Deployment
 from bot.disclosure import Band, Disclosure
 from bot.sensitive import Match, SensitiveQuestion, poll_texts
 from bot.staff import StaffService
@@ -232,6 +232,21 @@ class BroadcastService:
             self.warnings(payloads),
         )
 
+    def addressable_consulates(self, actor: Actor) -> list[Consulate]:
+        """The consulates the actor may compose for (all, for unlimited staff)."""
+        return [c for c in self.deployment.consulates if allows(actor, Permission.COMPOSE, [c.id])]
+
+    def addressable_countries(self, actor: Actor) -> list[str]:
+        """The countries in those consulates' jurisdictions."""
+        found = {code for c in self.addressable_consulates(actor) for code in c.jurisdiction}
+        return sorted(found)
+
+    async def audience_band(self, audience: Audience, actor: Actor) -> Band:
+        """How many members an audience being composed reaches now, as a band."""
+        self._check_consulates(audience)
+        require(actor, Permission.COMPOSE, audience.consulates)
+        return await band_audience(self.database, audience, self.disclosure)
+
     def warnings(self, payloads: list[Payload]) -> list[Match]:
         """The sensitive topics a message's texts (or a poll's) mention."""
         if any(p.kind is DeliveryKind.POLL for p in payloads):
@@ -356,8 +371,11 @@ class BroadcastService:
         return [note for note in notes if note]
 
     # --- approval ------------------------------------------------------------------------------
-    async def approve(self, broadcast_id: int, actor: Actor) -> Broadcast:
-        """Approve someone else's broadcast (APPROVE permission, covering its consulates)."""
+    async def approve(
+        self, broadcast_id: int, actor: Actor, comment: str | None = None
+    ) -> Broadcast:
+        """Approve someone else's broadcast (APPROVE permission, covering its consulates),
+        with an optional comment for the author."""
         require(actor, Permission.APPROVE)  # before anything is looked up
         broadcast = await self._load(broadcast_id)
         self._check_approver(broadcast, actor)
@@ -366,6 +384,7 @@ class BroadcastService:
             BroadcastStatus.SCHEDULED,
             expected=(BroadcastStatus.PENDING_APPROVAL,),
             approver=actor.name,
+            comment=comment,
         )
         if not moved:
             raise BroadcastError(f"broadcast {broadcast_id} is not waiting for approval")
@@ -373,12 +392,18 @@ class BroadcastService:
         logger.info("Broadcast %d approved", broadcast_id)
         return await self._load(broadcast_id)
 
-    async def reject(self, broadcast_id: int, actor: Actor) -> Broadcast:
+    async def reject(
+        self, broadcast_id: int, actor: Actor, comment: str | None = None
+    ) -> Broadcast:
+        """Reject someone else's broadcast, with an optional comment saying why."""
         require(actor, Permission.APPROVE)  # before anything is looked up
         broadcast = await self._load(broadcast_id)
         self._check_approver(broadcast, actor)
         moved = await self.repository.set_status(
-            broadcast_id, BroadcastStatus.REJECTED, expected=(BroadcastStatus.PENDING_APPROVAL,)
+            broadcast_id,
+            BroadcastStatus.REJECTED,
+            expected=(BroadcastStatus.PENDING_APPROVAL,),
+            comment=comment,
         )
         if not moved:
             raise BroadcastError(f"broadcast {broadcast_id} is not waiting for approval")

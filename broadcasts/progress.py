@@ -75,6 +75,10 @@ def combined(progresses: list[Progress]) -> Progress:
     def total(name: str) -> int:
         return sum(int(getattr(progress, name)) for progress in progresses)
 
+    # Deliveries in progress send side by side, so their rates add up; one without a measured
+    # rate yet leaves the time left unknown.
+    sending = [progress.rate for progress in progresses if progress.pending]
+    rate = sum(r for r in sending if r) if sending and all(sending) else None
     return Progress(
         delivery_id=0,
         status="total",
@@ -84,8 +88,8 @@ def combined(progresses: list[Progress]) -> Progress:
         skipped=total("skipped"),
         cancelled=total("cancelled"),
         pending=total("pending"),
-        rate=None,
-        eta_seconds=None,
+        rate=rate,
+        eta_seconds=estimate_seconds_left(total("pending"), rate),
     )
 
 

@@ -50,6 +50,7 @@ class Broadcast:
     poll: PollSettings | None
     created_at: str
     approved_at: str | None
+    review_comment: str | None = None
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,7 @@ class BroadcastRepository:
         *,
         expected: Iterable[BroadcastStatus] = (),
         approver: str | None = None,
+        comment: str | None = None,
     ) -> bool:
         """Move to ``status`` (only from one of ``expected`` when given); False if not moved."""
         now = utc_now_iso()
@@ -158,10 +160,20 @@ class BroadcastRepository:
         async with self.database.transaction() as tx:
             changed = await tx.execute(
                 "UPDATE broadcasts SET status = ?, approver = coalesce(?, approver),"
+                " review_comment = coalesce(?, review_comment),"
                 " approved_at = coalesce(?, approved_at),"
                 " cancelled_at = coalesce(?, cancelled_at),"
                 " finished_at = coalesce(?, finished_at) WHERE id = ?" + condition,
-                (status.value, approver, approved, cancelled, finished, broadcast_id, *parameters),
+                (
+                    status.value,
+                    approver,
+                    comment,
+                    approved,
+                    cancelled,
+                    finished,
+                    broadcast_id,
+                    *parameters,
+                ),
             )
         return changed > 0
 
@@ -304,6 +316,7 @@ def _row_to_broadcast(row: aiosqlite.Row) -> Broadcast:
         poll=poll,
         created_at=row["created_at"],
         approved_at=row["approved_at"],
+        review_comment=row["review_comment"],
     )
 
 

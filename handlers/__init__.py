@@ -12,6 +12,7 @@ from handlers import (
     announce,
     broadcasts,
     chat_member,
+    console,
     consulate,
     errors,
     flood,
@@ -50,6 +51,7 @@ def register_all(application: Application) -> None:  # type: ignore[type-arg]
     chat_member.register(application)
     # Staff features (refused to everyone else by the gatekeeper, see handlers/access.py).
     staff.register(application)
+    console.register(application)
     announce.register(application)
     broadcasts.register(application)
     polls.register(application)

@@ -38,11 +38,11 @@ from bot.access import Actor, Permission, StaffMember
 from bot.registration.answers import MemberType
 from broadcasts.audience import Audience
 from broadcasts.compose import BroadcastError, BroadcastRequest, Category, Preview
+from broadcasts.labels import CATEGORY_LABELS
 from broadcasts.payload import DeliveryKind, Media, MediaKind, Payload
 from broadcasts.schedule import Recurrence, Schedule
 from handlers import callbacks
 from handlers.broadcast_view import (
-    CATEGORY_LABELS,
     content_blocks,
     count_lines,
     describe,

@@ -13,13 +13,11 @@ rule (bot/disclosure.py), written by ``Translator.format_band``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import fields
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_timedelta
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import MessageLimit, ParseMode
 
@@ -29,51 +27,23 @@ from bot.i18n import N_, RIGHT_TO_LEFT_MARK, Translator
 from bot.sensitive import Match, SensitiveQuestion, plain_text
 from broadcasts.audience import Audience, AudienceBands
 from broadcasts.compose import Category, Review, is_right_to_left
+from broadcasts.labels import (
+    AUDIENCE_HEADINGS,
+    CATEGORY_LABELS,
+    RECURRENCE_LABELS,
+    STATUS_LABELS,
+    audience_parts,
+    audience_values,
+)
 from broadcasts.payload import MediaKind, Payload
 from broadcasts.progress import BandedProgress
-from broadcasts.repository import Broadcast, BroadcastStatus
+from broadcasts.repository import Broadcast
 from broadcasts.schedule import Schedule, ScheduleKind
-from handlers.registration import labels
-from handlers.registration.flow import Step
-from handlers.registration.questions import FIELD_NAMES
 from handlers.replies import esc
 
 #: Telegram's limit on a message's text, after entities are parsed.
 MESSAGE_LIMIT = MessageLimit.MAX_TEXT_LENGTH
 
-CATEGORY_LABELS: dict[Category, str] = {
-    Category.CONSULAR: N_("Consular notice"),
-    Category.EMERGENCY: N_("Emergency"),
-    Category.INVESTMENT: N_("Investment"),
-    Category.PROGRAMME: N_("Programme"),
-    Category.EVENT: N_("Event"),
-    Category.YOUTH_CULTURE: N_("Youth and culture"),
-    Category.OTHER: N_("Other"),
-}
-STATUS_LABELS: dict[BroadcastStatus, str] = {
-    BroadcastStatus.PENDING_APPROVAL: N_("waiting for approval"),
-    BroadcastStatus.SCHEDULED: N_("scheduled"),
-    BroadcastStatus.RUNNING: N_("sending"),
-    BroadcastStatus.PAUSED: N_("paused"),
-    BroadcastStatus.DONE: N_("done"),
-    BroadcastStatus.CANCELLED: N_("cancelled"),
-    BroadcastStatus.REJECTED: N_("rejected"),
-}
-RECURRENCE_LABELS = {
-    "daily": N_("every day"),
-    "weekly": N_("every week"),
-    "monthly": N_("every month"),
-}
-#: Each audience filter's heading, in the order shown.
-AUDIENCE_HEADINGS = {
-    "consulates": FIELD_NAMES[Step.CONSULATE],
-    "countries": FIELD_NAMES[Step.COUNTRY],
-    "regions": FIELD_NAMES[Step.REGION],
-    "member_types": FIELD_NAMES[Step.MEMBER_TYPE],
-    "occupation_groups": FIELD_NAMES[Step.OCCUPATION],
-    "interests": FIELD_NAMES[Step.INTERESTS],
-    "languages": N_("Language"),
-}
 MEDIA_LABELS = {
     MediaKind.PHOTO: N_("📎 A photo is attached."),
     MediaKind.DOCUMENT: N_("📎 A document is attached."),
@@ -105,49 +75,12 @@ def schedule_text(tr: Translator, schedule: Schedule) -> str:
     }
 
 
-def audience_values(
-    tr: Translator, deployment: Deployment, name: str, values: Iterable[str]
-) -> str:
-    """One filter's values in words: names and labels in the reader's language, never ids."""
-    names: list[str] = []
-    for value in sorted(values):
-        if name == "consulates":
-            consulate = deployment.consulate(value)
-            names.append(consulate.name_in(tr.language) if consulate else value)
-        elif name == "regions":
-            region = deployment.region(value)
-            names.append(region.name_in(tr.language) if region else value)
-        elif name == "countries":
-            names.append(tr.country(value))
-        elif name == "languages":
-            names.append(tr.language_name(value))
-        else:
-            names.append(labels.label(tr, _LABELS[name], value))
-    return tr.format_list(names)
-
-
-_LABELS: dict[str, Mapping[Any, str]] = {
-    "member_types": labels.MEMBER_TYPE_NAMES,
-    "occupation_groups": labels.OCCUPATIONS,
-    "interests": labels.INTERESTS,
-}
-
-
 def audience_lines(tr: Translator, deployment: Deployment, audience: Audience) -> list[str]:
     """The audience in words, one filter a line ("Consulate: Embassy in London")."""
-    chosen = {f.name: getattr(audience, f.name) - {""} for f in fields(audience)}
-    lines = []
-    for name, heading in AUDIENCE_HEADINGS.items():
-        if chosen[name] or name == "consulates":
-            words = audience_values(tr, deployment, name, chosen[name])
-            lines.append(
-                tr.gettext("%(heading)s: %(values)s")
-                % {
-                    "heading": esc(tr.gettext(heading)),
-                    "values": esc(words or tr.gettext("all consulates")),
-                }
-            )
-    return lines
+    return [
+        tr.gettext("%(heading)s: %(values)s") % {"heading": esc(heading), "values": esc(words)}
+        for heading, words in audience_parts(tr, deployment, audience)
+    ]
 
 
 def audience_summary(tr: Translator, deployment: Deployment, audience: Audience) -> str:
@@ -236,11 +169,6 @@ def sensitive_refusal(tr: Translator, refused: SensitiveQuestion) -> str:
 
 def progress_text(tr: Translator, progress: BandedProgress, broadcast_id: int) -> str:
     """Live counts (bands) and the estimated time left, in the staff member's language."""
-    left = (
-        format_timedelta(timedelta(seconds=progress.eta_seconds), locale=tr.locale)
-        if progress.eta_seconds is not None
-        else tr.gettext("unknown")
-    )
     return tr.gettext(
         "<b>Broadcast #%(id)s</b>\nSent: %(sent)s\nFailed: %(failed)s\n"
         "Unreachable: %(unreachable)s\nPending: %(pending)s\nTime left: %(left)s"
@@ -250,7 +178,7 @@ def progress_text(tr: Translator, progress: BandedProgress, broadcast_id: int) -
         "failed": tr.format_band(progress.failed),
         "unreachable": tr.format_band(progress.unreachable),
         "pending": tr.format_band(progress.pending),
-        "left": esc(left),
+        "left": esc(tr.format_time_left(progress.eta_seconds)),
     }
 
 

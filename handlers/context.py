@@ -24,6 +24,8 @@ class BotData:
 
     def __init__(self) -> None:
         self.access = AccessRules()
+        #: Where the staff console answers (set by the runner once it listens).
+        self.console_url: str | None = None
 
 
 class AppContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], BotData]):

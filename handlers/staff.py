@@ -14,8 +14,8 @@ from telegram import Update
 from telegram.ext import CommandHandler
 
 from bot.access import Permission, StaffMember, require
-from bot.i18n import N_, Translator
-from bot.staff import StaffError, StaffProblem
+from bot.i18n import Translator
+from bot.staff import PROBLEM_TEXTS, StaffError
 from handlers.context import App, AppContext
 from handlers.replies import esc, reply
 
@@ -27,15 +27,6 @@ async def current_staff(update: Update, context: AppContext, permission: Permiss
     require(actor, permission)
     assert actor.staff is not None  # in the chat, only a staff record grants a permission
     return actor.staff
-
-
-PROBLEMS = {
-    StaffProblem.UNKNOWN_ROLE: N_("“%(value)s” is not a role: use admin, editor or viewer."),
-    StaffProblem.UNKNOWN_CONSULATE: N_("“%(value)s” is not one of the deployment's consulates."),
-    StaffProblem.LAST_ADMIN: N_(
-        "%(value)s is the last admin of every consulate. Make someone else an admin first."
-    ),
-}
 
 
 def describe(tr: Translator, member: StaffMember) -> str:
@@ -73,7 +64,7 @@ async def staff_command(update: Update, context: AppContext) -> None:
             await service.list_members(actor)  # the usage is for admins only, like the rest
             await reply(update, context, usage(tr))
     except StaffError as exc:
-        reason = tr.gettext(PROBLEMS[exc.problem]) % {"value": esc(exc.value)}
+        reason = tr.gettext(PROBLEM_TEXTS[exc.problem]) % {"value": esc(exc.value)}
         await reply(update, context, tr.gettext("Not changed: %(reason)s") % {"reason": reason})
 
 

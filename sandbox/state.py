@@ -328,15 +328,21 @@ class WorldState:
         language_code: str,
         last_name: str | None = None,
         username: str | None = None,
+        user_id: int | None = None,
     ) -> SandboxUser:
+        """A new user, numbered after the last; ``user_id`` brings back a known person (the
+        demo's staff and members keep their ids across restarts) and must be free."""
+        if user_id is not None and user_id in self.users:
+            raise ValueError(f"user {user_id} already exists")
         user = SandboxUser(
-            id=self._next_user_id,
+            id=self._next_user_id if user_id is None else user_id,
             first_name=first_name,
             language_code=language_code,
             last_name=last_name,
             username=username,
         )
-        self._next_user_id += 1
+        if user_id is None:
+            self._next_user_id += 1
         self.users[user.id] = user
         self.chats[user.id] = []
         self._next_message_id[user.id] = 1

@@ -63,7 +63,9 @@ def deployment() -> Deployment:
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """Settings for sandbox mode with a database in the test's own folder."""
-    return Settings.from_env({"BOT_DB_PATH": str(tmp_path / "bot.sqlite3")}).for_run(sandbox=True)
+    return Settings.from_env(
+        {"BOT_DB_PATH": str(tmp_path / "bot.sqlite3"), "CONSOLE_PORT": "0"}
+    ).for_run(sandbox=True)
 
 
 @pytest.fixture

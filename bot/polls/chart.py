@@ -20,12 +20,22 @@ import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from matplotlib import font_manager, rc_context
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from bot.i18n import N_, Translator
+
+if TYPE_CHECKING:
+    from bot.polls.service import PollReport
+
+#: How a hidden figure is written (the same word as in the text and the CSV).
+HIDDEN = N_("suppressed")
+#: The subtitle: how many answered, as published.
+RESPONDENTS = N_("Respondents: %(count)s")
 FONTS_DIR = Path(__file__).parent / "fonts"
 ARABIC_FONT = FONTS_DIR / "NotoSansArabic-Regular.ttf"
 LATIN_FAMILY = "DejaVu Sans"
@@ -158,3 +168,37 @@ def results_chart(
     with rc_context({"font.family": font_family(right_to_left), "text.language": language}):
         figure = build_figure(title, bars, subtitle=subtitle, right_to_left=right_to_left)
         return render_png(figure)
+
+
+def chart_bars(tr: Translator, report: PollReport) -> list[ChartBar]:
+    """A report's totals as bars, labelled in the reader's language; no bar for a hidden
+    figure (bot/disclosure.py), written the one way hidden figures are."""
+    bars = []
+    for option in report.results.tally.options:
+        label = report.option_labels[option.index]
+        if option.votes is None or option.percent is None:
+            bars.append(ChartBar(label, 0.0, tr.gettext(HIDDEN)))
+            continue
+        share = tr.format_percent(option.percent / 100, digits=0)
+        bars.append(ChartBar(label, option.percent, f"{share} ({tr.format_number(option.votes)})"))
+    return bars
+
+
+def chart_subtitle(tr: Translator, report: PollReport) -> str:
+    """How many answered, as published (a chart is drawn only once that is shown)."""
+    respondents = report.results.tally.respondents
+    if respondents is None:
+        return ""
+    return tr.gettext(RESPONDENTS) % {"count": tr.format_number(respondents)}
+
+
+def report_chart(tr: Translator, report: PollReport) -> bytes:
+    """A report's chart as PNG, in the reader's language and direction, saying how many
+    answered."""
+    return results_chart(
+        report.question,
+        chart_bars(tr, report),
+        subtitle=chart_subtitle(tr, report),
+        language=tr.language,
+        right_to_left=tr.is_rtl,
+    )

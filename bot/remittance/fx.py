@@ -4,8 +4,13 @@
 ECB gave it; a failed fetch changes nothing, and a currency missing from a new file keeps its
 older rate and date. ``quote()`` reads the cache only, so answers never wait on the network:
 it gives a cross rate via the euro with its date, says when that date is old, and says plainly
-when there is no rate at all. Several remittance currencies (NGN, KES, PKR...) are not
-published by the ECB.
+when there is no rate at all. Several remittance currencies (AED, SAR, NGN, KES, PKR...) are
+not published by the ECB.
+
+So that amounts can be shown in the home currency even offline (a new database, an ECB out of
+reach), the ECB's rates of one day ship with the code (data/ecb-eurofxref.csv, see the README
+there): for each currency, the quote uses the fresher of the cached rate and the shipped one,
+and its date, like any rate's, is shown with it.
 """
 
 from __future__ import annotations
@@ -13,13 +18,16 @@ from __future__ import annotations
 import enum
 import logging
 import xml.etree.ElementTree as ElementTree
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
 import httpx
+from babel import dates
 
+from bot.errors import ConfigError
 from bot.storage.remittance import CachedRate, RemittanceRepository
 
 logger = logging.getLogger(__name__)
@@ -32,6 +40,12 @@ EURO = "EUR"
 MAX_FRESH_AGE = timedelta(days=4)
 FETCH_TIMEOUT_SECONDS = 10.0
 _CUBE = "{http://www.ecb.int/vocabulary/2002-08-01/eurofxref}Cube"
+SHIPPED_RATES = Path(__file__).resolve().parent / "data" / "ecb-eurofxref.csv"
+# The ECB's CSV writes dates as "30 October 2026", in English whatever the machine's locale.
+_MONTHS = {
+    str(name).casefold(): number
+    for number, name in dates.get_month_names("wide", locale="en").items()
+}
 
 
 class RefreshOutcome(enum.StrEnum):
@@ -108,14 +122,63 @@ def _parse_date(text: str) -> date:
 
 
 def _parse_rate(cube: ElementTree.Element, rate_date: date) -> CachedRate:
-    currency = cube.get("currency", "").upper()
+    return _checked_rate(cube.get("currency", ""), cube.get("rate", ""), rate_date)
+
+
+def parse_ecb_csv(text: str) -> list[CachedRate]:
+    """The rates in the ECB's single-day CSV (``eurofxref.csv``: a header line "Date, USD, ..."
+    and one line "30 October 2026, 1.1172, ..."); raise EcbParseError when malformed. "N/A"
+    marks a currency not published that day and is skipped."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    if len(lines) != 2:
+        raise EcbParseError(f"expected a header and one line of rates, got {len(lines)} lines")
+    header, values = ([cell.strip() for cell in line.split(",")] for line in lines)
+    if header[0] != "Date" or len(header) != len(values):
+        raise EcbParseError("the header does not match the line of rates")
+    rate_date = _parse_csv_date(values[0])
+    rates = [
+        _checked_rate(code, value, rate_date)
+        for code, value in zip(header[1:], values[1:], strict=True)
+        if code and value != "N/A"
+    ]
+    if not rates:
+        raise EcbParseError("no rates in the file")
+    return rates
+
+
+def _parse_csv_date(text: str) -> date:
     try:
-        per_euro = Decimal(cube.get("rate", ""))
+        day, month, year = text.split()
+        return date(int(year), _MONTHS[month.casefold()], int(day))
+    except (ValueError, KeyError):
+        raise EcbParseError(f"bad date {text!r}") from None
+
+
+def _checked_rate(currency: str, text: str, rate_date: date) -> CachedRate:
+    try:
+        per_euro = Decimal(text)
     except InvalidOperation:
         raise EcbParseError(f"bad rate for {currency!r}") from None
     if len(currency) != 3 or not currency.isalpha() or not per_euro.is_finite() or per_euro <= 0:
         raise EcbParseError(f"bad rate for {currency!r}")
-    return CachedRate(currency, per_euro, rate_date, ECB_SOURCE)
+    return CachedRate(currency.upper(), per_euro, rate_date, ECB_SOURCE)
+
+
+def load_shipped_rates(path: Path = SHIPPED_RATES) -> list[CachedRate]:
+    """The ECB rates shipped with the code; ConfigError naming the file when unusable."""
+    try:
+        return parse_ecb_csv(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the shipped exchange rates: {exc}") from None
+    except EcbParseError as exc:
+        raise ConfigError(f"{path}: not the ECB's eurofxref.csv: {exc}") from None
+
+
+def _fresher(cached: CachedRate | None, shipped: CachedRate | None) -> CachedRate | None:
+    """The more recent of two rates for one currency; the cached one on the same date."""
+    if cached is None or (shipped is not None and shipped.rate_date > cached.rate_date):
+        return shipped
+    return cached
 
 
 def _today_utc() -> date:
@@ -123,7 +186,8 @@ def _today_utc() -> date:
 
 
 class ExchangeRates:
-    """The ECB client and the rate cache. The httpx client is the app's shared one."""
+    """The ECB client and the rate cache. The httpx client is the app's shared one;
+    ``shipped`` are the rates used where the cache has none as fresh (``load_shipped_rates``)."""
 
     def __init__(
         self,
@@ -131,11 +195,13 @@ class ExchangeRates:
         client: httpx.AsyncClient,
         url: str = ECB_DAILY_URL,
         today: Callable[[], date] = _today_utc,
+        shipped: Iterable[CachedRate] = (),
     ) -> None:
         self.repository = repository
         self.client = client
         self.url = url
         self.today = today
+        self.shipped = {rate.currency: rate for rate in shipped}
 
     async def refresh(self) -> RefreshResult:
         """Fetch today's file and cache it; on any failure keep the cache and say why."""
@@ -175,7 +241,7 @@ class ExchangeRates:
     async def _per_euro(self, currency: str) -> CachedRate | None:
         if currency == EURO:
             return CachedRate(EURO, Decimal(1), date.max, ECB_SOURCE)
-        return await self.repository.cached_rate(currency)
+        return _fresher(await self.repository.cached_rate(currency), self.shipped.get(currency))
 
     def _is_stale(self, rate_date: date) -> bool:
         return self.today() - rate_date > MAX_FRESH_AGE

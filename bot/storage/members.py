@@ -268,6 +268,15 @@ class MemberRepository:
         )
         return [(row[0], row[1]) for row in rows]
 
+    async def registrations_by_month(self) -> list[tuple[str, int]]:
+        """Registered members by the month they registered (YYYY-MM), oldest first."""
+        rows = await self.database.fetch_all(
+            "SELECT substr(registered_at, 1, 7) AS month, COUNT(*) FROM members"
+            " WHERE status = 'registered' AND registered_at IS NOT NULL"
+            " GROUP BY month ORDER BY month"
+        )
+        return [(row[0], int(row[1])) for row in rows]
+
     async def count_registered_by(self, column: str) -> list[tuple[str | None, int]]:
         """Registered members counted by one column (for staff statistics)."""
         if column not in COUNTABLE_COLUMNS:

@@ -17,6 +17,17 @@ class StaffRow:
 
 
 @dataclass(frozen=True)
+class AuditSearch:
+    """Filters on the audit log: part of the actor's name, the start of the action, and a
+    period (ISO dates; empty: no limit)."""
+
+    actor: str = ""
+    action: str = ""
+    since: str = ""
+    until: str = ""
+
+
+@dataclass(frozen=True)
 class AuditRow:
     at: str
     actor: str
@@ -90,10 +101,26 @@ class StaffRepository:
         async with self.database.transaction() as tx:
             await _audit(tx, actor, action, subject, details)
 
-    async def audit_log(self, limit: int = 50) -> list[AuditRow]:
+    async def audit_log(self, limit: int = 50, search: AuditSearch | None = None) -> list[AuditRow]:
+        """The newest entries first, those matching ``search`` when given."""
+        search = search or AuditSearch()
         rows = await self.database.fetch_all(
-            "SELECT at, actor, action, subject, details FROM audit_log ORDER BY id DESC LIMIT ?",
-            (limit,),
+            "SELECT at, actor, action, subject, details FROM audit_log"
+            " WHERE (? = '' OR actor LIKE '%' || ? || '%')"
+            " AND (? = '' OR action LIKE ? || '%')"
+            " AND (? = '' OR at >= ?) AND (? = '' OR at < ?)"
+            " ORDER BY id DESC LIMIT ?",
+            (
+                search.actor,
+                search.actor,
+                search.action,
+                search.action,
+                search.since,
+                search.since,
+                search.until,
+                search.until,
+                limit,
+            ),
         )
         return [AuditRow(r[0], r[1], r[2], r[3], json.loads(r[4] or "{}")) for r in rows]
 

@@ -14,13 +14,13 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.access import Permission
 from bot.i18n import Translator
-from bot.polls.chart import ChartBar, results_chart
+from bot.polls.chart import report_chart
 from bot.polls.export import export_csv
 from bot.polls.service import PollReport
 from handlers import callbacks
 from handlers.context import App, AppContext
 from handlers.polls.closing import finish_closing
-from handlers.polls.texts import breakdown_lines, hidden_text, summary_text
+from handlers.polls.texts import breakdown_lines, summary_text
 from handlers.replies import chat_id_of, reply
 from handlers.staff import current_staff
 
@@ -28,35 +28,8 @@ FEATURE = "pres"
 QUESTION_PREVIEW = 40
 
 
-def chart_bars(tr: Translator, report: PollReport) -> list[ChartBar]:
-    """The totals as bars, labelled in the reader's language; no bar for a hidden figure."""
-    bars = []
-    for option in report.results.tally.options:
-        label = report.option_labels[option.index]
-        if option.votes is None or option.percent is None:
-            bars.append(ChartBar(label, 0.0, hidden_text(tr)))
-            continue
-        share = tr.format_percent(option.percent / 100, digits=0)
-        bars.append(ChartBar(label, option.percent, f"{share} ({tr.format_number(option.votes)})"))
-    return bars
-
-
-def chart_subtitle(tr: Translator, report: PollReport) -> str:
-    """How many answered, as published (the chart is drawn only once that is shown)."""
-    respondents = report.results.tally.respondents
-    if respondents is None:
-        return ""
-    return tr.gettext("Respondents: %(count)s") % {"count": tr.format_number(respondents)}
-
-
 def chart_png(tr: Translator, report: PollReport) -> bytes:
-    return results_chart(
-        report.question,
-        chart_bars(tr, report),
-        subtitle=chart_subtitle(tr, report),
-        language=tr.language,
-        right_to_left=tr.is_rtl,
-    )
+    return report_chart(tr, report)
 
 
 async def results_command(update: Update, context: AppContext) -> None:

@@ -5,49 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bot.i18n import N_, Translator
-from bot.registration.answers import Gender, Interest, MemberType, OccupationGroup
+from bot.i18n import Translator
+from bot.labels import GENDERS, INTERESTS, MEMBER_TYPE_NAMES, MEMBER_TYPES, OCCUPATIONS
 
-MEMBER_TYPES = {
-    MemberType.ABROAD: N_("I live abroad"),
-    MemberType.LEAVING: N_("I am preparing to leave"),
-    MemberType.RETURNED: N_("I have returned home"),
-}
-# The same situations described in the third person (staff screens, poll breakdowns).
-MEMBER_TYPE_NAMES = {
-    MemberType.ABROAD: N_("Living abroad"),
-    MemberType.LEAVING: N_("Preparing to leave"),
-    MemberType.RETURNED: N_("Returned"),
-}
-GENDERS = {
-    Gender.FEMALE: N_("Woman"),
-    Gender.MALE: N_("Man"),
-    Gender.OTHER: N_("Another gender"),
-    Gender.UNDISCLOSED: N_("Prefer not to say"),
-}
-INTERESTS = {
-    Interest.INVESTMENT: N_("Investment"),
-    Interest.PROGRAMMES: N_("Programmes and grants"),
-    Interest.SKILLS: N_("Skills and volunteering"),
-    Interest.RETURN: N_("Returning home"),
-    Interest.YOUTH_CULTURE: N_("Youth and culture"),
-    Interest.CONSULAR: N_("Consular news"),
-}
-OCCUPATIONS = {
-    OccupationGroup.MANAGERS: N_("Managers"),
-    OccupationGroup.PROFESSIONALS: N_("Professionals"),
-    OccupationGroup.TECHNICIANS: N_("Technicians"),
-    OccupationGroup.CLERICAL: N_("Office and clerical"),
-    OccupationGroup.SERVICES_SALES: N_("Services and sales"),
-    OccupationGroup.DOMESTIC_CARE: N_("Domestic and care work"),
-    OccupationGroup.AGRICULTURE: N_("Farming and fishing"),
-    OccupationGroup.CRAFTS_TRADES: N_("Crafts and trades"),
-    OccupationGroup.OPERATORS_DRIVERS: N_("Machine operators and drivers"),
-    OccupationGroup.SEAFARERS: N_("Seafarers"),
-    OccupationGroup.ELEMENTARY: N_("Labourers and helpers"),
-    OccupationGroup.STUDENTS: N_("Students"),
-    OccupationGroup.NOT_WORKING: N_("Not working or retired"),
-}
+__all__ = ["GENDERS", "INTERESTS", "MEMBER_TYPES", "MEMBER_TYPE_NAMES", "OCCUPATIONS", "label"]
 
 
 def label(tr: Translator, labels: Mapping[Any, str], value: str | None) -> str:

@@ -4,6 +4,11 @@
 going to); ``/remit 150`` answers at once. A bad amount is explained and asked again. A small
 persistent conversation remembers that the bot is waiting for an amount.
 
+The answer is a short ranked list with a Details button. The button carries the amount and its
+currency (``v1:remit:details:GBP:150``), so pressing it recomputes the comparison and needs
+nothing remembered; data that is not a valid amount in the currency of the member's corridor
+gets the stale-button answer.
+
 Also here: the jobs that keep the exchange-rate cache fresh (once shortly after start, then
 daily after the ECB publishes), since only this feature uses the rates.
 """
@@ -13,26 +18,39 @@ from __future__ import annotations
 import enum
 import logging
 from datetime import time
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from telegram import Update
-from telegram.ext import CommandHandler, ConversationHandler, MessageHandler, filters
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
 
-from bot.remittance import ComparisonRequest, parse_amount
+from bot.i18n import Translator
+from bot.remittance import Comparison, ComparisonRequest, parse_amount
 from bot.remittance.corridor import CorridorProblem, SendingCorridor
+from handlers import callbacks
 from handlers.context import App, AppContext
 from handlers.remit.answer import (
     amount_problem,
     answer_blocks,
     corridor_problem,
+    details_blocks,
+    has_details,
     question,
     split_messages,
 )
-from handlers.replies import reply
+from handlers.replies import STALE, alert, reply
 
 logger = logging.getLogger(__name__)
 
 CONVERSATION = "remit"
+FEATURE = "remit"
+DETAILS = "details"
 END = ConversationHandler.END
 # The ECB publishes around 16:00 Frankfurt time on working days.
 RATES_DAILY_AT = time(16, 30, tzinfo=ZoneInfo("Europe/Berlin"))
@@ -88,18 +106,63 @@ async def answer_amount(
         explanation = amount_problem(tr, parsed.problem)
         await reply(update, context, f"{explanation}\n\n{question(tr, corridor)}")
         return State.AMOUNT
-    comparison = await context.services.remittance.compare(
+    comparison = await compare(context, corridor, parsed.value, corridor.currency)
+    parts = split_messages(answer_blocks(tr, comparison, corridor))
+    for text_part in parts[:-1]:
+        await reply(update, context, text_part)
+    await reply(update, context, parts[-1], details_button(tr, comparison))
+    return END
+
+
+async def compare(
+    context: AppContext, corridor: SendingCorridor, amount: Decimal, currency: str
+) -> Comparison:
+    return await context.services.remittance.compare(
         ComparisonRequest(
-            amount=parsed.value,
-            currency=corridor.currency,
+            amount=amount,
+            currency=currency,
             source_country=corridor.source_country,
             destination_country=corridor.destination_country,
             receive_currency=corridor.receive_currency,
         )
     )
-    for text_part in split_messages(answer_blocks(tr, comparison, corridor)):
+
+
+def details_button(tr: Translator, comparison: Comparison) -> InlineKeyboardMarkup | None:
+    """The button under a short list; None when the answer has no details."""
+    if not has_details(comparison):
+        return None
+    request = comparison.request
+    fields = (DETAILS, request.currency, format(request.amount, "f"))
+    return InlineKeyboardMarkup([[callbacks.button(FEATURE, tr.gettext("Details"), *fields)]])
+
+
+def details_request(data: str | None) -> tuple[Decimal, str] | None:
+    """The amount and currency a Details button carries; None for anything else."""
+    fields = callbacks.fields(data, FEATURE)
+    if len(fields) != 3 or fields[0] != DETAILS:
+        return None
+    parsed = parse_amount(fields[2], "en")
+    return (parsed.value, fields[1]) if parsed.value is not None else None
+
+
+async def on_details(update: Update, context: AppContext) -> None:
+    """The Details button: the whole comparison for the amount it carries, if that amount is
+    in the currency of the member's corridor today (else the button is stale)."""
+    query = update.callback_query
+    assert query is not None and query.from_user is not None
+    request = details_request(query.data)
+    corridor = await context.services.sending_corridor(query.from_user.id)
+    if request is None or isinstance(corridor, CorridorProblem) or request[1] != corridor.currency:
+        await alert(update, context, context.tr.gettext(STALE))
+        return
+    await query.answer()
+    comparison = await compare(context, corridor, *request)
+    blocks = (details_blocks if has_details(comparison) else answer_blocks)(
+        context.tr, comparison, corridor
+    )
+    for text_part in split_messages(blocks):
         await reply(update, context, text_part)
-    return END
 
 
 async def cancel(update: Update, context: AppContext) -> object:
@@ -130,6 +193,7 @@ def conversation() -> ConversationHandler[AppContext]:
 
 def register(application: App) -> None:
     application.add_handler(conversation())
+    application.add_handler(CallbackQueryHandler(on_details, pattern=callbacks.pattern(FEATURE)))
     job_queue = application.job_queue
     assert job_queue is not None  # python-telegram-bot[job-queue] is a dependency
     job_queue.run_once(refresh_rates, when=RATES_FIRST_REFRESH_SECONDS, name="rates-first")

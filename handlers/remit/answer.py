@@ -1,13 +1,22 @@
 """The /remit answer: a Comparison worded in the member's language, in blocks that fit
 Telegram's message limit.
 
+A ranked answer comes in two parts, so that a member on a slow network reads the essential
+first: a short list (the best few services, what the family receives in the home currency and
+the cost), then, on a button, the details (fees, exchange-rate margin, speed, payout,
+transparency, the average against the SDG target, advice, sources). Words are plain: the
+exchange-rate margin is explained the first time it is named, and a corridor is "sending
+money from <country> to <country>".
+
 Every figure is formatted by babel for the member's locale; every code goes through the
-labels in ``labels.py``; the data's attribution, its period and the exchange rate's source
-and date are always shown with the figures.
+labels in ``labels.py``; the data's attribution (worded in the member's language, names kept
+as published), its period and the exchange rate's source and date are always shown with the
+figures.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -31,6 +40,7 @@ from bot.remittance import (
     Transparency,
 )
 from bot.remittance.amounts import MAX_AMOUNT
+from bot.remittance.attribution import parse_attribution
 from bot.remittance.corridor import CorridorProblem, SendingCorridor
 from handlers.remit import labels
 from handlers.replies import esc
@@ -39,6 +49,9 @@ from handlers.replies import esc
 # the right-to-left mark, keeps every message safely within the limit.
 MESSAGE_LIMIT = MessageLimit.MAX_TEXT_LENGTH - 96
 EXAMPLE_AMOUNT = Decimal("1234.50")
+#: Services in the short list; the rest are in the details (the World Bank's SmaRT indicator
+#: looks at the three cheapest too).
+SHORT_LIST_LENGTH = 3
 
 
 # --- small formatters ------------------------------------------------------------------------
@@ -48,9 +61,16 @@ def money(tr: Translator, amount: Decimal, currency: str) -> str:
     return tr.isolate(tr.format_money(amount, currency))
 
 
-def percent(tr: Translator, value_pct: Decimal) -> str:
+def whole_money(tr: Translator, amount: Decimal, currency: str) -> str:
+    """An amount rounded to whole units ("₱12,627"), in the locale's own currency pattern."""
+    pattern = copy.copy(tr.locale.currency_formats["standard"])
+    pattern.frac_prec = (0, 0)
+    text = pattern.apply(amount, tr.locale, currency=currency, currency_digits=False)
+    return tr.isolate(text)
+
+
+def percent(tr: Translator, value_pct: Decimal, pattern: str = "#,##0.##%") -> str:
     """A percentage given in percent (4.47 -> "4.47%"), two decimals at most."""
-    pattern = "#,##0.##%"
     return tr.isolate(numbers.format_percent(value_pct / 100, pattern, locale=tr.locale))
 
 
@@ -110,19 +130,25 @@ def corridor_problem(tr: Translator, problem: CorridorProblem, home: str) -> str
 
 
 def answer_blocks(tr: Translator, comparison: Comparison, corridor: SendingCorridor) -> list[str]:
-    """The whole answer as blocks of HTML, in reading order."""
+    """The first answer as blocks of HTML, in reading order: the short list when services are
+    ranked (``has_details``: the rest comes on a button), else the whole answer."""
     status = comparison.status
     if status is ComparisonStatus.OK:
-        return ranked_answer(tr, comparison, corridor)
+        return short_list(tr, comparison, corridor)
     if status is ComparisonStatus.AVERAGE_ONLY:
         return average_only_answer(tr, comparison, corridor)
     if status is ComparisonStatus.NO_RATE_FOR_AMOUNT:
-        return [heading(tr, comparison, corridor), no_rate_for_amount(tr, comparison)]
+        return [heading(tr, comparison, corridor), no_rate_for_amount(tr, comparison, corridor)]
     blocks = [
         no_data_intro(tr, corridor.source_country, corridor.destination_country),
         advice_block(tr, comparison),
     ]
     return [block for block in blocks if block]
+
+
+def has_details(comparison: Comparison) -> bool:
+    """Whether the first answer is a short list with details to ask for."""
+    return comparison.status is ComparisonStatus.OK
 
 
 def heading(tr: Translator, comparison: Comparison, corridor: SendingCorridor) -> str:
@@ -140,7 +166,58 @@ def heading(tr: Translator, comparison: Comparison, corridor: SendingCorridor) -
     return text
 
 
-def ranked_answer(tr: Translator, comparison: Comparison, corridor: SendingCorridor) -> list[str]:
+def route(tr: Translator, corridor: SendingCorridor) -> dict[str, str]:
+    """The two countries, for the texts that say "sending money from %(source)s to ..."."""
+    return {
+        "source": esc(tr.country(corridor.source_country)),
+        "destination": esc(tr.country(corridor.destination_country)),
+    }
+
+
+# --- the short list ------------------------------------------------------------------------
+
+
+def short_list(tr: Translator, comparison: Comparison, corridor: SendingCorridor) -> list[str]:
+    """The best few services with what the family receives and the cost; the rate used, with
+    its date; the source. Everything else is in the details."""
+    shown = comparison.ranked[:SHORT_LIST_LENGTH]
+    lines = [short_line(tr, offer, comparison) for offer in shown]
+    if len(comparison.offers) > len(shown):
+        lines.append(tr.gettext("More services in the details."))
+    blocks = [
+        heading(tr, comparison, corridor),
+        "\n".join(lines),
+        rates_block(tr, comparison),
+        attribution_block(tr, comparison),
+    ]
+    return [block for block in blocks if block]
+
+
+def short_line(tr: Translator, offer: Offer, comparison: Comparison) -> str:
+    """ "1. MoneyGram — your family receives about ₱12,627 (cost 1.3%)"."""
+    assert offer.received is not None and offer.cost_pct is not None
+    values = {
+        "service": f"<b>{tr.format_number(offer.rank or 0)}. {esc(offer.firm)}</b>",
+        "percent": percent(tr, offer.cost_pct, "#,##0.#%"),
+    }
+    if offer.received_abroad is not None and comparison.receive_currency:
+        values["amount"] = whole_money(tr, offer.received_abroad, comparison.receive_currency)
+        template = tr.gettext(
+            "%(service)s — your family receives about %(amount)s (cost %(percent)s)"
+        )
+    else:
+        assert comparison.send_currency is not None
+        values["amount"] = money(tr, offer.received, comparison.send_currency)
+        template = tr.gettext("%(service)s — your family receives %(amount)s (cost %(percent)s)")
+    return template % values
+
+
+# --- the details -----------------------------------------------------------------------------
+
+
+def details_blocks(tr: Translator, comparison: Comparison, corridor: SendingCorridor) -> list[str]:
+    """Every ranked service with its fee, exchange-rate margin, speed, payout and transparency;
+    the services not ranked; the average against the SDG targets; advice; the sources."""
     assert comparison.period is not None and comparison.send_currency is not None
     blocks = [
         heading(tr, comparison, corridor)
@@ -150,6 +227,8 @@ def ranked_answer(tr: Translator, comparison: Comparison, corridor: SendingCorri
             "%(period)s; the costs on your amount are estimates."
         )
         % {"period": quarter(tr, comparison.period)}
+        + "\n"
+        + tr.gettext(labels.MARGIN_EXPLAINED)
     ]
     shared = shared_transparency(comparison.ranked)
     blocks += [offer_block(tr, offer, comparison, shared is None) for offer in comparison.ranked]
@@ -159,12 +238,12 @@ def ranked_answer(tr: Translator, comparison: Comparison, corridor: SendingCorri
     if shared is not None:
         notes.append(tr.gettext(labels.TRANSPARENCY[shared]))
     blocks.append("\n".join(note for note in notes if note))
-    blocks.append(average_block(tr, comparison.average))
+    blocks.append(average_block(tr, comparison.average, corridor))
     if comparison.payout_differences:
         blocks.append(payout_block(tr, comparison))
     blocks.append(advice_block(tr, comparison))
     blocks.append(rates_block(tr, comparison))
-    blocks.append(attribution_block(comparison))
+    blocks.append(attribution_block(tr, comparison))
     return [block for block in blocks if block]
 
 
@@ -175,11 +254,13 @@ def average_only_answer(
         heading(tr, comparison, corridor)
         + "\n"
         + tr.gettext(
-            "There are no prices of individual services for this corridor, only its average cost."
-        ),
-        average_block(tr, comparison.average),
+            "There are no prices of individual services for sending money from %(source)s "
+            "to %(destination)s, only the average cost."
+        )
+        % route(tr, corridor),
+        average_block(tr, comparison.average, corridor),
         advice_block(tr, comparison),
-        attribution_block(comparison),
+        attribution_block(tr, comparison),
     ]
 
 
@@ -224,7 +305,7 @@ def offer_block(
 def cost_basis_line(tr: Translator, offer: Offer, currency: str) -> str:
     if offer.cost_basis is CostBasis.FEE_AND_MARGIN:
         assert offer.fee is not None and offer.fx_margin_pct is not None
-        return tr.gettext("Fee %(fee)s + exchange margin %(margin)s") % {
+        return tr.gettext("Fee %(fee)s + exchange-rate margin %(margin)s") % {
             "fee": money(tr, offer.fee, currency),
             "margin": percent(tr, offer.fx_margin_pct),
         }
@@ -266,8 +347,8 @@ def known_label(table: dict[str, str], value: str | None) -> str | None:
 def hidden_margin_block(tr: Translator, offers: tuple[Offer, ...]) -> str:
     firms = listed(tr, sorted({esc(offer.firm) for offer in offers}))
     return tr.gettext(
-        "Not ranked, because they do not disclose their exchange margin, so their cost cannot "
-        "be estimated: %(firms)s."
+        "Not ranked, because they do not disclose their exchange-rate margin, so their cost "
+        "cannot be estimated: %(firms)s."
     ) % {"firms": firms}
 
 
@@ -282,30 +363,34 @@ def observed_amounts_line(tr: Translator, comparison: Comparison) -> str:
     ) % {"amounts": listed(tr, (money(tr, amount, currency) for amount in amounts))}
 
 
-def average_block(tr: Translator, average: CorridorAverage | None) -> str:
+def average_block(
+    tr: Translator, average: CorridorAverage | None, corridor: SendingCorridor
+) -> str:
     lines = []
     if average is not None:
         values = {
             "percent": percent(tr, average.total_cost_pct),
             "period": quarter(tr, average.period),
             "basis": tr.gettext(labels.AVERAGE_BASIS[average.basis]),
+            **route(tr, corridor),
         }
         if average.amount is not None and average.currency:
             values["amount"] = money(tr, average.amount, average.currency)
             text = tr.gettext(
-                "Average cost in this corridor: %(percent)s on transfers of %(amount)s "
-                "in %(period)s (%(basis)s)"
+                "Average cost of sending money from %(source)s to %(destination)s: "
+                "%(percent)s on transfers of %(amount)s in %(period)s (%(basis)s)"
             )
         else:
             text = tr.gettext(
-                "Average cost in this corridor: %(percent)s in %(period)s (%(basis)s)"
+                "Average cost of sending money from %(source)s to %(destination)s: "
+                "%(percent)s in %(period)s (%(basis)s)"
             )
         band = tr.gettext(labels.SDG[average.sdg]) % sdg_targets(tr)
         lines.append(f"{text % values}, {band}.")
     lines.append(
         tr.gettext(
             "The UN Sustainable Development Goals (SDG 10.c) aim for an average cost below "
-            "%(target)s by 2030, and no corridor above %(ceiling)s."
+            "%(target)s by 2030, and at most %(ceiling)s from any country to any other."
         )
         % sdg_targets(tr)
     )
@@ -392,11 +477,12 @@ def rate_text(tr: Translator, quote: RateQuote) -> str:
     return text
 
 
-def no_rate_for_amount(tr: Translator, comparison: Comparison) -> str:
+def no_rate_for_amount(tr: Translator, comparison: Comparison, corridor: SendingCorridor) -> str:
     return tr.gettext(
-        "The prices for this corridor are in %(currency)s, and no exchange rate is available "
-        "to convert your amount, so I cannot compare them now."
-    ) % {"currency": comparison.send_currency or "?"}
+        "The prices for sending money from %(source)s to %(destination)s are in %(currency)s, "
+        "and no exchange rate is available to convert your amount, so I cannot compare them "
+        "now."
+    ) % {"currency": comparison.send_currency or "?", **route(tr, corridor)}
 
 
 def no_data_intro(tr: Translator, source: str | None, destination: str) -> str:
@@ -407,9 +493,32 @@ def no_data_intro(tr: Translator, source: str | None, destination: str) -> str:
     ) % {"source": esc(tr.country(source)), "destination": esc(tr.country(destination))}
 
 
-def attribution_block(comparison: Comparison) -> str:
-    """The data's own attribution, exactly as its licence asks."""
-    return "\n".join(f"<i>{esc(text)}</i>" for text in comparison.attributions)
+def attribution_block(tr: Translator, comparison: Comparison) -> str:
+    """The data's credit lines, as its licence asks, in the member's language."""
+    return "\n".join(f"<i>{attribution_line(tr, text)}</i>" for text in comparison.attributions)
+
+
+def attribution_line(tr: Translator, text: str) -> str:
+    """A credit line worded in the member's language, every name (publisher, data set,
+    licence, adapter) kept as published; a line of unknown shape exactly as published."""
+    credit = parse_attribution(text)
+    if credit is None:
+        return esc(text)
+    values = {
+        "publisher": tr.isolate(esc(credit.publisher)),
+        "dataset": tr.isolate(esc(credit.dataset)),
+        "period": quarter(tr, credit.period),
+        "licence": tr.isolate(esc(credit.licence)),
+    }
+    if credit.adapted_by is None:
+        return tr.gettext("Source: %(publisher)s, %(dataset)s, %(period)s (%(licence)s)") % values
+    values["adapter"] = tr.isolate(esc(credit.adapted_by))
+    return (
+        tr.gettext(
+            "Source: %(publisher)s, %(dataset)s, %(period)s (%(licence)s), adapted by %(adapter)s"
+        )
+        % values
+    )
 
 
 # --- fitting Telegram's limit ------------------------------------------------------------------

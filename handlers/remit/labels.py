@@ -35,10 +35,17 @@ PAYOUT = {
 }
 PAYOUT_ORDER = (PayoutMethod.ACCOUNT, PayoutMethod.MOBILE_WALLET, PayoutMethod.CASH)
 
+#: Said once, where the details first name the margin.
+MARGIN_EXPLAINED = N_(
+    "The exchange-rate margin is how much less than the official rate the service gives you."
+)
+
 TRANSPARENCY = {
-    Transparency.DISCLOSED: N_("The exchange margin is disclosed to the sender."),
-    Transparency.NOT_DISCLOSED: N_("The exchange margin is not disclosed to the sender."),
-    Transparency.NOT_PUBLISHED: N_("The data does not say whether the exchange margin is shown."),
+    Transparency.DISCLOSED: N_("The exchange-rate margin is disclosed to the sender."),
+    Transparency.NOT_DISCLOSED: N_("The exchange-rate margin is not disclosed to the sender."),
+    Transparency.NOT_PUBLISHED: N_(
+        "The data does not say whether the exchange-rate margin is shown."
+    ),
 }
 
 SDG = {
@@ -54,8 +61,8 @@ AVERAGE_BASIS = {
 
 ADVICE = {
     Advice.COMPARE_TOTAL_COST: N_(
-        "Compare the total cost, the fee and the exchange margin together: a service with no "
-        "fee can still cost more through its exchange rate."
+        "Compare the total cost, the fee and the exchange-rate margin together: a service with "
+        "no fee can still cost more through its exchange rate."
     ),
     Advice.ACCOUNT_PAYOUT_CHEAPER: N_(
         "Here, payment into an account costs less than cash pickup. If your family has a bank "

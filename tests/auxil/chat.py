@@ -98,6 +98,15 @@ class ChatUser:
     async def share_contact(self, timeout: float = 5.0) -> list[Message]:
         return await self._act(lambda: self.client.contact(self.id), timeout)
 
+    async def callback_answer(self, query_id: str) -> str:
+        """The text the bot answered a button press with (an alert or a toast), once it has."""
+        for _ in range(200):
+            answers = (await self.state())["callback_answers"]
+            if query_id in answers:
+                return str(answers[query_id].get("text") or "")
+            await asyncio.sleep(0.025)
+        raise TimeoutError(f"no answer to button press {query_id}")
+
     async def press_data(
         self, message_id: int, data: str, *, forge: bool = False
     ) -> dict[str, Any]:

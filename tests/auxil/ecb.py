@@ -6,9 +6,10 @@ from datetime import date
 
 import httpx
 
-# Per euro, as the ECB publishes them (GBP and PHP figures of late September 2025).
+# Per euro, in the ECB's format. Test figures, not the ECB's: dated after the ECB rates shipped
+# in bot/remittance/data/ (30 October 2026), so that a refresh is fresher than those.
 RATES = {"USD": "1.1703", "GBP": "0.87325", "PHP": "67.913"}
-RATE_DATE = date(2025, 9, 30)
+RATE_DATE = date(2026, 11, 20)
 
 
 def ecb_xml(day: date, rates: dict[str, str]) -> bytes:

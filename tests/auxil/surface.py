@@ -12,7 +12,7 @@ from handlers.context import App
 
 #: Commands and button features any member may use.
 MEMBER_ONLY_COMMANDS = {command for command, _ in MEMBER_COMMANDS} | {"cancel"}
-MEMBER_FEATURES = {"reg", "menu", "lang", "consulate", "subs", "mydata", "delete", "pd"}
+MEMBER_FEATURES = {"reg", "menu", "lang", "consulate", "subs", "mydata", "delete", "pd", "remit"}
 
 _FEATURE = re.compile(r"(?:\^|\\A)v1:([a-z_]+)")
 

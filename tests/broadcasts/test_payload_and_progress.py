@@ -107,3 +107,13 @@ def test_deliveries_are_added_up_before_they_are_banded() -> None:
     rule = Disclosure(5)
     parts = [build_progress(i, "done", outbox(sent=3), None) for i in (1, 2)]
     assert combined(parts).banded(rule).sent == Band(5, 9)  # 6, not "fewer than 5" twice
+
+
+def test_the_time_left_of_several_deliveries_counts_their_rates_together() -> None:
+    rule = Disclosure(5)
+    sending = [build_progress(i, "sending", outbox(sent=20, pending=30), rate=10.0) for i in (1, 2)]
+    assert combined(sending).banded(rule).eta_seconds == 64 / 20  # band 60–64 at 10 + 10 a second
+    waiting = [*sending, build_progress(3, "sending", outbox(pending=10), rate=None)]
+    assert combined(waiting).banded(rule).eta_seconds is None  # one rate not measured yet
+    finished = [build_progress(i, "done", outbox(sent=9), rate=None) for i in (1, 2)]
+    assert combined(finished).banded(rule).eta_seconds == 0.0

@@ -6,11 +6,10 @@ restarted sandbox is said so, with a new user starting afresh (never an old memb
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from telegram import ReplyKeyboardMarkup
@@ -20,39 +19,21 @@ from bot.services import Services
 from handlers.context import App
 from sandbox import Sandbox
 from sandbox.state import FIRST_USER_ID
-from tests.auxil.bot_process import BotProcess, free_port
+from tests.auxil.process import BotProcess, free_port
+from tests.browser.conftest import CHROMIUM, NO_CHROMIUM, PHONE
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+if TYPE_CHECKING:
+    from playwright.async_api import Browser
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        CHROMIUM is None,
-        reason="BROWSER TEST SKIPPED: Chromium is not installed (apt-get install chromium)",
-    ),
-]
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)]
 
 
 @pytest.fixture
-async def page(tmp_path: Path) -> AsyncIterator[object]:
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS
-        )
-        context = await browser.new_context(viewport={"width": 390, "height": 844})
-        yield await context.new_page()
-        await browser.close()
+async def page(chromium: Browser) -> AsyncIterator[object]:
+    """A page on a phone-sized window."""
+    context = await chromium.new_context(viewport=PHONE)
+    yield await context.new_page()
+    await context.close()
 
 
 async def test_arabic_reply_is_right_to_left(
@@ -330,7 +311,6 @@ async def test_a_restarted_sandbox_says_so_and_a_new_user_starts_afresh(
     first_run = await BotProcess.start(env, "--sandbox")
     try:
         await first_run.wait_for_line("Receiving updates by long polling")
-        first_run.keep_reading()
         await page.goto(f"http://127.0.0.1:{port}/")
         await start_chat(page, "First")
         await tap(page, "✅ I agree")
@@ -345,7 +325,6 @@ async def test_a_restarted_sandbox_says_so_and_a_new_user_starts_afresh(
     second_run = await BotProcess.start(env, "--sandbox")
     try:
         await second_run.wait_for_line("Receiving updates by long polling")
-        second_run.keep_reading()
         await expect(notice).to_contain_text("restarted", timeout=15000)
         await expect(page.locator("#user-select option")).to_have_count(1)  # "choose a user"
         await expect(page.locator("#chat .bubble")).to_have_count(0)

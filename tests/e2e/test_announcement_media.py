@@ -43,7 +43,11 @@ def settings(tmp_path: Path) -> Settings:
     media.mkdir()
     (media / "passport-day.png").write_bytes(POSTER)
     return Settings.from_env(
-        {"BOT_DB_PATH": str(tmp_path / "bot.sqlite3"), "BOT_MEDIA_DIR": str(media)}
+        {
+            "BOT_DB_PATH": str(tmp_path / "bot.sqlite3"),
+            "BOT_MEDIA_DIR": str(media),
+            "CONSOLE_PORT": "0",
+        }
     )
 
 

@@ -43,7 +43,11 @@ async def admin(client: SandboxClient) -> ChatUser:
 @pytest.fixture
 def settings(tmp_path: Path, admin: ChatUser) -> Settings:
     return Settings.from_env(
-        {"BOT_DB_PATH": str(tmp_path / "bot.sqlite3"), "BOT_ADMIN_IDS": str(admin.id)}
+        {
+            "BOT_DB_PATH": str(tmp_path / "bot.sqlite3"),
+            "BOT_ADMIN_IDS": str(admin.id),
+            "CONSOLE_PORT": "0",
+        }
     )
 
 

@@ -15,8 +15,8 @@ from bot.settings import PROJECT_ROOT, Settings
 from handlers.context import App
 from sandbox import SandboxClient
 from sandbox.state import FIRST_USER_ID
-from tests.auxil.bot_process import main_py
 from tests.auxil.chat import ChatUser, Message, button_labels
+from tests.auxil.process import main_py
 
 README = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
 

@@ -17,8 +17,8 @@ import httpx
 import pytest
 
 from sandbox import FaultConfig, Sandbox, SandboxClient
-from tests.auxil.bot_process import BotProcess, free_port
 from tests.auxil.chat import ChatUser
+from tests.auxil.process import BotProcess, free_port
 
 WEBHOOK_SECRET = "right-secret-of-24-chars"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"

@@ -17,7 +17,7 @@ from bot.settings import PROJECT_ROOT
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sdifr]|\{(\w*)\}")
 HTML_TAG = re.compile(r"</?([a-z-]+)[^>]*>")
-SOURCE_DIRS = ("bot", "handlers", "broadcasts")
+SOURCE_DIRS = ("bot", "handlers", "broadcasts", "console")
 
 
 def _catalogue(language: str) -> Catalog:
@@ -51,7 +51,9 @@ def _source_messages() -> set[str]:
             "N_": None,
         }
         for _file, _line, message, _comments, _context in extract_from_dir(
-            str(path), keywords=keywords, method_map=[("**.py", "python")]
+            str(path),
+            keywords=keywords,
+            method_map=[("**.py", "python"), ("templates/**.html", "jinja2")],
         ):
             found.add(message if isinstance(message, str) else message[0])
     return found

@@ -26,7 +26,9 @@ async def test_latency(bot: Bot, client: SandboxClient) -> None:
 
 
 async def test_global_limit(bot: Bot, client: SandboxClient, raw: Any) -> None:
-    await client.set_faults(global_rate=3, per_chat_rate=None)
+    # A burst of three that refills slowly: a loaded machine pausing between sends cannot
+    # refill the bucket before the fourth and fifth arrive.
+    await client.set_faults(global_rate=0.05, global_burst=3, per_chat_rate=None)
     users = [await client.create_user(f"U{i}", "en") for i in range(4)]
     for person in users[:3]:
         await bot.send_message(person["id"], "hi")

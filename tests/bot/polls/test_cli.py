@@ -12,7 +12,7 @@ import main
 from bot.polls.counting import PollCounter
 from bot.settings import Settings
 from bot.storage.database import Database
-from tests.auxil.bot_process import main_py
+from tests.auxil.process import main_py
 from tests.bot.polls.conftest import NOW, AddMember, MakePoll
 
 GOOD = """

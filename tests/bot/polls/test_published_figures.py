@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 
 from bot.deployment import load_deployment
 from bot.i18n import Languages
+from bot.polls.chart import chart_bars, chart_subtitle
 from bot.polls.counting import PollCounter
 from bot.polls.drafting import quick_draft
 from bot.polls.export import SUPPRESSED, WITHHELD, export_csv
@@ -36,7 +37,6 @@ from bot.storage.members import MemberRepository
 from bot.storage.polls import NewPoll
 from bot.storage.staff import StaffRepository
 from broadcasts.audience import Audience
-from handlers.polls.results import chart_bars, chart_subtitle
 from handlers.polls.texts import totals_lines
 from tests.auxil.actors import OPERATOR
 from tests.auxil.attacker import consistent_values, row_values

@@ -1,16 +1,31 @@
-"""ECB reference rates: fetching, caching, cross rates and every way it can fail."""
+"""ECB reference rates: fetching, caching, cross rates and every way it can fail; the rates
+shipped with the code, used where the cache has none as fresh."""
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import httpx
+import pytest
 
-from bot.remittance.fx import ExchangeRates, RateStatus, RefreshOutcome, parse_ecb_daily
+from bot.errors import ConfigError
+from bot.remittance.fx import (
+    SHIPPED_RATES,
+    EcbParseError,
+    ExchangeRates,
+    RateStatus,
+    RefreshOutcome,
+    load_shipped_rates,
+    parse_ecb_csv,
+    parse_ecb_daily,
+)
 from bot.storage.database import Database
-from bot.storage.remittance import RemittanceRepository
+from bot.storage.remittance import CachedRate, RemittanceRepository
 
 ECB_URL = "https://ecb.test/eurofxref-daily.xml"
 
@@ -162,3 +177,110 @@ def test_parse_reads_the_ecb_layout() -> None:
         ("GBP", Decimal("0.87"), date(2025, 9, 30)),
         ("PHP", Decimal("67.50"), date(2025, 9, 30)),
     }
+
+
+# --- the rates shipped with the code (bot/remittance/data/ecb-eurofxref.csv) ----------------
+
+SHIPPED_DAY = date(2026, 10, 30)
+
+
+def shipped(
+    database: Database, handler: Callable[[httpx.Request], httpx.Response]
+) -> ExchangeRates:
+    client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    return ExchangeRates(
+        RemittanceRepository(database),
+        client,
+        ECB_URL,
+        today=lambda: date(2026, 11, 30),
+        shipped=load_shipped_rates(),
+    )
+
+
+def test_the_shipped_file_is_the_one_its_readme_names_with_its_date_and_figures() -> None:
+    readme = (SHIPPED_RATES.parent / "README.md").read_text(encoding="utf-8")
+    digest = hashlib.sha256(SHIPPED_RATES.read_bytes()).hexdigest()
+    assert f"sha256 {digest}" in readme
+    rates = {rate.currency: rate for rate in load_shipped_rates()}
+    assert {rate.rate_date for rate in rates.values()} == {SHIPPED_DAY}
+    assert "30 October 2026" in readme
+    assert len(rates) == 29
+    for code, per_euro in [("GBP", "0.83380"), ("USD", "1.1172"), ("PHP", "71.143")]:
+        assert rates[code].per_euro == Decimal(per_euro) and f"{code} {per_euro}" in readme
+    assert rates["HKD"].source == "ECB" and "CAD" in rates
+    assert not {"AED", "SAR", "QAR", "KWD"} & set(rates)  # not published by the ECB
+
+
+async def test_without_a_cache_the_shipped_rates_are_used_with_their_date(
+    database: Database,
+) -> None:
+    rates = shipped(database, fail_with(httpx.ConnectError))
+    assert (await rates.refresh()).outcome is RefreshOutcome.NETWORK_ERROR
+    quote = await rates.quote("GBP", "PHP")
+    assert quote.rate == Decimal("71.143") / Decimal("0.83380")
+    assert (quote.status, quote.rate_date, quote.source) == (
+        RateStatus.STALE,
+        SHIPPED_DAY,
+        "ECB",
+    )
+    dirham = await rates.quote("GBP", "AED")
+    assert (dirham.status, dirham.missing) == (RateStatus.NO_RATE, ("AED",))
+
+
+async def test_a_fresher_cached_rate_wins_and_an_older_one_loses(database: Database) -> None:
+    later = ecb_xml("2026-11-27", {"GBP": "0.85", "PHP": "70.00"})
+    rates = shipped(database, serve(later))
+    await rates.refresh()
+    quote = await rates.quote("GBP", "PHP")
+    assert (quote.rate, quote.rate_date) == (Decimal("70.00") / Decimal("0.85"), date(2026, 11, 27))
+    assert quote.status is RateStatus.CURRENT
+    async with database.transaction() as tx:  # an older rate in the cache (say, a restore)
+        await tx.execute("UPDATE fx_rates SET rate_date = '2026-10-29' WHERE currency = 'PHP'")
+    quote = await rates.quote("GBP", "PHP")
+    # The shipped peso (30 October) is fresher; the date shown is the older of the two legs.
+    assert (quote.rate, quote.rate_date) == (Decimal("71.143") / Decimal("0.85"), SHIPPED_DAY)
+
+
+async def test_on_the_same_day_the_cached_rate_is_used(database: Database) -> None:
+    same_day = ecb_xml("2026-10-30", {"GBP": "0.9", "PHP": "60"})
+    rates = shipped(database, serve(same_day))
+    await rates.refresh()
+    assert (await rates.quote("GBP", "PHP")).rate == Decimal(60) / Decimal("0.9")
+
+
+def test_parse_csv_reads_the_ecb_single_day_layout() -> None:
+    text = "Date, USD, BGN, GBP, \n3 January 2026, 1.0350, N/A, 0.83, \n"
+    assert parse_ecb_csv(text) == [
+        CachedRate("USD", Decimal("1.0350"), date(2026, 1, 3), "ECB"),
+        CachedRate("GBP", Decimal("0.83"), date(2026, 1, 3), "ECB"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "Date, USD\n",
+        "Day, USD\n30 October 2026, 1.1\n",
+        "Date, USD, GBP\n30 October 2026, 1.1\n",
+        "Date, USD\n30 Octobre 2026, 1.1\n",
+        "Date, USD\n2026-10-30, 1.1\n",
+        "Date, USD\n30 October 2026, abc\n",
+        "Date, USD\n30 October 2026, 0\n",
+        "Date, USDX\n30 October 2026, 1.1\n",
+        "Date, USD\n30 October 2026, N/A\n",
+        "Date, USD\n30 October 2026, 1.1\n31 October 2026, 1.2\n",
+    ],
+)
+def test_parse_csv_refuses_anything_else(text: str) -> None:
+    with pytest.raises(EcbParseError):
+        parse_ecb_csv(text)
+
+
+def test_an_unusable_shipped_file_stops_start_up_naming_it(tmp_path: Path) -> None:
+    broken = tmp_path / "ecb-eurofxref.csv"
+    broken.write_text("<html>not the ECB</html>\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=re.escape(f"{broken}: not the ECB's eurofxref.csv")):
+        load_shipped_rates(broken)
+    with pytest.raises(ConfigError, match=re.escape(f"{tmp_path / 'missing.csv'}: cannot read")):
+        load_shipped_rates(tmp_path / "missing.csv")

@@ -1,5 +1,5 @@
-"""``python main.py`` in a child process, as an operator runs it: ``run`` read line by line
-while it runs, or a one-off command on a database (as from a second terminal)."""
+"""`python main.py` in a child process, as an operator runs it: `run` read line by line while
+it runs, or a one-off command on a database (as from a second terminal)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from bot.settings import PROJECT_ROOT
 
 def operator_environment(env: dict[str, str]) -> dict[str, str]:
     """This process's environment without the bot's own settings, plus ``env``."""
-    prefixes = ("BOT_", "TELEGRAM_", "WEBHOOK_", "SANDBOX_")
+    prefixes = ("BOT_", "TELEGRAM_", "WEBHOOK_", "SANDBOX_", "CONSOLE_")
     return {**{k: v for k, v in os.environ.items() if not k.startswith(prefixes)}, **env}
 
 
@@ -43,64 +43,59 @@ def free_port() -> int:
 
 
 class BotProcess:
-    """main.py run in a child process, read line by line."""
+    """main.py run in a child process. Its output is read all the time (a full pipe would
+    block the bot), kept in ``output``, and searched line by line with ``wait_for_line``."""
 
     def __init__(self, process: asyncio.subprocess.Process) -> None:
         self.process = process
         self.output: list[str] = []
-        self._reader: asyncio.Task[None] | None = None
+        self._read = 0  # lines wait_for_line has looked at
+        self._more = asyncio.Condition()
+        self._reader = asyncio.create_task(self._read_all())
 
     @classmethod
     async def start(cls, env: dict[str, str], *args: str) -> BotProcess:
+        # Every bot started here has its console on a port of the system's choosing.
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             str(PROJECT_ROOT / "main.py"),
             "run",
             *args,
-            env=operator_environment(env),
+            env=operator_environment({"CONSOLE_PORT": "0", **env}),
             cwd=PROJECT_ROOT,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
         )
         return cls(process)
 
-    async def wait_for_line(self, needle: str, timeout: float = 20) -> str:
+    async def _read_all(self) -> None:
         assert self.process.stdout is not None
-        async with asyncio.timeout(timeout):
+        while raw := await self.process.stdout.readline():
+            async with self._more:
+                self.output.append(raw.decode(errors="replace"))
+                self._more.notify_all()
+        async with self._more:
+            self._more.notify_all()
+
+    async def wait_for_line(self, needle: str, timeout: float = 20) -> str:
+        """The next line (after those already waited for) containing ``needle``."""
+        async with asyncio.timeout(timeout), self._more:
             while True:
-                raw = await self.process.stdout.readline()
-                if not raw:
+                for index in range(self._read, len(self.output)):
+                    if needle in self.output[index]:
+                        self._read = index + 1
+                        return self.output[index]
+                self._read = len(self.output)
+                if self._reader.done():
                     raise AssertionError("the bot exited:\n" + "".join(self.output))
-                line = raw.decode()
-                self.output.append(line)
-                if needle in line:
-                    return line
-
-    def keep_reading(self) -> None:
-        """From now on read what the bot writes in the background: a test that talks to the
-        bot for a while must not let the pipe fill, or the bot would stop at its next line."""
-
-        async def read() -> None:
-            assert self.process.stdout is not None
-            while raw := await self.process.stdout.readline():
-                self.output.append(raw.decode())
-
-        self._reader = asyncio.create_task(read())
+                await self._more.wait()
 
     async def exit_status(self, timeout: float = 20) -> int:
         """Wait for the bot to exit by itself, keeping everything it wrote."""
-        assert self.process.stdout is not None
-        rest = await asyncio.wait_for(self.process.stdout.read(), timeout=timeout)
-        self.output.append(rest.decode())
+        await asyncio.wait_for(asyncio.shield(self._reader), timeout=timeout)
         return await self.process.wait()
 
     async def stop(self, sig: int = signal.SIGTERM) -> int:
         if self.process.returncode is None:
             self.process.send_signal(sig)
-        assert self.process.stdout is not None
-        if self._reader is not None:
-            await asyncio.wait_for(self._reader, timeout=20)  # it reads to the end
-        else:
-            rest = await asyncio.wait_for(self.process.stdout.read(), timeout=20)
-            self.output.append(rest.decode())
-        return await self.process.wait()
+        return await self.exit_status()

@@ -8,8 +8,8 @@ from bot.deployment import Deployment
 from bot.i18n import Languages
 from bot.polls import Dimension
 from bot.polls.results import AGE_BANDS
+from bot.polls.words import group_name
 from bot.registration.answers import Gender, MemberType
-from handlers.polls.texts import group_name
 
 CODES = {
     Dimension.MEMBER_TYPE: [t.value for t in MemberType],

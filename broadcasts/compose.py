@@ -59,9 +59,9 @@ from broadcasts.audience import (
 )
 from broadcasts.deliveries import DeliveryRepository, create_delivery
 from broadcasts.engine import DeliveryEngine
-from broadcasts.media import MediaRefused, check_media
+from broadcasts.media import MediaRefused, check_media, keep_upload, media_kind_of
 from broadcasts.outbox import Outbox
-from broadcasts.payload import DeliveryKind, Payload, PollSettings, check_payloads
+from broadcasts.payload import DeliveryKind, Media, Payload, PollSettings, check_payloads
 from broadcasts.progress import BandedProgress, Progress, build_progress, combined
 from broadcasts.repository import (
     Broadcast,
@@ -231,6 +231,14 @@ class BroadcastService:
             runs,
             self.warnings(payloads),
         )
+
+    def keep_upload(self, actor: Actor, filename: str, data: bytes) -> Media:
+        """Keep a photo or document a staff member uploaded, to attach to an announcement."""
+        require(actor, Permission.COMPOSE)
+        kind = media_kind_of(filename)
+        if self.media_dir is None or kind is None:
+            raise MediaRefused(f"{filename!r}: no photo or document can be kept here")
+        return Media(kind, keep_upload(self.media_dir, filename, data))
 
     def addressable_consulates(self, actor: Actor) -> list[Consulate]:
         """The consulates the actor may compose for (all, for unlimited staff)."""

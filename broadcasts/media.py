@@ -11,16 +11,25 @@ The rule is checked when a broadcast is created (``check_media``) and again when
 (``read_media``), since the file could have been swapped for a symbolic link after approval.
 Both open the file the same way: one name at a time from the folder, with ``O_NOFOLLOW``, and
 read what was opened, so no link is followed between the check and the read.
+
+Files uploaded through the console are kept here by ``keep_upload``: a photo or document type
+only, under a new random name (never the sender's), readable by the bot's user only.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
+
+from broadcasts.payload import MediaKind
+
+PHOTO_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".gif", ".webp"})
+DOCUMENT_SUFFIXES = frozenset({".pdf", ".doc", ".docx", ".txt"})
 
 #: Flags for every name opened on the way: never follow a link, never block (a FIFO).
 _NO_LINKS = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
@@ -40,6 +49,27 @@ def read_media(folder: Path | None, name: str) -> bytes:
     """The content of the file ``name`` inside ``folder``; MediaRefused says why not."""
     with _open_inside(folder, name) as file:
         return file.read()
+
+
+def media_kind_of(filename: str) -> MediaKind | None:
+    """What a file with this name is sent as (by its suffix); None for any other type."""
+    suffix = PurePosixPath(filename).suffix.lower()
+    if suffix in PHOTO_SUFFIXES:
+        return MediaKind.PHOTO
+    return MediaKind.DOCUMENT if suffix in DOCUMENT_SUFFIXES else None
+
+
+def keep_upload(folder: Path, filename: str, data: bytes) -> str:
+    """Keep an uploaded photo or document in ``folder`` under a new name, private to the bot's
+    user; return the name. MediaRefused for any other type of file."""
+    if media_kind_of(filename) is None:
+        raise MediaRefused(f"{filename!r} is not a photo or document type")
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    name = f"upload-{secrets.token_hex(8)}{PurePosixPath(filename).suffix.lower()}"
+    descriptor = os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(data)
+    return name
 
 
 def _parts(folder: Path, name: str) -> tuple[str, ...]:

@@ -64,7 +64,11 @@ def deployment() -> Deployment:
 def settings(tmp_path: Path) -> Settings:
     """Settings for sandbox mode with a database in the test's own folder."""
     return Settings.from_env(
-        {"BOT_DB_PATH": str(tmp_path / "bot.sqlite3"), "CONSOLE_PORT": "0"}
+        {
+            "BOT_DB_PATH": str(tmp_path / "bot.sqlite3"),
+            "BOT_MEDIA_DIR": str(tmp_path / "media"),
+            "CONSOLE_PORT": "0",
+        }
     ).for_run(sandbox=True)
 
 

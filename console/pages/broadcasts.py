@@ -12,10 +12,8 @@ browser gave.
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,6 +26,7 @@ from bot.services import Services
 from broadcasts.audience import Audience
 from broadcasts.compose import BroadcastError, BroadcastRequest, Category, is_right_to_left
 from broadcasts.labels import CATEGORY_LABELS, RECURRENCE_LABELS, STATUS_LABELS, audience_parts
+from broadcasts.media import MediaRefused
 from broadcasts.payload import (
     MAX_CAPTION,
     MAX_TEXT,
@@ -44,8 +43,6 @@ from console.security import signed_in_actor
 from console.telegram_html import safe_html
 
 WHEN_CHOICES = ("now", "at", "local", "daily", "weekly", "monthly")
-MEDIA_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".webp", ".pdf", ".doc", ".docx", ".txt"}
-PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".webp"}
 
 
 class FormProblem(ValueError):
@@ -145,20 +142,20 @@ def request_of(draft: Draft, services: Services, actor: Actor, tr_gettext: Any) 
 
 
 async def store_upload(request: web.Request, form: MultiDictProxy[Any], draft: Draft) -> None:
-    """Keep an uploaded file in the media folder under a new name; note it in the draft."""
+    """Keep an uploaded file in the media folder (the service's rules); note it in the draft."""
     upload = form.get("media")
     if not isinstance(upload, web.FileField) or not upload.filename:
         return
-    suffix = Path(upload.filename).suffix.lower()
-    if suffix not in MEDIA_SUFFIXES:
-        raise FormProblem("suffix")
     services: Services = request.app[SERVICES]
-    folder = services.settings.media_dir
-    folder.mkdir(parents=True, exist_ok=True)
-    name = f"console-{secrets.token_hex(8)}{suffix}"
-    (folder / name).write_bytes(upload.file.read())
-    draft.media_name = name
-    draft.media_kind = (MediaKind.PHOTO if suffix in PHOTO_SUFFIXES else MediaKind.DOCUMENT).value
+    try:
+        media = services.broadcasts.keep_upload(
+            signed_in_actor(request), upload.filename, upload.file.read()
+        )
+    except MediaRefused:
+        raise FormProblem("suffix") from None
+    assert media.path is not None
+    draft.media_name = media.path
+    draft.media_kind = media.kind.value
 
 
 # --- pages ----------------------------------------------------------------------------------
@@ -179,6 +176,7 @@ async def compose_page(
 ) -> web.Response:
     services: Services = request.app[SERVICES]
     actor = signed_in_actor(request)
+    require(actor, Permission.COMPOSE)
     return await render(
         request,
         "compose.html",
@@ -202,7 +200,6 @@ async def compose_page(
 
 
 async def compose(request: web.Request) -> web.Response:
-    require(signed_in_actor(request), Permission.COMPOSE)
     return await compose_page(request, Draft())
 
 

@@ -5,10 +5,11 @@
 // - progress: the bars of announcements being sent, refreshed every few seconds.
 "use strict";
 
-const TAGS = {
-  b: "b", strong: "b", i: "i", em: "i", u: "u", ins: "u", s: "s", strike: "s", del: "s",
-  code: "code", pre: "pre", blockquote: "blockquote", "tg-spoiler": "span", a: "a",
-};
+// Telegram's tags (console/telegram_html.py keeps the same ones on the server).
+const TAGS = new Set([
+  "b", "strong", "i", "em", "u", "ins", "s", "strike", "del",
+  "code", "pre", "blockquote", "tg-spoiler", "a",
+]);
 
 // Telegram HTML rendered as Telegram would, with only its tags (console/telegram_html.py
 // does the same on the server); the text is never inserted as HTML.
@@ -17,21 +18,17 @@ function renderTelegram(source, target) {
   const copy = (from, into) => {
     for (const node of from.childNodes) {
       if (node.nodeType === Node.TEXT_NODE) {
-        const lines = node.textContent.split("\n");
-        lines.forEach((line, index) => {
-          if (index) into.appendChild(document.createElement("br"));
-          into.appendChild(document.createTextNode(line));
-        });
+        into.appendChild(document.createTextNode(node.textContent));  // CSS keeps line breaks
       } else if (node.nodeType === Node.ELEMENT_NODE) {
-        const tag = TAGS[node.tagName.toLowerCase()];
-        if (!tag) { copy(node, into); continue; }
+        const tag = node.tagName.toLowerCase();
+        if (tag === "script" || tag === "style") continue;  // dropped with their content
+        if (!TAGS.has(tag)) { copy(node, into); continue; }
         const element = document.createElement(tag);
         if (tag === "a") {
           const href = node.getAttribute("href") || "";
           if (/^(https?|tg):\/\//.test(href)) element.setAttribute("href", href);
           element.setAttribute("rel", "noopener noreferrer");
         }
-        if (node.tagName.toLowerCase() === "tg-spoiler") element.className = "spoiler";
         copy(node, element);
         into.appendChild(element);
       }

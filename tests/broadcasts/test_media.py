@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from broadcasts.media import MediaRefused, check_media, read_media
+from broadcasts.media import MediaRefused, check_media, keep_upload, read_media
 
 
 @pytest.fixture
@@ -76,3 +76,22 @@ def test_no_folder_and_empty_names_are_refused(folder: Path) -> None:
     assert "no media folder" in refusal(None, "poster.jpg")  # type: ignore[arg-type]
     assert "empty" in refusal(folder, " ")
     assert "NUL" in refusal(folder, "poster.jpg\0.png")
+
+
+def test_an_upload_is_kept_under_a_new_private_name(tmp_path: Path) -> None:
+    folder = tmp_path / "new-media"
+    name = keep_upload(folder, "../../Poster Final.JPG", b"photo")
+    assert name.endswith(".jpg") and "/" not in name and "Poster" not in name
+    assert read_media(folder, name) == b"photo"
+    assert (folder / name).stat().st_mode & 0o777 == 0o600
+    assert folder.stat().st_mode & 0o777 == 0o700
+    assert keep_upload(folder, "poster.jpg", b"again") != name  # never overwritten
+
+
+@pytest.mark.parametrize("filename", ["tool.exe", "page.html", "script.js", "no-suffix"])
+def test_an_upload_that_is_not_a_photo_or_document_is_refused(
+    tmp_path: Path, filename: str
+) -> None:
+    with pytest.raises(MediaRefused):
+        keep_upload(tmp_path / "media", filename, b"x")
+    assert not (tmp_path / "media").exists()

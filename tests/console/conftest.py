@@ -11,7 +11,12 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.access import Actor
 from bot.services import Services
+from broadcasts.audience import Audience
+from broadcasts.compose import BroadcastRequest, Category
+from broadcasts.payload import DeliveryKind, Payload
+from broadcasts.schedule import Schedule
 from console.app import build_console
+from tests.auxil.actors import OPERATOR
 
 SignIn = Callable[[int], Awaitable[TestClient]]  # type: ignore[type-arg]
 
@@ -53,3 +58,34 @@ def csrf_of(page: str) -> str:
     marker = 'name="csrf" value="'
     start = page.index(marker) + len(marker)
     return page[start : page.index('"', start)]
+
+
+ADMIN, LONDON_EDITOR, MADRID_EDITOR, VIEWER = 1001, 1002, 1003, 1004
+REFUSAL = "This is only for consular staff."
+LONDON_TEXT = "Passport day on <b>Saturday</b>"
+
+
+@pytest.fixture
+async def staff(services: Services) -> None:
+    """An admin of every consulate, an editor in London and one in Madrid, a London viewer."""
+    await services.staff.put(OPERATOR, ADMIN, "admin")
+    await services.staff.put(OPERATOR, LONDON_EDITOR, "editor", ["london"])
+    await services.staff.put(OPERATOR, MADRID_EDITOR, "editor", ["madrid"])
+    await services.staff.put(OPERATOR, VIEWER, "viewer", ["london"])
+
+
+async def london_broadcast(services: Services) -> int:
+    """A London announcement waiting for approval."""
+    author = Actor.in_chat(LONDON_EDITOR, await services.staff.find(LONDON_EDITOR))
+    created = await services.broadcasts.create(
+        BroadcastRequest(
+            kind=DeliveryKind.MESSAGE,
+            category=Category.CONSULAR,
+            payloads=[Payload("en", text=LONDON_TEXT)],
+            audience=Audience.of(consulates=["london"]),
+            schedule=Schedule.now(),
+            author=author,
+        ),
+        datetime.now(UTC),
+    )
+    return created.broadcast.id

@@ -7,6 +7,7 @@ audit log. Each page in English and in Arabic (right to left)."""
 from __future__ import annotations
 
 import pytest
+from aiohttp import FormData
 
 from bot.services import Services
 from tests.auxil.actors import OPERATOR
@@ -153,3 +154,25 @@ async def test_a_refused_staff_change_says_why_in_the_staff_members_language(
     text = await refused.text()
     assert "Sin cambios" in text and "último" in text  # the last admin stays
     assert (await services.staff.find(ADMIN)) is not None
+
+
+async def test_a_photo_uploaded_at_compose_is_kept_privately_and_shown_attached(
+    london: None, services: Services, sign_in: SignIn
+) -> None:
+    editor = await sign_in(LONDON_EDITOR)
+    form = FormData(
+        {
+            "csrf": csrf_of(await (await editor.get("/broadcasts/new")).text()),
+            "category": "consular",
+            "text_en": "Our new opening hours",
+            "consulates": "london",
+            "when": "now",
+        }
+    )
+    form.add_field("media", b"\x89PNG poster", filename="hours.png", content_type="image/png")
+    preview = await editor.post("/broadcasts/preview", data=form)
+    text = await preview.text()
+    assert preview.status == 200, text
+    (kept,) = services.settings.media_dir.iterdir()
+    assert kept.read_bytes() == b"\x89PNG poster" and kept.stat().st_mode & 0o777 == 0o600
+    assert f"Attached: {kept.name}" in text

@@ -14,39 +14,17 @@ from aiohttp.test_utils import TestClient
 from bot.access import Actor
 from bot.services import Services
 from bot.signin import LINK_MINUTES, SignInRefused
-from broadcasts.audience import Audience
-from broadcasts.compose import BroadcastRequest, Category
-from broadcasts.payload import DeliveryKind, Payload
-from broadcasts.schedule import Schedule
 from tests.auxil.actors import OPERATOR
-from tests.console.conftest import SignIn, csrf_of
-
-ADMIN, LONDON_EDITOR, MADRID_EDITOR, VIEWER = 1001, 1002, 1003, 1004
-REFUSAL = "This is only for consular staff."
-
-
-@pytest.fixture
-async def staff(services: Services) -> None:
-    await services.staff.put(OPERATOR, ADMIN, "admin")
-    await services.staff.put(OPERATOR, LONDON_EDITOR, "editor", ["london"])
-    await services.staff.put(OPERATOR, MADRID_EDITOR, "editor", ["madrid"])
-    await services.staff.put(OPERATOR, VIEWER, "viewer", ["london"])
-
-
-async def london_broadcast(services: Services) -> int:
-    author = Actor.in_chat(LONDON_EDITOR, await services.staff.find(LONDON_EDITOR))
-    created = await services.broadcasts.create(
-        BroadcastRequest(
-            kind=DeliveryKind.MESSAGE,
-            category=Category.CONSULAR,
-            payloads=[Payload("en", text="Passport day on <b>Saturday</b>")],
-            audience=Audience.of(consulates=["london"]),
-            schedule=Schedule.now(),
-            author=author,
-        ),
-        datetime.now(UTC),
-    )
-    return created.broadcast.id
+from tests.console.conftest import (
+    ADMIN,
+    LONDON_EDITOR,
+    MADRID_EDITOR,
+    REFUSAL,
+    VIEWER,
+    SignIn,
+    csrf_of,
+    london_broadcast,
+)
 
 
 async def test_a_link_signs_in_once_with_a_private_cookie_and_strict_headers(

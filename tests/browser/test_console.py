@@ -13,6 +13,7 @@ Screenshots of every page at 1280 px and 390 px are written to build/screenshots
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -209,7 +210,7 @@ async def test_compose_approve_deliver_and_poll_in_the_console(
     async with amina.expect_download() as downloading:
         await amina.get_by_role("link", name="Download CSV").click()
     download = await downloading.value
-    csv = Path(await download.path()).read_text(encoding="utf-8")
+    csv = await asyncio.to_thread(Path(await download.path()).read_text, encoding="utf-8")
     assert QUESTION in csv and "Yes" in csv and "6" in csv
 
     for name in ("members", "admin"):

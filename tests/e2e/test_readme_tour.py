@@ -1,7 +1,7 @@
 """README's "Try it in the sandbox", step by step, as a newcomer follows it: every step gets the
-answer README says it gets, so the walk has no dead end (members, then staff: an admin made
-from the command line, an announcement with a photo approved by a second staff member, a poll
-to five members, its results)."""
+answer README says it gets, so the walk has no dead end (a member registers, then the demo's
+admin makes them staff, sends an announcement with a photo that the demo's editor approves, and
+a poll that five members answer; its results; and an admin made from the command line)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from bot.demo import seed_demo
 from bot.polls.chart import bars_for, results_chart
 from bot.services import Services
 from bot.settings import PROJECT_ROOT, Settings
 from handlers.context import App
-from sandbox import SandboxClient
+from sandbox import Sandbox, SandboxClient
 from sandbox.state import FIRST_USER_ID
 from tests.auxil.chat import ChatUser, Message, button_labels
 from tests.auxil.process import main_py
@@ -69,81 +70,92 @@ async def approve(approver: ChatUser) -> list[Message]:
 
 
 async def test_the_readme_walk_through_the_sandbox_has_no_dead_end(
-    bot: App, client: SandboxClient, services: Services, settings: Settings
+    bot: App, client: SandboxClient, services: Services, settings: Settings, sandbox: Sandbox
 ) -> None:
+    demo = await seed_demo(services, sandbox.state)  # what `make run` does (--demo)
+    readme_says(
+        "Amina (4999001) is an admin and Bruno (4999002) an editor who approves",
+        f"{len(demo.members)} members are registered",
+    )
+    assert (demo.admin.telegram_user_id, demo.approver.telegram_user_id) == (4999001, 4999002)
+
     # As a member (steps 1-5).
     readme_says("press **Start chat**", "Type `United Kingdom`", "press **✅ Confirm**")
     rosa = await register_in_the_uk(client, "Rosa")
     assert rosa.id == FIRST_USER_ID
     (topics,) = await rosa.send("/predeparture")
     assert {"📍 United Kingdom", "☑️ My checklist"} <= set(button_labels(topics))
-    readme_says('"How much do you want to send?" Type `200`', "what your family receives")
+    readme_says('"How much do you want to send?" Type `200`', "what your family receives, in")
     (question,) = await rosa.send("/remit")
     assert "How much do you want to send?" in question["text"]
     (ranking,) = await rosa.send("200")
-    assert "Your family receives" in ranking["text"]
+    assert "your family receives about ₱" in ranking["text"] and "Source:" in ranking["text"]
+    assert "Details" in button_labels(ranking)
 
-    # As staff: a second person, made an admin from a second terminal (steps 6-7).
-    consul = await ChatUser.create(client, "Consul", "en")
-    await consul.send("/start")
-    assert consul.id == FIRST_USER_ID + 1
-    readme_says("main.py staff add 5000002 admin` prints `saved 5000002 admin all consulates`")
-    # As from a second terminal, on the running bot's database.
-    saved, _ = await main_py(settings.db_path, "staff", "add", str(consul.id), "admin")
-    assert saved.strip() == f"saved {consul.id} admin all consulates"
-
-    # Step 8: the member becomes the second staff member, who approves.
+    # As staff: Amina makes the member a second approver (steps 6-7).
+    amina = ChatUser(client, await client.user(demo.admin.telegram_user_id))
+    bruno = ChatUser(client, await client.user(demo.approver.telegram_user_id))
     readme_says("`/staff add 5000001 editor`", '"Saved: • 5000001 editor (all consulates)"')
-    (saved_reply,) = await consul.send(f"/staff add {rosa.id} editor")
-    assert f"Saved:\n• {rosa.id} editor (all consulates)" in saved_reply["text"]
+    (saved,) = await amina.send(f"/staff add {rosa.id} editor")
+    assert f"Saved:\n• {rosa.id} editor (all consulates)" in saved["text"]
 
-    # Step 9: /announce, with a photo attached at the media step.
-    (category,) = await consul.send("/announce")
-    (text,) = await consul.press(category, "Consular notice")
+    # Step 8: /announce, with a photo attached at the media step.
+    (category,) = await amina.send("/announce")
+    (text,) = await amina.press(category, "Consular notice")
     assert "Send the text in English" in text["text"]
-    (languages,) = await consul.send("Passport day on Saturday at the embassy.")
-    (media,) = await consul.press(languages, "Done")
+    (languages,) = await amina.send("Passport day on Saturday at the embassy.")
+    (media,) = await amina.press(languages, "Done")
     readme_says('"Send a photo or a document to attach, or press Skip": press 📎')
     assert "Send a photo or a document to attach, or press Skip." in media["text"]
     poster = results_chart("Passport day", bars_for(["Yes", "No"], [50.0, 50.0], [5, 5]))
-    (audience,) = await consul.attach(poster, "poster.png", "image/png")
+    (audience,) = await amina.attach(poster, "poster.png", "image/png")
     assert "Who should receive it?" in audience["text"]
-    (when,) = await consul.press(audience, "Continue")
+    (when,) = await amina.press(audience, "Continue")
     assert "When should it go out?" in when["text"]
-    preview = await consul.press(when, "Now")
-    assert "fewer than 5" in preview[-1]["text"]
-    (submitted,) = await consul.press(preview[-1], "Submit")
+    preview = await amina.press(when, "Now")
+    readme_says('as a band ("10–14")', "sent to 2 staff members")
+    assert "10–14" in preview[-1]["text"]  # the demo's twelve members and Rosa
+    (submitted,) = await amina.press(preview[-1], "Submit")
     assert "waiting for approval" in submitted["text"]
-    assert "Sent for approval to 1 staff members" in submitted["text"]
+    assert "Sent for approval to 2 staff members" in submitted["text"]
 
-    # Step 10: approved by the member, it arrives in every member's chat.
+    # Step 9: approved by Bruno, it arrives in every member's chat, Rosa's included.
     readme_says('"A broadcast is waiting for your approval"', "Press **✅ Approve**")
-    (approved,) = await approve(rosa)
+    (approved,) = await approve(bruno)
     assert "scheduled" in approved["text"]
     await services.broadcasts.sweep(datetime.now(UTC))  # what the bot does every 5 seconds
     announcement = await arrives(rosa, lambda message: "photo" in message)
     assert "Passport day on Saturday" in announcement["caption"]
 
-    # Step 11: four more members, then a poll, approved as the member, answered by all five.
-    members = [rosa] + [await register_in_the_uk(client, name) for name in ("A", "B", "C", "D")]
+    # Step 10: a poll, approved by Bruno, answered by five members.
     readme_says("`/poll Will you come to passport day? | Yes | No`")
-    (stored,) = await consul.send("/poll Will you come to passport day? | Yes | No")
+    (stored,) = await amina.send("/poll Will you come to passport day? | Yes | No")
     assert "Poll 1 is stored and waits for another staff member's approval" in stored["text"]
-    await approve(rosa)
+    await approve(bruno)
     await services.broadcasts.sweep(datetime.now(UTC))
+    members = [rosa] + [
+        ChatUser(client, await client.user(member.telegram_user_id)) for member in demo.members[:4]
+    ]
     for index, member in enumerate(members):
         poll = await arrives(member, lambda message: "poll" in message)
         await client.vote(member.id, poll["poll"]["id"], [0 if index < 3 else 1])
 
-    # Step 12: the results: five answered, the small totals suppressed; a chart and a CSV.
+    # Step 11: the results: five answered, the small totals suppressed; a chart and a CSV.
     readme_says('any total under 5 reads "suppressed"')
     for _ in range(200):  # the bot counts the answers as their updates reach it
         if await services.polls.repository.respondents(1) == len(members):
             break
         await asyncio.sleep(0.05)
-    (listing,) = await consul.send("/results")
-    report = await consul.press(listing, "Will you come to passport day?", timeout=10)
+    (listing,) = await amina.send("/results")
+    report = await amina.press(listing, "Will you come to passport day?", timeout=10)
     assert "Respondents: 5" in report[0]["text"]
     assert "Yes: suppressed" in report[0]["text"]
     assert any("photo" in message for message in report)
     assert any("document" in message for message in report)
+
+    # Your own user as an admin, from a second terminal while the bot runs.
+    readme_says("main.py staff add 5000001 admin` in a second terminal prints `saved 5000001")
+    out, _ = await main_py(settings.db_path, "staff", "add", str(rosa.id), "admin")
+    assert out.strip() == f"saved {rosa.id} admin all consulates"
+    (staff_list,) = await rosa.send("/staff")
+    assert f"{rosa.id}" in staff_list["text"]

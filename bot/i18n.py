@@ -96,6 +96,14 @@ class Translator:
         span = f"{self.format_number(band.low)}–{self.format_number(band.high)}"
         return self.isolate(span)
 
+    @staticmethod
+    def band_count(band: Band) -> int:
+        """The number ``format_band`` writes, to choose the plural form of what it counts:
+        0, the 5 of "fewer than 5", the 44 of "40–44"."""
+        if band.low == 1:
+            return band.high + 1
+        return band.high
+
     def format_list(self, items: Iterable[str]) -> str:
         """ "A, B and C" as this language writes it."""
         found = list(items)

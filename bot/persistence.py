@@ -2,7 +2,10 @@
 
 Only conversation states and per-user drafts are kept (no chat or bot data). The application
 calls ``update_persistence`` after every update (see handlers/persistence_flush.py), so a
-restart loses no step a member has taken.
+restart loses no step a member has taken. That runs after the handler has replied, though: a
+crash in between would lose a step the member saw answered. So a conversation whose steps
+matter writes its new state and the person's user_data together, in one transaction, before
+its reply (``save_step``); the flush after the update then finds nothing new.
 
 Nothing before consent: a person's state and user_data are written only while the database
 already names them: a ``members`` row (created when they press "I agree", see
@@ -23,7 +26,7 @@ from typing import Any
 from telegram.ext import BasePersistence, PersistenceInput
 from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
 
-from bot.storage.database import Database, utc_now_iso
+from bot.storage.database import Database, Transaction, utc_now_iso
 
 UserData = dict[Any, Any]
 
@@ -59,24 +62,56 @@ class SQLitePersistence(BasePersistence[UserData, dict[Any, Any], Any]):
         return {int(row[0]): json.loads(row[1]) for row in rows}
 
     async def update_user_data(self, user_id: int, data: UserData) -> None:
-        encoded = json.dumps(data, sort_keys=True) if data else None
-        if encoded == self._handled.get(user_id):
+        encoded, changed = self._encode(user_id, data)
+        if not changed:
             return
-        stored = False
         async with self.database.transaction() as tx:
-            if encoded is not None:
-                stored = bool(
-                    await tx.execute(
-                        "INSERT INTO conversation_user_data (telegram_user_id, data, updated_at)"
-                        f" SELECT ?, ?, ? WHERE {_NAMED} ON CONFLICT (telegram_user_id)"
-                        " DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at",
-                        (user_id, encoded, utc_now_iso(), user_id, user_id),
-                    )
-                )
-            if not stored:
+            await self._write_user_data(tx, user_id, encoded)
+        self._remember(user_id, encoded)
+
+    async def save_step(
+        self,
+        name: str,
+        key: ConversationKey,
+        new_state: object | None,
+        user_id: int,
+        data: UserData,
+    ) -> None:
+        """Store where person ``user_id`` is in conversation ``name`` (None: no longer in it)
+        and their user_data, together, now: for a handler about to reply (module docstring)."""
+        encoded, changed = self._encode(user_id, data)
+        async with self.database.transaction() as tx:
+            if changed:
+                await self._write_user_data(tx, user_id, encoded)
+            await self._write_state(tx, name, key, new_state)
+        if changed:
+            self._remember(user_id, encoded)
+
+    def _encode(self, user_id: int, data: UserData) -> tuple[str | None, bool]:
+        """The user_data as stored (None when empty), and whether that differs from what was
+        last written (or refused) for the person."""
+        encoded = json.dumps(data, sort_keys=True) if data else None
+        return encoded, encoded != self._handled.get(user_id)
+
+    async def _write_user_data(self, tx: Transaction, user_id: int, encoded: str | None) -> None:
+        """Store ``encoded`` user_data (None: remove it) if the database names the person;
+        otherwise remove whatever was stored."""
+        stored = False
+        if encoded is not None:
+            stored = bool(
                 await tx.execute(
-                    "DELETE FROM conversation_user_data WHERE telegram_user_id = ?", (user_id,)
+                    "INSERT INTO conversation_user_data (telegram_user_id, data, updated_at)"
+                    f" SELECT ?, ?, ? WHERE {_NAMED} ON CONFLICT (telegram_user_id)"
+                    " DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at",
+                    (user_id, encoded, utc_now_iso(), user_id, user_id),
                 )
+            )
+        if not stored:
+            await tx.execute(
+                "DELETE FROM conversation_user_data WHERE telegram_user_id = ?", (user_id,)
+            )
+
+    def _remember(self, user_id: int, encoded: str | None) -> None:
         if encoded is None:
             self._handled.pop(user_id, None)
         else:
@@ -97,20 +132,28 @@ class SQLitePersistence(BasePersistence[UserData, dict[Any, Any], Any]):
     async def update_conversation(
         self, name: str, key: ConversationKey, new_state: object | None
     ) -> None:
+        async with self.database.transaction() as tx:
+            await self._write_state(tx, name, key, new_state)
+
+    @staticmethod
+    async def _write_state(
+        tx: Transaction, name: str, key: ConversationKey, new_state: object | None
+    ) -> None:
+        """Store the state (None: remove it) if the database names the person (the key's
+        last element); otherwise remove whatever was stored."""
         encoded_key = json.dumps(list(key))
         person = key[-1]
-        async with self.database.transaction() as tx:
-            stored = new_state is not None and await tx.execute(
-                "INSERT INTO conversation_states (name, key, state, updated_at)"
-                f" SELECT ?, ?, ?, ? WHERE {_NAMED} ON CONFLICT (name, key) DO UPDATE"
-                " SET state = excluded.state, updated_at = excluded.updated_at",
-                (name, encoded_key, json.dumps(new_state), utc_now_iso(), person, person),
+        stored = new_state is not None and await tx.execute(
+            "INSERT INTO conversation_states (name, key, state, updated_at)"
+            f" SELECT ?, ?, ?, ? WHERE {_NAMED} ON CONFLICT (name, key) DO UPDATE"
+            " SET state = excluded.state, updated_at = excluded.updated_at",
+            (name, encoded_key, json.dumps(new_state), utc_now_iso(), person, person),
+        )
+        if not stored:
+            await tx.execute(
+                "DELETE FROM conversation_states WHERE name = ? AND key = ?",
+                (name, encoded_key),
             )
-            if not stored:
-                await tx.execute(
-                    "DELETE FROM conversation_states WHERE name = ? AND key = ?",
-                    (name, encoded_key),
-                )
 
     async def unchanged_since(self, moment: datetime) -> list[int]:
         """The people whose user_data has not changed since ``moment``."""

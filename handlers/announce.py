@@ -374,7 +374,11 @@ async def submit(update: Update, context: AppContext, staff: StaffMember) -> obj
     if created.needs_approval:
         told = await notify_approvers(context.bot, services, created.broadcast)
         lines.append(
-            tr.gettext("Sent for approval to %(count)s staff members.")
+            tr.ngettext(
+                "Sent for approval to %(count)s staff member.",
+                "Sent for approval to %(count)s staff members.",
+                told,
+            )
             % {"count": tr.format_number(told)}
         )
     await edit_or_reply(update, context, "\n".join(lines))

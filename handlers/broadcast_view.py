@@ -112,7 +112,11 @@ def describe(tr: Translator, deployment: Deployment, broadcast: Broadcast) -> st
 def count_lines(tr: Translator, counts: AudienceBands, default_language: str) -> list[str]:
     """Recipients per language and in total, as bands, with the fallback."""
     lines = [
-        tr.gettext("%(language)s: %(count)s recipients")
+        tr.ngettext(
+            "%(language)s: %(count)s recipient",
+            "%(language)s: %(count)s recipients",
+            tr.band_count(band),
+        )
         % {"language": esc(tr.language_name(language)), "count": tr.format_band(band)}
         for language, band in counts.per_language.items()
     ]

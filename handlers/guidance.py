@@ -27,6 +27,7 @@ from handlers.replies import STALE, alert, edit_or_reply, esc, reply
 
 FEATURE = "pd"
 TOPICS_PER_ROW = 2
+ITEMS_PER_ROW = 5
 TICKED, OPEN = "✅", "▫️"
 
 
@@ -92,29 +93,39 @@ def reviewed(tr: Translator, day: date) -> str:
 
 
 def checklist_text(tr: Translator, lines: list[ChecklistLine], registered: bool) -> str:
+    """Progress, then every item in full, numbered: the buttons carry only the numbers."""
     done = sum(line.ticked for line in lines)
     parts = [
         tr.gettext("<b>Your checklist before you leave</b>"),
-        tr.gettext("%(done)s of %(total)s done. Tap an item to tick or untick it.")
+        tr.gettext("%(done)s of %(total)s done. Tap a number below to tick or untick that item.")
         % {"done": tr.format_number(done), "total": tr.format_number(len(lines))},
     ]
     if not registered:
         parts.append(tr.gettext("Register with /start to tick items and keep your progress."))
+    parts.append("")
+    parts += [
+        f"{mark(line)} {tr.format_number(number)}. {esc(line.item.text)}"
+        for number, line in enumerate(lines, start=1)
+    ]
     return "\n".join(parts)
 
 
 def checklist_markup(tr: Translator, lines: list[ChecklistLine]) -> InlineKeyboardMarkup:
-    rows = [
-        [
-            InlineKeyboardButton(
-                f"{TICKED if line.ticked else OPEN} {line.item.text}",
-                callback_data=data("x", line.item.id),
-            )
-        ]
-        for line in lines
+    """One short button per item (its mark and number), several to a row, so that they fit a
+    phone; the item's full text is in the message."""
+    buttons = [
+        InlineKeyboardButton(
+            f"{mark(line)} {tr.format_number(number)}", callback_data=data("x", line.item.id)
+        )
+        for number, line in enumerate(lines, start=1)
     ]
+    rows = [buttons[i : i + ITEMS_PER_ROW] for i in range(0, len(buttons), ITEMS_PER_ROW)]
     rows.append([InlineKeyboardButton(tr.gettext("⬅️ Back"), callback_data=data())])
     return InlineKeyboardMarkup(rows)
+
+
+def mark(line: ChecklistLine) -> str:
+    return TICKED if line.ticked else OPEN
 
 
 # --- looking things up -------------------------------------------------------------------------

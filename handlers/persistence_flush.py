@@ -1,13 +1,21 @@
-"""Runs after every other handler: writes conversation state and drafts to the database now,
-rather than at python-telegram-bot's next periodic flush, so a crash or restart loses no step.
+"""Conversation state on disk in time: ``flush`` runs after every other handler and writes
+what the update changed now, rather than at python-telegram-bot's next periodic flush.
+
+That is after the handler has replied, and python-telegram-bot records a conversation's new
+state only once the callback has returned: a crash between the reply and the flush would lose
+a step the member saw answered (issue 15, item 2). So a conversation step calls
+``save_before_reply`` with the state it is about to return, and replies only once that and the
+person's user_data are stored; the flush then finds nothing new.
+
 Whose state may be written at all is the persistence's rule (bot/persistence.py): only that of
 people the database names, so nothing of someone who has not consented."""
 
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import TypeHandler
+from telegram.ext import ConversationHandler, TypeHandler
 
+from bot.persistence import SQLitePersistence
 from handlers.context import App, AppContext
 
 
@@ -16,6 +24,25 @@ async def flush(update: Update, context: AppContext) -> None:
     if update.effective_user is not None:
         context.application.mark_data_for_update_persistence(user_ids=update.effective_user.id)
     await context.application.update_persistence()
+
+
+async def save_before_reply(
+    update: Update, context: AppContext, conversation: str, state: object
+) -> None:
+    """Store that the update's person is at ``state`` of ``conversation`` (END: out of it),
+    with their user_data, before the reply that shows it. Keys are ``[chat_id, user_id]``,
+    as python-telegram-bot keys a conversation per chat and per user."""
+    persistence = context.application.persistence
+    chat, user = update.effective_chat, update.effective_user
+    if not isinstance(persistence, SQLitePersistence) or chat is None or user is None:
+        return
+    await persistence.save_step(
+        conversation,
+        (chat.id, user.id),
+        None if state == ConversationHandler.END else state,
+        user.id,
+        context.user_data if context.user_data is not None else {},
+    )
 
 
 def register(application: App, group: int) -> None:

@@ -2,7 +2,8 @@
 facts the consent text states, kept in one place so that the text cannot drift from the data.
 
 Nothing before consent. Until a person presses "I agree", no row names them: the consent
-screen is a message with two buttons and no conversation state; a language they choose
+screen is a message with its buttons ("I agree", "No, thanks", "Read the full notice") and
+no conversation state; a language they choose
 before then stays in the bot's memory (handlers/language.py); the persistence writes
 conversation state only for people the database already names (bot/persistence.py).
 "I agree" records the consent: a ``members`` row with status 'visitor' (consented, not yet
@@ -13,10 +14,11 @@ starts again; one who had agreed resumes where they were.
 
 Only what a feature uses. ``KEPT`` lists every column of ``members`` and ``member_interests``
 and every other table holding rows about a member, with the source files of the features
-that read them and the consent text's line saying what they are for. The consent text is made
-from these lines (handlers/registration/questions.py), and tests/bot/registration/
-test_consent.py fails for a column or table not listed, for a listed column that no longer
-exists, and for a reader that does not mention what it is said to read. To keep something
+that read them and the consent text's line saying what they are for. The full notice (one
+tap from the short consent screen) is made from these lines (handlers/registration/
+questions.py), and tests/bot/registration/test_consent.py fails for a column or table not
+listed, for a listed column that no longer exists, and for a reader that does not mention what
+it is said to read. To keep something
 new: a feature that reads it, an entry here, and a new ``CONSENT_VERSION``.
 
 Older consents. City, skills, plans and phone number were asked until ``CONSENT_VERSION``

@@ -1,7 +1,14 @@
 """Finding a country by part of its name in the member's own language.
 
-Names come from babel's locale data; matching ignores case and accents, and also accepts the
-English name and the ISO code, so "mexi", "méxico" and "MX" all find Mexico.
+Names come from babel's locale data; matching ignores case, accents, punctuation and the
+invisible marks keyboards and copy-paste leave in text (right-to-left mark, zero-width space,
+bidirectional isolates...), and also accepts the English name and the ISO code, so "mexi",
+"méxico", "‏Mexico" and "MX" all find Mexico.
+
+What people call a country is not always its official name: "UK", "England", "Holland",
+"Turkey", "Ivory Coast". ``COMMON_NAMES`` maps such names, in every enabled language, to one
+country. A common name or a full name typed whole means that country alone ("Oman" is not
+the start of "Romania"); only part of a name offers every country it may be the start of.
 """
 
 from __future__ import annotations
@@ -14,15 +21,85 @@ from babel import Locale
 # Territory codes in babel that are not countries a person lives in.
 _NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"})
 MAX_RESULTS = 8
-# Abbreviations people type that are not ISO codes.
-_ABBREVIATIONS = {"uk": "GB", "usa": "US", "uae": "AE", "ksa": "SA", "drc": "CD"}
+
+#: Names people use for a country that are not its name in babel's data, in any enabled
+#: language (matched after ``fold``): abbreviations, the nations of the United Kingdom, older
+#: or everyday names, and cities people give for a country they stand for.
+COMMON_NAMES = {
+    # The United Kingdom and its nations.
+    "uk": "GB",
+    "great britain": "GB",
+    "britain": "GB",
+    "england": "GB",
+    "scotland": "GB",
+    "wales": "GB",
+    "northern ireland": "GB",
+    "inglaterra": "GB",
+    "escocia": "GB",
+    "gales": "GB",
+    "pais de gales": "GB",
+    "irlanda del norte": "GB",
+    "gran bretana": "GB",
+    "angleterre": "GB",
+    "ecosse": "GB",
+    "pays de galles": "GB",
+    "irlande du nord": "GB",
+    "grande bretagne": "GB",
+    "gra bretanha": "GB",
+    "irlanda do norte": "GB",
+    "inglatera": "GB",
+    "eskosya": "GB",
+    "britanya": "GB",
+    "انجلترا": "GB",
+    "انكلترا": "GB",
+    "بريطانيا": "GB",
+    "اسكتلندا": "GB",
+    "ويلز": "GB",
+    # The United States.
+    "us": "US",
+    "usa": "US",
+    "america": "US",
+    "united states of america": "US",
+    "ee uu": "US",
+    "eeuu": "US",
+    "eua": "US",
+    "amerique": "US",
+    "etats unis d amerique": "US",
+    "amerika": "US",
+    "امريكا": "US",
+    "الولايات المتحدة الامريكية": "US",
+    # Other everyday and former names.
+    "uae": "AE",
+    "dubai": "AE",
+    "abu dhabi": "AE",
+    "ksa": "SA",
+    "saudi": "SA",
+    "drc": "CD",
+    "holland": "NL",
+    "holanda": "NL",
+    "hollande": "NL",
+    "turkey": "TR",
+    "turquia": "TR",
+    "turquie": "TR",
+    "ivory coast": "CI",
+    "czech republic": "CZ",
+    "macau": "MO",
+    "swaziland": "SZ",
+    "burma": "MM",
+    "south korea": "KR",
+    "timog korea": "KR",
+    "hongkong": "HK",
+}
 
 
 def fold(text: str) -> str:
-    """Lower-case without accents, for matching what people type."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    letters = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(letters.replace("-", " ").replace("'", " ").split())
+    """What people type, reduced for matching: no invisible or control characters, lower
+    case without accents, dots dropped ("U.K."), other punctuation as spaces."""
+    visible = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C")
+    decomposed = unicodedata.normalize("NFKD", visible.casefold().replace(".", ""))
+    kept = (ch for ch in decomposed if not unicodedata.combining(ch))
+    spaced = "".join(" " if unicodedata.category(ch)[0] in "PSZ" else ch for ch in kept)
+    return " ".join(spaced.split())
 
 
 @cache
@@ -37,12 +114,17 @@ def country_names(language: str) -> dict[str, str]:
 
 
 @cache
-def _search_keys(language: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+def _search_keys(language: str) -> tuple[tuple[str, frozenset[str]], ...]:
+    """Per country: its names, folded, in ``language`` and in English."""
     local, english = country_names(language), country_names("en")
     return tuple(
-        (code, tuple({fold(local[code]), fold(english.get(code, "")), code.casefold()}))
-        for code in local
+        (code, frozenset({fold(local[code]), fold(english.get(code, ""))})) for code in local
     )
+
+
+@cache
+def _common_names() -> dict[str, str]:
+    return {fold(name): code for name, code in COMMON_NAMES.items()}
 
 
 def is_country(code: str) -> bool:
@@ -50,22 +132,26 @@ def is_country(code: str) -> bool:
 
 
 def search_countries(query: str, language: str) -> list[str]:
-    """Codes whose names match ``query``: exact first, then prefix, then anywhere."""
-    needle = fold(query)
+    """Codes whose names match ``query``: the one country a common name or a whole name
+    means; else the ISO code's country, then names that start with it, then names that
+    contain it."""
+    needle = fold(query).removeprefix("the ")
     if len(needle) < 2:
         return []
-    exact, prefix, inside = [], [], []
-    if needle in _ABBREVIATIONS:
-        exact.append(_ABBREVIATIONS[needle])
-    for code, keys in _search_keys(language):
-        if code in exact:
-            continue
-        if needle in keys:
-            exact.append(code)
-        elif any(key.startswith(needle) or f" {needle}" in key for key in keys):
+    common = _common_names().get(needle)
+    if common is not None:
+        return [common]
+    keys = _search_keys(language)
+    whole = [code for code, names in keys if needle in names]
+    if whole:
+        return whole[:MAX_RESULTS]
+    by_code, prefix, inside = [], [], []
+    for code, names in keys:
+        if needle == code.casefold():
+            by_code.append(code)
+        elif any(name.startswith(needle) or f" {needle}" in name for name in names):
             prefix.append(code)
-        elif any(needle in key for key in keys if len(needle) >= 3):
+        elif len(needle) >= 3 and any(needle in name for name in names):
             inside.append(code)
-    names = country_names(language)
-    ranked = exact + sorted(prefix, key=names.__getitem__) + sorted(inside, key=names.__getitem__)
-    return ranked[:MAX_RESULTS]
+    by_name = country_names(language).__getitem__
+    return (by_code + sorted(prefix, key=by_name) + sorted(inside, key=by_name))[:MAX_RESULTS]

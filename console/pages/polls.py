@@ -17,7 +17,14 @@ from bot.polls.counting import ANONYMOUS, SEGMENTED
 from bot.polls.drafting import DraftError, PollDraft
 from bot.polls.export import export_csv
 from bot.polls.service import PollReport, PublishingUnavailable
-from bot.polls.words import DIMENSIONS, group_name, problem_words
+from bot.polls.words import (
+    DIMENSIONS,
+    group_name,
+    problem_words,
+    published_words,
+    suppressed_note,
+    too_few_answered,
+)
 from bot.sensitive import SensitiveQuestion
 from bot.services import Services
 from broadcasts.compose import BroadcastError
@@ -154,6 +161,9 @@ async def results(request: web.Request) -> web.Response:
             "results": report.results,
             "dimensions": DIMENSIONS,
             "group": lambda dimension, value: group_name(tr, services.deployment, dimension, value),
+            "too_few": too_few_answered(tr, report.results.min_cell_size),
+            "suppressed_note": suppressed_note(tr, report.results.min_cell_size),
+            "published": published_words(tr, report.results),
         },
     )
 

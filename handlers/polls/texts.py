@@ -10,7 +10,14 @@ from bot.i18n import Translator
 from bot.polls import PollResults
 from bot.polls.drafting import Problem
 from bot.polls.service import PollReport
-from bot.polls.words import DIMENSIONS, group_name, problem_words
+from bot.polls.words import (
+    DIMENSIONS,
+    group_name,
+    problem_words,
+    published_words,
+    suppressed_note,
+    too_few_answered,
+)
 from handlers.replies import esc
 
 
@@ -37,34 +44,22 @@ def totals_lines(tr: Translator, results: PollResults, labels: tuple[str, ...]) 
     """Respondents, response rate and one line per option; or why nothing is shown yet."""
     tally, k = results.tally, results.min_cell_size
     if tally.respondents is None:
-        return [
-            tr.gettext(
-                "Fewer than %(k)s people have answered: results are shown once at least"
-                " %(k)s have, so that no one's answer can be told apart."
-            )
-            % {"k": tr.format_number(k)}
-        ]
+        return [too_few_answered(tr, k)]
     lines = [tr.gettext("Respondents: %(count)s") % {"count": tr.format_number(tally.respondents)}]
     rate = tally.response_rate
     if rate is not None and tally.recipients is not None:
         lines.append(
-            tr.gettext("Response rate: %(rate)s of %(recipients)s recipients")
+            tr.ngettext(
+                "Response rate: %(rate)s of %(recipients)s recipient",
+                "Response rate: %(rate)s of %(recipients)s recipients",
+                tr.band_count(tally.recipients),
+            )
             % {"rate": rate_text(tr, rate), "recipients": tr.format_band(tally.recipients)}
         )
     for option in tally.options:
         share = "" if option.percent is None else f" ({tr.format_percent(option.percent / 100)})"
         lines.append(f"• {esc(labels[option.index])}: {figure(tr, option.votes)}{share}")
     return lines
-
-
-def published_line(tr: Translator, results: PollResults) -> str:
-    """When these figures were published, and when they will change."""
-    if results.final:
-        return tr.gettext("Final results.")
-    return tr.gettext(
-        "Results as published; they change once at least %(k)s more people have answered or"
-        " changed their answer, and at closing."
-    ) % {"k": tr.format_number(results.min_cell_size)}
 
 
 def summary_text(tr: Translator, report: PollReport) -> str:
@@ -95,12 +90,6 @@ def breakdown_lines(
             )
             lines.append(f"• {name} ({figure(tr, row.respondents)}): {cells}")
     lines.append("")
-    lines.append(
-        tr.gettext(
-            "Groups under %(k)s respondents, and figures that would reveal them, are shown as"
-            " “suppressed”."
-        )
-        % {"k": results.min_cell_size}
-    )
-    lines.append(published_line(tr, results))
+    lines.append(suppressed_note(tr, results.min_cell_size))
+    lines.append(published_words(tr, results))
     return lines

@@ -211,11 +211,17 @@ async def ask_options(update: Update, context: AppContext, current: PollSketch) 
         )
     else:
         lines.append(
-            tr.gettext(
+            tr.ngettext(
+                "Send the %(count)s option in %(language)s, in the same order: one per"
+                " message, or one message with one option per line.",
                 "Send the %(count)s options in %(language)s, in the same order: one per"
-                " message, or one message with one option per line."
+                " message, or one message with one option per line.",
+                current.option_count,
             )
-            % {"count": current.option_count, "language": esc(tr.language_name(language))}
+            % {
+                "count": tr.format_number(current.option_count),
+                "language": esc(tr.language_name(language)),
+            }
         )
     rows = []
     if current.may_finish_options(language):

@@ -8,8 +8,15 @@ every answer given so far, and a registration left untouched is erased by
 handlers/registration/expiry.py.
 
 A persistent ConversationHandler: from consent on, its state and the unconfirmed answers (the
-draft, kept in user_data) are written to the database after every update, so a restart
-resumes the member where they were. /profile re-enters the same conversation at the summary.
+draft, kept in user_data) are written to the database before each reply (``settle``), so a
+restart, even a crash right after the reply, resumes the member where that reply left them.
+A press the current step cannot take (a button of an earlier question) shows the current
+question again. /profile re-enters the same conversation at the summary.
+
+Other features' commands go to those features (see ``on_other_command``). A registration in
+progress stays where it was, so the next answer typed still belongs to it; a /profile change
+is left, so that what the member types next (an amount for /remit) reaches the feature they
+turned to. Changes not yet confirmed are kept as a draft and /profile offers them again.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
+    ApplicationHandlerStop,
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
@@ -40,6 +48,7 @@ from bot.registration.draft import Draft
 from handlers import callbacks, guidance, start
 from handlers.context import App, AppContext
 from handlers.language import forget_unsaved_choice
+from handlers.persistence_flush import save_before_reply
 from handlers.registration import questions
 from handlers.registration.flow import (
     EDITABLE,
@@ -50,6 +59,7 @@ from handlers.registration.flow import (
     next_step,
     previous_step,
 )
+from handlers.registration.handover import hand_over
 from handlers.replies import STALE, alert, edit_or_reply, esc, reply
 
 CONVERSATION = "registration"
@@ -97,6 +107,13 @@ def forget(context: AppContext) -> None:
         context.user_data.pop(SESSION, None)
 
 
+async def settle(update: Update, context: AppContext, state: object) -> object:
+    """Store ``state`` (the step about to be shown, or END) with the draft, before the reply
+    that shows it: python-telegram-bot would record it only after this update's replies."""
+    await save_before_reply(update, context, CONVERSATION, state)
+    return state
+
+
 def today() -> date:
     return datetime.now(UTC).date()
 
@@ -125,6 +142,7 @@ async def ask(
 ) -> Step:
     """Show the question for ``step`` (replacing the pressed message when there is one)."""
     session.save(context)
+    await settle(update, context, step)
     text, markup = question(context, step, session, country_choices)
     if notice:
         text = f"{notice}\n\n{text}"
@@ -208,6 +226,7 @@ async def offer_consent(update: Update, context: AppContext) -> object:
     """The welcome and the consent text. No conversation state: nothing about the person is
     kept, in the database or in memory, until they press "I agree"."""
     forget(context)
+    await settle(update, context, END)
     await reply(update, context, start.welcome_text(context))
     text, keyboard = questions.consent(context.tr, context.services.deployment)
     await reply(update, context, text, keyboard)
@@ -215,14 +234,20 @@ async def offer_consent(update: Update, context: AppContext) -> object:
 
 
 async def on_consent(update: Update, context: AppContext) -> object:
-    """ "I agree" or "No, thanks" under the consent text (no conversation has begun yet)."""
+    """ "I agree", "No, thanks" or "Read the full notice" under the consent text (no
+    conversation has begun yet)."""
     query, user = update.callback_query, update.effective_user
     assert query is not None and user is not None
     if is_registered(context):
         return await begin(update, context)
     await query.answer()
-    if callbacks.fields(query.data, questions.FEATURE) == ["consent", "yes"]:
+    answer = callbacks.fields(query.data, questions.FEATURE)
+    if answer == ["consent", "yes"]:
         return await agree(update, context, user.id)
+    if answer == ["consent", "full"]:
+        text, keyboard = questions.full_notice(context.tr, context.services.deployment)
+        await edit_or_reply(update, context, text, keyboard)
+        return END
     return await decline(update, context, user.id)
 
 
@@ -238,6 +263,7 @@ async def decline(update: Update, context: AppContext, user_id: int) -> object:
     await context.services.registration.withdraw(user_id)
     forget(context)
     forget_unsaved_choice(context)
+    await settle(update, context, END)
     text = context.tr.gettext(
         "Understood. Nothing about you has been kept. If you change your mind, send /start."
     )
@@ -246,7 +272,8 @@ async def decline(update: Update, context: AppContext, user_id: int) -> object:
 
 
 async def open_profile(update: Update, context: AppContext) -> object:
-    """/profile: the member's confirmed answers in the summary, ready to change."""
+    """/profile: the member's confirmed answers in the summary, ready to change (or the
+    changes they left unconfirmed, said to be so)."""
     if update.callback_query:
         await update.callback_query.answer()
     user = update.effective_user
@@ -259,7 +286,50 @@ async def open_profile(update: Update, context: AppContext) -> object:
             context.tr.gettext("You are not registered yet. Send /start to register."),
         )
         return END
+    kept = Session.load(context) if Session.exists(context) else None
+    if kept is not None and kept.profile:
+        notice = context.tr.gettext(
+            "These changes are not saved yet. Press Confirm to save them, or Cancel to keep "
+            "your profile as it was."
+        )
+        kept.editing = True
+        return await ask(update, context, Step.SUMMARY, kept, notice=notice)
     return await ask(update, context, Step.SUMMARY, Session(draft, editing=True, profile=True))
+
+
+async def on_other_command(update: Update, context: AppContext, step: Step) -> object:
+    """Another feature's command, which that feature answers. A /profile change is left
+    first (see ``leave_profile``); a registration in progress waits at its question."""
+    if not Session.exists(context):
+        new_state: object = END
+    elif Session.load(context).profile:
+        await leave_profile(update, context)
+        new_state = END
+    else:
+        new_state = step
+    try:
+        await hand_over(update, context, CONVERSATION)
+    except ApplicationHandlerStop as stop:
+        raise ApplicationHandlerStop(new_state) from stop
+    return new_state
+
+
+async def leave_profile(update: Update, context: AppContext) -> None:
+    """Leave /profile: forget it if nothing changed, else keep the changes as a draft for the
+    next /profile and say so."""
+    user = update.effective_user
+    assert user is not None
+    session = Session.load(context)
+    if session.draft == await context.services.registration.profile(user.id):
+        forget(context)
+        await settle(update, context, END)
+        return
+    session.save(context)
+    await settle(update, context, END)
+    text = context.tr.gettext(
+        "Your profile changes are not saved yet. Send /profile to see them and confirm them."
+    )
+    await reply(update, context, text)
 
 
 # --- answers --------------------------------------------------------------------------------
@@ -275,10 +345,28 @@ async def on_button(update: Update, context: AppContext, step: Step) -> object:
     session = Session.load(context)
     outcome = await handle_button(update, context, step, session, fields)
     if outcome is None:
-        await alert(update, context, context.tr.gettext(STALE))
-        return step
+        outcome = await ask_again(update, context, step, session)
     await query.answer()
     return outcome
+
+
+async def ask_again(update: Update, context: AppContext, step: Step, session: Session) -> Step:
+    """A button this step cannot take (an earlier question's, say after a restart): show the
+    question the member is at instead of a dead end."""
+    notice = context.tr.gettext(
+        "That button belongs to an earlier question. Here is where you are:"
+    )
+    return await ask(update, context, step, session, notice=notice)
+
+
+async def on_button_outside(update: Update, context: AppContext) -> object:
+    """A registration button pressed outside the conversation: changes left unconfirmed in
+    /profile are shown again; anything else is no longer valid."""
+    kept = Session.exists(context) and Session.load(context).profile
+    if kept and is_registered(context):
+        return await open_profile(update, context)
+    await alert(update, context, context.tr.gettext(STALE))
+    return END
 
 
 async def handle_button(
@@ -419,6 +507,7 @@ async def on_confirm(
         return await offer_consent(update, context)  # the consent was withdrawn or expired
     await context.services.departures.plan(user.id, datetime.now(UTC))
     forget(context)
+    await settle(update, context, END)
     context.member = await context.services.members.find(user.id)
     if session.profile:
         text = context.tr.gettext("Your changes are saved.")
@@ -486,11 +575,12 @@ async def on_text(update: Update, context: AppContext, step: Step) -> object:
 async def on_country_text(
     update: Update, context: AppContext, session: Session, text: str
 ) -> object:
-    found = [
-        code
-        for code in search_countries(text, context.tr.language)
-        if code != context.services.deployment.home_country
-    ]
+    home = context.services.deployment.home_country
+    found = search_countries(text, context.tr.language)
+    if found == [home]:
+        notice = questions.home_country(context.tr, session.draft, home)
+        return await ask(update, context, Step.COUNTRY, session, notice=notice)
+    found = [code for code in found if code != home]
     if len(found) == 1:
         set_country(session.draft, found[0])
         return await advance(update, context, Step.COUNTRY, session)
@@ -510,6 +600,7 @@ async def cancel(update: Update, context: AppContext) -> object:
     in progress is erased with the consent it began with. (The caller answers the button.)"""
     profile = Session.load(context).profile
     forget(context)
+    await settle(update, context, END)
     if profile:
         text = context.tr.gettext("No changes were made.")
     else:
@@ -540,7 +631,10 @@ def step_handlers(step: Step) -> list[BaseHandler[Update, AppContext, object]]:
             partial(on_button, step=step), pattern=callbacks.pattern(questions.FEATURE)
         ),
         CommandHandler(["start", "profile"], partial(resume, step=step)),
+        CommandHandler("cancel", cancel),
         MessageHandler(filters.TEXT & ~filters.COMMAND, partial(on_text, step=step)),
+        # Last: every other command belongs to another feature.
+        MessageHandler(filters.COMMAND, partial(on_other_command, step=step)),
     ]
     return bound
 
@@ -562,11 +656,14 @@ def conversation() -> ConversationHandler[AppContext]:
                     CallbackQueryHandler(
                         on_consent, pattern=callbacks.exact(questions.data("consent", answer))
                     )
-                    for answer in ("yes", "no")
+                    for answer in ("yes", "no", "full")
+                ),
+                CallbackQueryHandler(
+                    on_button_outside, pattern=callbacks.pattern(questions.FEATURE)
                 ),
             ],
             states={step: step_handlers(step) for step in Step},
-            fallbacks=[CommandHandler("cancel", cancel)],
+            fallbacks=[],
             name=CONVERSATION,
             persistent=True,
         )

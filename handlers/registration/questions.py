@@ -20,6 +20,15 @@ from handlers.registration.flow import OPTIONAL, Step
 from handlers.replies import esc
 
 FEATURE = "reg"
+BACK = N_("⬅️ Back")
+NEVER_FOR_IMMIGRATION = N_(
+    "<b>Never for immigration enforcement:</b> we never ask about your immigration or "
+    "legal status, and nothing you share here is used for immigration control."
+)
+IN_CONTROL = N_(
+    "<b>You stay in control:</b> /mydata sends you everything we hold, /profile changes "
+    "it, /stop pauses announcements and /delete erases it, at any time."
+)
 EXAMPLE_DATE = date(2027, 3, 15)
 
 FIELD_NAMES = {
@@ -44,7 +53,7 @@ def in_rows(buttons: list[InlineKeyboardButton], per_row: int) -> list[list[Inli
 
 
 def navigation(tr: Translator, step: Step) -> list[InlineKeyboardButton]:
-    row = [button(tr.gettext("⬅️ Back"), "back")]
+    row = [button(tr.gettext(BACK), "back")]
     if step in OPTIONAL:
         row.append(button(tr.gettext("Skip"), "skip"))
     row.append(button(tr.gettext("Cancel"), "cancel"))
@@ -52,9 +61,29 @@ def navigation(tr: Translator, step: Step) -> list[InlineKeyboardButton]:
 
 
 def consent(tr: Translator, deployment: Deployment) -> tuple[str, InlineKeyboardMarkup]:
-    """The consent text: what is kept and why (one line per group in bot.registration.consent,
+    """The first screen: in a few lines what is kept and why, never for immigration control,
+    the member's rights; the full notice one tap away. Nothing is stored before "I agree"."""
+    lines = [
+        tr.gettext("<b>Before you register</b>"),
+        "",
+        tr.gettext(
+            "Until you agree, nothing about you is stored. If you agree, we keep your "
+            "situation, country and consulate, and only the answers you choose to give, to "
+            "send you what concerns you. Staff see only totals."
+        ),
+        "",
+        tr.gettext(NEVER_FOR_IMMIGRATION),
+        tr.gettext(IN_CONTROL),
+        "",
+        tr.gettext("Do you agree to register?"),
+    ]
+    return "\n".join(lines), consent_keyboard(tr, full_notice_button=True)
+
+
+def full_notice(tr: Translator, deployment: Deployment) -> tuple[str, InlineKeyboardMarkup]:
+    """The full notice: what is kept and why (one line per group in bot.registration.consent,
     so the text names exactly what is stored), who sees it, for how long, and the member's
-    rights. Nothing is stored before "I agree"."""
+    rights."""
     days = DRAFT_RETENTION.days
     lines = [
         tr.gettext("<b>Before you register</b>"),
@@ -72,10 +101,7 @@ def consent(tr: Translator, deployment: Deployment) -> tuple[str, InlineKeyboard
             "shown. Only the technicians who run the service can open its database."
         )
         % {"government": esc(deployment.government)},
-        tr.gettext(
-            "<b>Never for immigration enforcement:</b> we never ask about your immigration or "
-            "legal status, and nothing you share here is used for immigration control."
-        ),
+        tr.gettext(NEVER_FOR_IMMIGRATION),
         tr.ngettext(
             "<b>How long:</b> your registration, until you erase it with /delete (your poll "
             "answers then remain only inside anonymous totals). If you cancel, nothing is "
@@ -88,26 +114,31 @@ def consent(tr: Translator, deployment: Deployment) -> tuple[str, InlineKeyboard
             days,
         )
         % {"days": tr.format_number(days)},
-        tr.gettext(
+        tr.ngettext(
             "Your poll answers are linked to you only while the poll is open: when it closes, "
             "only its published totals remain, and they name no one. The record of which "
-            "announcements were sent to you is erased %(days)s days after they were sent."
+            "announcements were sent to you is erased %(days)s day after they were sent.",
+            "Your poll answers are linked to you only while the poll is open: when it closes, "
+            "only its published totals remain, and they name no one. The record of which "
+            "announcements were sent to you is erased %(days)s days after they were sent.",
+            deployment.policies.outbox_days,
         )
         % {"days": tr.format_number(deployment.policies.outbox_days)},
-        tr.gettext(
-            "<b>You stay in control:</b> /mydata sends you everything we hold, /profile changes "
-            "it, /stop pauses announcements and /delete erases it, at any time."
-        ),
+        tr.gettext(IN_CONTROL),
         "",
         tr.gettext("Do you agree to register?"),
     ]
-    keyboard = InlineKeyboardMarkup(
-        [
-            [button(tr.gettext("✅ I agree"), "consent", "yes")],
-            [button(tr.gettext("No, thanks"), "consent", "no")],
-        ]
-    )
-    return "\n".join(lines), keyboard
+    return "\n".join(lines), consent_keyboard(tr, full_notice_button=False)
+
+
+def consent_keyboard(tr: Translator, *, full_notice_button: bool) -> InlineKeyboardMarkup:
+    rows = [
+        [button(tr.gettext("✅ I agree"), "consent", "yes")],
+        [button(tr.gettext("No, thanks"), "consent", "no")],
+    ]
+    if full_notice_button:
+        rows.append([button(tr.gettext("📄 Read the full notice"), "consent", "full")])
+    return InlineKeyboardMarkup(rows)
 
 
 def member_type(tr: Translator) -> tuple[str, InlineKeyboardMarkup]:
@@ -134,6 +165,23 @@ def country(
     codes = choices if choices is not None else served_countries(deployment, names)
     buttons = [button(names.get(code, code), "country", code) for code in codes]
     return text, InlineKeyboardMarkup([*in_rows(buttons, 2), navigation(tr, Step.COUNTRY)])
+
+
+def home_country(tr: Translator, draft: Draft, home: str) -> str:
+    """Why the home country is not an answer here, and what to do instead."""
+    name = esc(tr.country(home))
+    if draft.member_type is MemberType.LEAVING:
+        return tr.gettext(
+            "%(country)s is the country you are leaving. Please type the country you are going to."
+        ) % {"country": name}
+    return tr.gettext(
+        "%(country)s is home: this question asks in which country you live abroad. If you "
+        "have come back to live in %(country)s, press “%(back)s” and choose “%(returned)s”."
+    ) % {
+        "country": name,
+        "back": tr.gettext(BACK),
+        "returned": tr.gettext(labels.MEMBER_TYPES[MemberType.RETURNED]),
+    }
 
 
 def served_countries(deployment: Deployment, names: dict[str, str]) -> list[str]:

@@ -405,25 +405,39 @@ def payout_block(tr: Translator, comparison: Comparison) -> str:
     return "\n".join(lines)
 
 
+#: What gettext, which counts in whole numbers, is given for a fraction: a number every
+#: catalogue reads in the form fractions take ("1.5 points"; Arabic's singular).
+FRACTION = 100
+
+
+def plural_number(value: Decimal) -> int:
+    """The number to choose a plural form by: a whole value itself, a fraction ``FRACTION``."""
+    return int(value) if value == value.to_integral_value() else FRACTION
+
+
 def payout_line(tr: Translator, difference: PayoutDifference, currency: str) -> str:
+    shown = abs(difference.difference_pct_points).quantize(Decimal("0.01"))  # as "#,##0.##"
     values = {
         "firm": esc(difference.firm),
-        "points": tr.isolate(
-            numbers.format_decimal(
-                abs(difference.difference_pct_points), "#,##0.##", locale=tr.locale
-            )
-        ),
+        "points": tr.isolate(numbers.format_decimal(shown, "#,##0.##", locale=tr.locale)),
         "amount": money(tr, abs(difference.difference), currency),
     }
+    points = plural_number(shown)
     if difference.difference_pct_points > 0:
-        template = tr.gettext(
+        template = tr.ngettext(
+            "%(firm)s: cash pickup costs %(points)s percentage point more than payment into "
+            "an account (%(amount)s more on your amount).",
             "%(firm)s: cash pickup costs %(points)s percentage points more than payment into "
-            "an account (%(amount)s more on your amount)."
+            "an account (%(amount)s more on your amount).",
+            points,
         )
     elif difference.difference_pct_points < 0:
-        template = tr.gettext(
+        template = tr.ngettext(
+            "%(firm)s: cash pickup costs %(points)s percentage point less than payment into "
+            "an account (%(amount)s less on your amount).",
             "%(firm)s: cash pickup costs %(points)s percentage points less than payment into "
-            "an account (%(amount)s less on your amount)."
+            "an account (%(amount)s less on your amount).",
+            points,
         )
     else:
         template = tr.gettext("%(firm)s: cash pickup and payment into an account cost the same.")

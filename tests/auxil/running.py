@@ -9,12 +9,15 @@ from typing import Any
 from telegram.ext import BaseHandler
 
 from bot.app import build_application
+from bot.deployment import Deployment
 from bot.runner import run_application
 from bot.services import Services
 from bot.settings import Settings
 from handlers.context import App
 from handlers.flood import FloodGate
 from sandbox import Sandbox
+from tests.auxil.crash import KillPoint
+from tests.auxil.ecb import OfflineEcb
 
 
 @dataclass
@@ -65,3 +68,35 @@ def flood_gate_of(application: App) -> tuple[int, BaseHandler[Any, Any, Any]]:
 def remove_flood_gate(application: App) -> None:
     group, handler = flood_gate_of(application)
     application.remove_handler(handler, group)
+
+
+class Restarts:
+    """The bot started, stopped (cleanly, or killed at a ``KillPoint``) and started again on
+    the same database file, against one sandbox."""
+
+    def __init__(self, sandbox: Sandbox, settings: Settings, deployment: Deployment) -> None:
+        self.sandbox = sandbox
+        self.settings = settings
+        self.deployment = deployment
+        self.running: list[tuple[RunningBot, Services]] = []
+
+    async def start(self) -> Services:
+        services = await Services.open(
+            self.settings, self.deployment, http_client=OfflineEcb().client()
+        )
+        self.running.append((await start_bot(services, self.sandbox, self.settings), services))
+        return services
+
+    async def stop(self) -> None:
+        bot, services = self.running.pop()
+        await bot.stop()
+        await services.close()
+
+    async def crash(self, point: KillPoint) -> None:
+        """Stop the bot, leaving on disk what a kill at ``point`` would have left."""
+        await self.stop()
+        point.leave_on_disk()
+
+    async def stop_all(self) -> None:
+        while self.running:
+            await self.stop()

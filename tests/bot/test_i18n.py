@@ -107,3 +107,8 @@ def test_the_command_line_writes_bands_in_plain_english() -> None:
     assert band_in_english(Disclosure(5).band(3)) == "fewer than 5"
     assert band_in_english(Disclosure(10).band(1)) == "fewer than 10"
     assert band_in_english(Disclosure(5).band(42)) == "40-44"
+
+
+def test_a_band_counts_as_the_number_it_shows(languages: Languages) -> None:
+    tr = languages.translator("en")
+    assert [tr.band_count(band) for band in (Band(0, 0), Band(1, 4), Band(40, 44))] == [0, 5, 44]

@@ -60,3 +60,18 @@ async def test_someone_no_longer_named_loses_what_was_stored_at_the_next_write(
     await persistence.update_conversation("registration", (CONSENTED, CONSENTED), 4)
 
     assert await stored_people(services.database) == (set(), set())
+
+
+async def test_a_step_is_saved_with_its_data_and_only_for_people_named(
+    services: Services,
+) -> None:
+    """save_step (a conversation storing its state before replying) keeps the same rule."""
+    persistence = SQLitePersistence(services.database)
+    await services.registration.agree(CONSENTED, "en")
+    for user_id in (STRANGER, CONSENTED):
+        await persistence.save_step("registration", (user_id, user_id), 3, user_id, DATA)
+    assert await stored_people(services.database) == ({CONSENTED}, {CONSENTED})
+    assert await persistence.get_conversations("registration") == {(CONSENTED, CONSENTED): 3}
+
+    await persistence.save_step("registration", (CONSENTED, CONSENTED), None, CONSENTED, {})
+    assert await stored_people(services.database) == (set(), set())

@@ -141,15 +141,15 @@ async def test_checklist_ticks_persist_per_member(
     items = services.guidance["pt"].checklist
     (menu,) = await user.send("/predeparture")
     (checklist,) = await user.choose(menu, f"{PD}:c")
-    assert [label.split(" ", 1)[1] for label in button_labels(checklist)[:-1]] == [
-        item.text for item in items
-    ]
+    numbers = [str(n) for n in range(1, len(items) + 1)]
+    assert [label.split(" ", 1)[1] for label in button_labels(checklist)[:-1]] == numbers
     assert all(label.startswith("▫️") for label in button_labels(checklist)[:-1])
     assert str(len(items)) in checklist["text"]  # "0 of 13 done", in the member's words
     (checklist,) = await user.choose(checklist, f"{PD}:x:{items[0].id}")
     (checklist,) = await user.choose(checklist, f"{PD}:x:{items[2].id}")
-    assert button_labels(checklist)[0] == f"✅ {items[0].text}"
-    assert button_labels(checklist)[1] == f"▫️ {items[1].text}"
+    assert button_labels(checklist)[:2] == ["✅ 1", "▫️ 2"]
+    assert f"✅ 1. {items[0].text}" in checklist["text"]
+    assert f"▫️ 2. {items[1].text}" in checklist["text"]
     assert await ticks(services, member_id) == {items[0].id, items[2].id}
     (checklist,) = await user.choose(checklist, f"{PD}:x:{items[2].id}")  # untick
     assert await ticks(services, member_id) == {items[0].id}
@@ -158,6 +158,28 @@ async def test_checklist_ticks_persist_per_member(
     (checklist,) = await user.choose(menu, f"{PD}:c")
     assert button_labels(checklist)[0].startswith("✅")
     assert sum(label.startswith("✅") for label in button_labels(checklist)) == 1
+
+
+#: Characters a checklist button may hold: several share a row on a phone's narrow screen.
+BUTTON_FITS = 8
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "ar"])
+async def test_checklist_buttons_are_short_and_the_message_has_every_item(
+    bot: App, client: SandboxClient, services: Services, language: str
+) -> None:
+    user = await ChatUser.create(client, "Reader", language)
+    await add_member(services, user.id, language=language, member_type="leaving")
+    items = services.guidance[language].checklist
+    (menu,) = await user.send("/predeparture")
+    (checklist,) = await user.choose(menu, f"{PD}:c")
+    item_buttons = [
+        b["text"] for row in keyboard_rows(checklist) for b in row if ":x:" in b["callback_data"]
+    ]
+    assert len(item_buttons) == len(items)
+    assert all(len(label) <= BUTTON_FITS for label in item_buttons), item_buttons
+    for item in items:
+        assert plain(item.text) in checklist["text"], item.id
 
 
 async def test_visitors_can_read_the_checklist_but_not_tick(
@@ -309,7 +331,7 @@ async def test_reminder_reports_checklist_progress_and_opens_it(
     total = len(services.guidance["en"].checklist)
     assert f"1 of {total}" in reminder["text"]
     (checklist,) = await user.choose(reminder, f"{PD}:c")
-    assert button_labels(checklist)[0] == f"✅ {item.text}"
+    assert button_labels(checklist)[0] == "✅ 1" and f"✅ 1. {item.text}" in checklist["text"]
 
 
 async def test_a_new_departure_date_moves_the_reminders(

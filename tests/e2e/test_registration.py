@@ -8,13 +8,11 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from bot.deployment import Deployment
 from bot.i18n import RIGHT_TO_LEFT_MARK, Translator
 from bot.services import Services
 from bot.settings import Settings
@@ -22,7 +20,7 @@ from handlers.context import App
 from handlers.registration import questions
 from sandbox import Sandbox, SandboxClient
 from tests.auxil.chat import ChatUser, Message
-from tests.auxil.running import RunningBot, start_bot
+from tests.auxil.running import Restarts
 
 REG = "v1:reg"
 
@@ -269,52 +267,29 @@ async def test_bad_typed_answers_are_explained_and_asked_again(
     assert consented["status"] == "visitor" and consented["birth_year"] is None
 
 
-@pytest.fixture
-async def restartable(
-    sandbox: Sandbox, settings: Settings, deployment: Deployment
-) -> AsyncIterator[list[object]]:
-    """Start the bot, stop it, start it again on the same database file."""
-    running: list[tuple[RunningBot, Services]] = []
-
-    async def start() -> None:
-        services = await Services.open(settings, deployment)
-        running.append((await start_bot(services, sandbox, settings), services))
-
-    async def stop() -> None:
-        bot, services = running.pop()
-        await bot.stop()
-        await services.close()
-
-    yield [start, stop]
-    while running:
-        await stop()
-
-
-async def first_run(restartable: list[object], client: SandboxClient, language: str) -> ChatUser:
+async def first_run(restarts: Restarts, client: SandboxClient, language: str) -> ChatUser:
     """Start the bot for the first time and make a user to talk to it."""
-    start, _stop = restartable
-    await start()  # type: ignore[operator]
+    await restarts.start()
     return await ChatUser.create(client, "Patient", language)
 
 
 async def test_restart_mid_conversation_resumes_where_the_member_was(
-    restartable: list[object], client: SandboxClient, settings: Settings
+    restarts: Restarts, client: SandboxClient, settings: Settings
 ) -> None:
-    start, stop = restartable
-    user = await first_run(restartable, client, "pt")
+    user = await first_run(restarts, client, "pt")
     question = await start_and_consent(user)
     (question,) = await user.choose(question, f"{REG}:type:abroad")
     (question,) = await user.send("portugal")
     (region_question,) = await user.choose(question, f"{REG}:region:bicol")
-    await stop()  # type: ignore[operator]
-    await start()  # type: ignore[operator]
+    await restarts.stop()
+    await restarts.start()
     # The member presses a button on the question they had before the restart.
     (question,) = await user.choose(region_question, f"{REG}:occ:students")
     (question,) = await user.choose(question, f"{REG}:done")
     summary = await skip_to_summary(user, question)
     assert "Bicol" in summary["text"]
     await user.choose(summary, f"{REG}:confirm")
-    await stop()  # type: ignore[operator]
+    await restarts.stop()
     with sqlite3.connect(Path(settings.db_path)) as db:
         row = db.execute(
             "SELECT country, region_id, occupation_group, consulate_id, status FROM members"
@@ -323,17 +298,16 @@ async def test_restart_mid_conversation_resumes_where_the_member_was(
 
 
 async def test_before_consent_a_restart_forgets_the_person_and_the_consent_still_works(
-    restartable: list[object], client: SandboxClient, settings: Settings
+    restarts: Restarts, client: SandboxClient, settings: Settings
 ) -> None:
-    start, stop = restartable
-    user = await first_run(restartable, client, "en")
+    user = await first_run(restarts, client, "en")
     (menu,) = await user.send("/language")
     await user.press(menu, "Français")
     _welcome, consent = await user.send("/start")
-    await stop()  # type: ignore[operator]
+    await restarts.stop()
     with sqlite3.connect(Path(settings.db_path)) as db:
         assert db.execute("SELECT count(*) FROM members").fetchone() == (0,)
-    await start()  # type: ignore[operator]
+    await restarts.start()
     # The consent screen holds no state: "I agree" on it works after the restart. The
     # language chosen before was in memory only: the person's Telegram language is used.
     (question,) = await user.choose(consent, f"{REG}:consent:yes")

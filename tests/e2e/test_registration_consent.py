@@ -5,7 +5,10 @@ registration is kept (and resumes after a restart); withdrawing leaves nothing a
 
 from __future__ import annotations
 
-from bot.registration.consent import CONSENT_VERSION
+import html
+import re
+
+from bot.registration.consent import CONSENT_VERSION, KEPT
 from bot.services import Services
 from handlers.context import App
 from sandbox import SandboxClient
@@ -13,6 +16,11 @@ from tests.auxil.chat import ChatUser, Message
 from tests.auxil.members import rows_naming
 
 REG = "v1:reg"
+
+
+def plain(text: str) -> str:
+    """A translated text as the member reads it (tags gone, entities decoded)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", text))
 
 
 async def settled(user: ChatUser) -> None:
@@ -58,7 +66,7 @@ async def test_a_language_chosen_before_registering_is_used_but_not_stored(
     (done,) = await user.press(menu, "Français")
     assert done["text"] == "Je vous répondrai désormais en Français."
     greeting, _consent = await user.send("/start")
-    assert "Bienvenue !" in greeting["text"]
+    assert "Bienvenue\u202f!" in greeting["text"]
     await settled(user)
     assert await rows_naming(services.database, user.id) == []
 
@@ -97,3 +105,35 @@ async def test_cancelling_after_agreeing_leaves_nothing(
     )
     await settled(user)
     assert await rows_naming(services.database, user.id) == []
+
+
+#: The consent screen a newcomer reads first, in characters: about what a phone shows at once
+#: (the full notice is some 2,300 in English, 3,000 in Filipino).
+SHORT_NOTICE = 800
+
+
+async def test_the_first_screen_is_short_and_the_full_notice_is_one_tap_away(
+    bot: App, client: SandboxClient, services: Services
+) -> None:
+    for language in services.languages.enabled:
+        tr = services.languages.translator(language)
+        user = await ChatUser.create(client, f"Newcomer {language}", language)
+        _welcome, consent = await user.send("/start")
+        assert len(consent["text"]) <= SHORT_NOTICE, (language, len(consent["text"]))
+        # Short, and still honest: nothing kept before agreeing, never for immigration
+        # control, the member's rights.
+        for promise in ("/mydata", "/delete", "/profile"):
+            assert promise in consent["text"], (language, promise)
+        immigration = tr.gettext(
+            "<b>Never for immigration enforcement:</b> we never ask about your immigration or "
+            "legal status, and nothing you share here is used for immigration control."
+        )
+        assert immigration.split("</b>")[1].strip() in consent["text"], language
+
+        (full,) = await user.choose(consent, f"{REG}:consent:full")
+        for kept in KEPT:
+            assert plain(tr.gettext(kept.notice)) in full["text"], (language, kept.notice)
+        (question,) = await user.choose(full, f"{REG}:consent:yes")  # agree from the notice
+        assert question["text"].endswith(tr.gettext("Which describes you best?")), language
+    consented = await services.database.fetch_all("SELECT status FROM members")
+    assert [row[0] for row in consented] == ["visitor"] * len(services.languages.enabled)

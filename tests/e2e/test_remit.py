@@ -42,7 +42,7 @@ ATTRIBUTION = (
 )
 # The same credit line as the French and Portuguese catalogues word it, every name kept.
 ATTRIBUTIONS = {
-    "fr": "Source : World Bank, Remittance Prices Worldwide, T3 2025 (licence CC BY 4.0), "
+    "fr": "Source\u00a0: World Bank, Remittance Prices Worldwide, T3 2025 (licence CC BY 4.0), "
     "adapté par Finofin Ltd.",
     "pt": "Fonte: World Bank, Remittance Prices Worldwide, T3 2025 (licença CC BY 4.0), "
     "adaptado por Finofin Ltd.",

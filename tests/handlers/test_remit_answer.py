@@ -144,7 +144,7 @@ async def test_no_rate_for_the_amount_is_said_plainly(services: Services) -> Non
         (
             "fr",
             "Source: World Bank, Remittance Prices Worldwide, 2025_3Q (CC BY 4.0)",
-            "Source : World Bank, Remittance Prices Worldwide, T3 2025 (licence CC BY 4.0)",
+            "Source\u00a0: World Bank, Remittance Prices Worldwide, T3 2025 (licence CC BY 4.0)",
         ),
         (
             "es",

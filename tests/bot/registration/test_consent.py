@@ -60,12 +60,21 @@ def test_the_named_features_really_read_what_they_keep(kept: Kept) -> None:
         assert (table if column == "*" else column) in sources, (name, kept.readers)
 
 
-def test_the_consent_text_names_every_kept_group_in_every_language(services: Services) -> None:
+def test_the_full_notice_names_every_kept_group_in_every_language(services: Services) -> None:
     for language in services.languages.enabled:
         tr = services.languages.translator(language)
-        text, _keyboard = questions.consent(tr, services.deployment)
+        text, _keyboard = questions.full_notice(tr, services.deployment)
         for kept in KEPT:
             assert tr.gettext(kept.notice) in text, (tr.language, kept.notice)
+
+
+def test_the_short_consent_screen_offers_the_full_notice(services: Services) -> None:
+    tr = services.languages.translator("en")
+    short, keyboard = questions.consent(tr, services.deployment)
+    full, _keyboard = questions.full_notice(tr, services.deployment)
+    assert len(short) < len(full) / 3
+    datas = [b.callback_data for row in keyboard.inline_keyboard for b in row]
+    assert datas == ["v1:reg:consent:yes", "v1:reg:consent:no", "v1:reg:consent:full"]
 
 
 def test_the_dropped_fields_are_asked_no_more() -> None:

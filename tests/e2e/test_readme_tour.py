@@ -34,7 +34,7 @@ async def register_in_the_uk(client: SandboxClient, name: str) -> ChatUser:
     member = await ChatUser.create(client, name, "en")
     welcome, consent = await member.send("/start")  # what "Start chat" sends
     assert "Welcome!" in welcome["text"]
-    assert button_labels(consent) == ["✅ I agree", "No, thanks"]
+    assert button_labels(consent) == ["✅ I agree", "No, thanks", "📄 Read the full notice"]
     (situation,) = await member.press(consent, "I agree")
     assert "Which describes you best?" in situation["text"]
     (country,) = await member.press(situation, "I live abroad")
@@ -80,7 +80,12 @@ async def test_the_readme_walk_through_the_sandbox_has_no_dead_end(
     assert (demo.admin.telegram_user_id, demo.approver.telegram_user_id) == (4999001, 4999002)
 
     # As a member (steps 1-5).
-    readme_says("press **Start chat**", "Type `United Kingdom`", "press **✅ Confirm**")
+    readme_says(
+        "press **Start chat**",
+        "with **✅ I agree**, **No, thanks** and **📄 Read the full notice**",
+        "Type `United Kingdom`",
+        "press **✅ Confirm**",
+    )
     rosa = await register_in_the_uk(client, "Rosa")
     assert rosa.id == FIRST_USER_ID
     (topics,) = await rosa.send("/predeparture")

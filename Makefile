@@ -71,7 +71,7 @@ locales/%/LC_MESSAGES/messages.mo: locales/%/LC_MESSAGES/messages.po | $(RUN_INS
 catalogues: $(RUN_INSTALLED) $(MO_FILES)
 
 messages: $(RUN_INSTALLED)
-	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k format -k nformat:1,2 --no-location --sort-output \
 		--project="Diaspora Outreach Bot" -o locales/messages.pot bot handlers broadcasts console
 	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching --ignore-obsolete
 

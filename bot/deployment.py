@@ -3,11 +3,17 @@ and the sensitive topics polls must never ask about (``[sensitive]``, see bot/se
 
 Loading checks every field and raises ConfigError with the file, the field and the problem,
 so a bad file stops start-up with one message.
+
+Names members read (the government's, each region's and consulate's) come in every language:
+``name`` is the default and ``names = { fr = "...", ar = "..." }`` gives each language's, so a
+member's chat never mixes languages. A name missing for an enabled language falls back to the
+default name; the member is told nothing, the operator is warned once in the log at start.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 import re
 import tomllib
 from collections.abc import Mapping
@@ -24,7 +30,11 @@ from babel.numbers import list_currencies
 from bot.errors import ConfigError
 from bot.sensitive import SensitiveTopics, Topic, compile_pattern
 
+logger = logging.getLogger(__name__)
+
 APPROVAL_RULES = ("none", "two-person")
+#: How many fields a warning about missing names lists before it says "and N more".
+_NAMED_FIELDS_SHOWN = 5
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _COUNTRY_CODES = frozenset(str(code) for code in Locale("en").territories if str(code).isalpha())
 _ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
@@ -95,6 +105,7 @@ class Deployment:
     path: Path
     sample: bool
     government: str
+    government_names: Mapping[str, str]
     home_country: str
     currency: str
     regions: tuple[Region, ...]
@@ -103,6 +114,10 @@ class Deployment:
     default_language: str
     policies: Policies
     sensitive: SensitiveTopics
+
+    def government_in(self, language: str) -> str:
+        """The government's name in ``language``, or its default name."""
+        return self.government_names.get(language, self.government)
 
     def consulate(self, consulate_id: str) -> Consulate | None:
         return next((c for c in self.consulates if c.id == consulate_id), None)
@@ -151,6 +166,8 @@ class _Reader:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        #: Every field with names members read, and the languages it gives them in.
+        self.named: dict[str, frozenset[str]] = {}
 
     def fail(self, field: str, problem: str) -> ConfigError:
         return ConfigError(f"{self.path}: {field}: {problem}")
@@ -182,25 +199,59 @@ class _Reader:
             raise self.fail(f"{field}.names", "expected a table of language = name")
         return {str(k): str(v).strip() for k, v in names.items()}
 
+    def shown_names(self, raw: Mapping[str, Any], field: str) -> Mapping[str, str]:
+        """The names members read, per language; remembered to warn about missing ones."""
+        names = self.names(raw, field)
+        for language in names:
+            try:
+                Locale.parse(language, sep="-")
+            except (ValueError, UnknownLocaleError):
+                raise self.fail(
+                    f"{field}.names.{language}", f"{language!r} is not a known language"
+                ) from None
+        self.named[f"{field}.names"] = frozenset(names)
+        return names
+
+    def warn_of_missing_names(self, enabled: tuple[str, ...], default: str) -> None:
+        """One log line per enabled language some names are missing in (never for the
+        default language, whose name is the default one)."""
+        for language in enabled:
+            missing = [f for f, given in self.named.items() if language not in given]
+            if language == default or not missing:
+                continue
+            fields = ", ".join(missing[:_NAMED_FIELDS_SHOWN])
+            if len(missing) > _NAMED_FIELDS_SHOWN:
+                fields += f" and {len(missing) - _NAMED_FIELDS_SHOWN} more"
+            logger.warning(
+                "%s: %s: no name in %s; members reading %s see the default name",
+                self.path,
+                fields,
+                language,
+                language,
+            )
+
     def deployment(self, raw: Mapping[str, Any]) -> Deployment:
         government = self.table(raw, "government")
         languages = self.table(raw, "languages")
         policies = self.table(raw, "policies")
         enabled = self.languages(languages)
-        consulates = self.consulates(raw.get("consulates"))
-        return Deployment(
+        default = self.default_language(languages, enabled)
+        deployment = Deployment(
             path=self.path,
             sample=bool(raw.get("sample", False)),
             government=self.text(government, "name", "government"),
+            government_names=self.shown_names(government, "government"),
             home_country=self.country(government.get("home_country"), "government.home_country"),
             currency=self.currency(government.get("currency")),
             regions=self.regions(raw.get("regions", [])),
-            consulates=consulates,
+            consulates=self.consulates(raw.get("consulates")),
             languages=enabled,
-            default_language=self.default_language(languages, enabled),
+            default_language=default,
             policies=self.policies(policies),
             sensitive=self.sensitive(raw.get("sensitive"), enabled),
         )
+        self.warn_of_missing_names(enabled, default)
+        return deployment
 
     def currency(self, value: object) -> str:
         if not isinstance(value, str) or value.upper() not in list_currencies():
@@ -305,7 +356,7 @@ class _Reader:
                 Region(
                     id=self.identifier(item, field),
                     name=self.text(item, "name", field),
-                    names=self.names(item, field),
+                    names=self.shown_names(item, field),
                 )
             )
         self.unique([r.id for r in regions], "regions")
@@ -341,7 +392,7 @@ class _Reader:
         return Consulate(
             id=self.identifier(raw, field),
             name=self.text(raw, "name", field),
-            names=self.names(raw, field),
+            names=self.shown_names(raw, field),
             city=self.text(raw, "city", field),
             country=self.country(raw.get("country"), f"{field}.country"),
             jurisdiction=tuple(

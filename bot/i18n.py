@@ -1,15 +1,26 @@
 """Languages: gettext catalogues, choosing a member's language, and locale-aware formatting.
 
 Catalogues live in ``locales/<lang>/LC_MESSAGES/messages.po`` and are compiled to ``.mo`` by
-``make``. Translate first, then format: ``t.gettext("Hello %(name)s") % {"name": name}``.
-Strings defined at import time are marked with ``N_`` and translated when shown.
+``make``. Translate first, then format: ``t.format("Hello %(name)s", name=name)`` translates
+the template, then puts each value in. Strings defined at import time are marked with ``N_``
+and translated when shown.
+
+Right to left (Arabic), one rule: whatever is put into a translated text (a name, a date, a
+number, a question, a phone number) is an isolate (U+2068 FIRST STRONG ISOLATE ... U+2069), so
+it keeps its own direction and cannot reorder the sentence around it: ``format`` does it for
+every value, ``isolate`` for text assembled by hand. Commands written in the catalogue's texts
+("أرسل /mydata") become left-to-right isolates (U+2066 ... U+2069) when a text is laid out for
+the member (``direction``, which every reply goes through), so /mydata never reads "mydata/"
+and translators type no invisible marks. In left-to-right languages all three change nothing.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from pathlib import Path
 
@@ -27,8 +38,13 @@ DOMAIN = "messages"
 LANGUAGE_ALIASES = {"tl": "fil", "iw": "he", "in": "id"}
 
 RIGHT_TO_LEFT_MARK = "\u200f"
+LEFT_TO_RIGHT_ISOLATE = "\u2066"
 FIRST_STRONG_ISOLATE = "\u2068"
 POP_DIRECTIONAL_ISOLATE = "\u2069"
+_ISOLATES = (LEFT_TO_RIGHT_ISOLATE, "\u2067", FIRST_STRONG_ISOLATE)
+# A command as Telegram finds one: a slash not inside a word, a path, a closing tag or an isolate.
+_COMMAND = re.compile(r"(?<![\w/<\u2066\u2067\u2068])/[A-Za-z0-9_]{1,64}(?:@\w{3,32})?")
+_BACK_ARROWS = {"ltr": "⬅️", "rtl": "➡️"}
 
 
 def band_in_english(band: Band) -> str:
@@ -38,6 +54,31 @@ def band_in_english(band: Band) -> str:
     if band.low == 1:
         return f"fewer than {band.high + 1}"
     return f"{band.low}-{band.high}"
+
+
+def isolate(value: str) -> str:
+    """Wrap a value of unknown direction (a phone number, a name, a date, a question) so it
+    keeps its own direction and cannot reorder the text around it; each line apart, since an
+    isolate ends with its line. Wrapping twice changes nothing."""
+    return "\n".join(_wrap(line, FIRST_STRONG_ISOLATE) for line in value.split("\n"))
+
+
+def text_direction(text: str) -> str | None:
+    """ "rtl" or "ltr" as a client lays ``text`` out (its first strong character, isolates
+    skipped, as the Unicode bidirectional algorithm does); None when it has none."""
+    depth = 0
+    for char in text:
+        if char in _ISOLATES:
+            depth += 1
+        elif char == POP_DIRECTIONAL_ISOLATE:
+            depth = max(depth - 1, 0)
+        elif depth == 0:
+            kind = unicodedata.bidirectional(char)
+            if kind in ("R", "AL"):
+                return "rtl"
+            if kind == "L":
+                return "ltr"
+    return None
 
 
 def N_(message: str) -> str:
@@ -69,17 +110,35 @@ class Translator:
     def is_rtl(self) -> bool:
         return self.locale.text_direction == "rtl"
 
+    @property
+    def back_arrow(self) -> str:
+        """The arrow that points back, the way this language reads: ⬅️, or ➡️ right to left."""
+        return _BACK_ARROWS["rtl" if self.is_rtl else "ltr"]
+
     def direction(self, text: str) -> str:
-        """Start right-to-left text with a mark, so a message that opens with a digit, an
-        emoji or a Latin name still lays out right to left in every Telegram client."""
-        if self.is_rtl and not text.startswith(RIGHT_TO_LEFT_MARK):
-            return RIGHT_TO_LEFT_MARK + text
-        return text
+        """Lay a message out for this language. Right to left: start with a mark, so a message
+        that opens with a digit, an emoji or a Latin name still reads right to left in every
+        Telegram client, and keep each /command a left-to-right isolate."""
+        if not self.is_rtl:
+            return text
+        text = _COMMAND.sub(lambda m: _wrap(m.group(), LEFT_TO_RIGHT_ISOLATE), text)
+        return text if text.startswith(RIGHT_TO_LEFT_MARK) else RIGHT_TO_LEFT_MARK + text
 
     def isolate(self, value: str) -> str:
-        """Wrap a value of unknown direction (a phone number, a name) so it cannot reorder
-        the sentence around it."""
-        return f"{FIRST_STRONG_ISOLATE}{value}{POP_DIRECTIONAL_ISOLATE}" if self.is_rtl else value
+        """``isolate(value)`` in a right-to-left language; ``value`` unchanged otherwise."""
+        return isolate(value) if self.is_rtl else value
+
+    def format(self, message: str, /, **values: str) -> str:
+        """Translate ``message``, then put in the ``values``, each an isolate (right to left).
+        Values must already be escaped for HTML where the text is HTML."""
+        return self.gettext(message) % self._isolated(values)
+
+    def nformat(self, singular: str, plural: str, n: int, /, **values: str) -> str:
+        """``format`` with the plural form for ``n`` chosen by the language's rules."""
+        return self.ngettext(singular, plural, n) % self._isolated(values)
+
+    def _isolated(self, values: dict[str, str]) -> dict[str, str]:
+        return {name: self.isolate(value) for name, value in values.items()}
 
     def format_number(self, value: int | float | Decimal) -> str:
         return numbers.format_decimal(value, locale=self.locale)
@@ -90,9 +149,7 @@ class Translator:
         if band.low == 0:
             return self.format_number(0)
         if band.low == 1:
-            return self.gettext("fewer than %(count)s") % {
-                "count": self.format_number(band.high + 1)
-            }
+            return self.format("fewer than %(count)s", count=self.format_number(band.high + 1))
         span = f"{self.format_number(band.low)}–{self.format_number(band.high)}"
         return self.isolate(span)
 
@@ -130,6 +187,16 @@ class Translator:
         if seconds is None:
             return self.gettext("unknown")
         return dates.format_timedelta(timedelta(seconds=seconds), locale=self.locale)
+
+    def format_wall_time(self, value: datetime, format: str = "short") -> str:
+        """A date and time with no zone (a local time as staff typed it), as written here."""
+        return dates.format_datetime(value.replace(tzinfo=None), format=format, locale=self.locale)
+
+    def format_time_range(self, start: time, end: time) -> str:
+        """ "9:00 AM – 5:00 PM", "09:00 – 17:00", "9:00 ص – 5:00 م": this locale's hours, in
+        its 12- or 24-hour clock."""
+        clock = "H" if "H" in str(self.locale.time_formats["short"]) else "h"
+        return str(dates.format_interval(start, end, f"{clock}m", locale=self.locale))
 
     def weekday(self, index: int, width: str = "wide") -> str:
         """The name of a weekday (0 = Monday) in this language."""
@@ -174,6 +241,13 @@ class Languages:
             if candidate in self.enabled:
                 return candidate
         return self.default
+
+
+def _wrap(value: str, opener: str) -> str:
+    """``value`` between ``opener`` and POP DIRECTIONAL ISOLATE, unless empty or wrapped."""
+    if not value or (value.startswith(_ISOLATES) and value.endswith(POP_DIRECTIONAL_ISOLATE)):
+        return value
+    return f"{opener}{value}{POP_DIRECTIONAL_ISOLATE}"
 
 
 def _load_catalogue(locales_dir: Path, language: str) -> Translations:

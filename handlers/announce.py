@@ -348,11 +348,12 @@ async def show_preview(update: Update, context: AppContext, staff: StaffMember) 
         return await ask_schedule(update, context)
     chat = update.effective_chat
     assert chat is not None
-    blocks = content_blocks(tr, [preview.payloads[code] for code in sorted(preview.payloads)])
+    payloads = [preview.payloads[code] for code in sorted(preview.payloads)]
+    blocks = content_blocks(tr, payloads, own_way_first=False)  # then the summary, Submit
     summary = preview_text(context, preview, request.schedule, staff)
     rows = [[button(tr.gettext("Submit"), "submit"), button(tr.gettext("Cancel"), "quit")]]
     await send_messages(
-        context.bot, chat.id, tr, pack([*blocks, summary]), InlineKeyboardMarkup(rows)
+        context.bot, chat.id, pack([*blocks, tr.direction(summary)]), InlineKeyboardMarkup(rows)
     )
     return State.PREVIEW
 

@@ -7,8 +7,11 @@ words (consulate, country and region names; labels, never internal ids), its siz
 the planned runs in the reader's zone (their consulates' zone when they share one, else each
 run's own), and any sensitive-topic warning. ``pack`` joins blocks into as few messages as
 Telegram's 4,096 characters allow, never splitting a block, so a view in six languages is a
-few messages, not one per language plus one. Every count shown is a band under the disclosure
-rule (bot/disclosure.py), written by ``Translator.format_band``.
+few messages, not one per language plus one. A client lays each message out in one direction,
+so texts that read right to left (Arabic) never share a message with texts that read left to
+right: the reader's direction comes first, then the other, each message marked as it reads.
+Dates and times are babel's, in the reader's language. Every count shown is a band under the
+disclosure rule (bot/disclosure.py), written by ``Translator.format_band``.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from telegram.constants import MessageLimit, ParseMode
 
 from bot.access import StaffMember
 from bot.deployment import Deployment
-from bot.i18n import N_, RIGHT_TO_LEFT_MARK, Translator
+from bot.i18n import N_, RIGHT_TO_LEFT_MARK, Translator, isolate, text_direction
 from bot.sensitive import Match, SensitiveQuestion, plain_text
 from broadcasts.audience import Audience, AudienceBands
 from broadcasts.compose import Category, Review, is_right_to_left
@@ -61,18 +64,14 @@ def schedule_text(tr: Translator, schedule: Schedule) -> str:
     """The schedule in the staff member's words."""
     if schedule.kind is ScheduleKind.NOW or schedule.local is None:
         return tr.gettext("now")
-    when = f"{schedule.local:%Y-%m-%d %H:%M}"
+    when = tr.format_wall_time(schedule.local)
     if schedule.kind is ScheduleKind.LOCAL_TIME:
-        return tr.gettext("%(when)s in each recipient's local time") % {"when": when}
+        return tr.format("%(when)s in each recipient's local time", when=when)
     zone = schedule.zone or ""
     if schedule.kind is ScheduleKind.AT:
-        return tr.gettext("%(when)s (%(zone)s)") % {"when": when, "zone": zone}
+        return tr.format("%(when)s (%(zone)s)", when=when, zone=zone)
     repeat = tr.gettext(RECURRENCE_LABELS[schedule.recurrence or "daily"])
-    return tr.gettext("%(repeat)s from %(when)s (%(zone)s)") % {
-        "repeat": repeat,
-        "when": when,
-        "zone": zone,
-    }
+    return tr.format("%(repeat)s from %(when)s (%(zone)s)", repeat=repeat, when=when, zone=zone)
 
 
 def audience_lines(tr: Translator, deployment: Deployment, audience: Audience) -> list[str]:
@@ -205,8 +204,9 @@ Run = tuple[datetime, str, frozenset[str]]
 
 def when_in(tr: Translator, instant: datetime, zone: ZoneInfo) -> str:
     """A moment as a reader in ``zone`` writes it: date, time and the zone's name."""
-    local = instant.astimezone(zone)
-    return f"{tr.format_date(local.date())} {tr.format_time(instant, zone)} ({zone.key})"
+    return tr.format(
+        "%(when)s (%(zone)s)", when=tr.format_datetime(instant, zone, "short"), zone=zone.key
+    )
 
 
 def run_lines(
@@ -230,14 +230,18 @@ def run_lines(
 
 
 def content_block(tr: Translator, payload: Payload) -> tuple[str, str]:
-    """One language's content as (heading, body), the body laid out in its own direction."""
-    heading = f"<b>— {esc(tr.language_name(payload.language))} —</b>"
-    mark = RIGHT_TO_LEFT_MARK if is_right_to_left(payload.language) else ""
+    """One language's content as (heading, body), both marked with its own direction; right
+    to left, a poll's lines are isolates (an English question keeps its "?" at its end)."""
+    right_to_left = is_right_to_left(payload.language)
+    mark = RIGHT_TO_LEFT_MARK if right_to_left else ""
+    line = isolate if right_to_left else str
+    heading = f"{mark}<b>— {esc(tr.language_name(payload.language))} —</b>"
     if payload.poll_question is not None:
-        lines = [f"{mark}<b>{esc(payload.poll_question)}</b>"]
-        lines += [f"{mark}• {esc(option)}" for option in payload.poll_options]
+        lines = [f"{mark}<b>{line(esc(payload.poll_question))}</b>"]
+        lines += [f"{mark}• {line(esc(option))}" for option in payload.poll_options]
     else:
-        lines = [payload.text or ""]
+        text = payload.text or ""
+        lines = [text if text.startswith(mark) else mark + text]
         if payload.media is not None:
             lines.append(tr.gettext(MEDIA_LABELS[payload.media.kind]))
         lines += [f"🔗 {esc(b.text)}: {esc(b.url)}" for b in payload.buttons]
@@ -246,22 +250,41 @@ def content_block(tr: Translator, payload: Payload) -> tuple[str, str]:
 
 def pack(blocks: Iterable[str], limit: int = MESSAGE_LIMIT) -> list[str]:
     """Blocks joined into as few messages as fit ``limit`` characters as Telegram counts
-    them (after HTML is parsed); a block never straddles two messages."""
+    them (after HTML is parsed); a block never straddles two messages, and blocks that read
+    in different directions never share one (a client lays a message out one way)."""
     messages: list[str] = []
+    directions: list[str | None] = []
     for block in blocks:
+        direction = text_direction(plain_text(block))
         joined = f"{messages[-1]}\n\n{block}" if messages else block
-        if messages and len(plain_text(joined)) < limit:
+        if (
+            messages
+            and reads_the_same_way(direction, directions[-1])
+            and len(plain_text(joined)) < limit
+        ):
             messages[-1] = joined
+            directions[-1] = directions[-1] or direction
         else:
             messages.append(block)
+            directions.append(direction)
     return messages
 
 
-def content_blocks(tr: Translator, payloads: Iterable[Payload]) -> list[str]:
-    """Every language's content, each block under its heading; a block too long to share a
-    message with its heading is split from it (the body alone always fits)."""
+def reads_the_same_way(first: str | None, second: str | None) -> bool:
+    """Whether two texts can share a message: the same direction, or one has none (digits)."""
+    return first is None or second is None or first == second
+
+
+def content_blocks(
+    tr: Translator, payloads: Iterable[Payload], *, own_way_first: bool = True
+) -> list[str]:
+    """Every language's content, each block under its heading, those that read the reader's
+    way first (or last, to share a message with what follows them); a block too long to
+    share a message with its heading is split from it (the body alone always fits)."""
     blocks: list[str] = []
-    for payload in payloads:
+    for payload in sorted(
+        payloads, key=lambda p: (is_right_to_left(p.language) == tr.is_rtl) != own_way_first
+    ):
         heading, body = content_block(tr, payload)
         together = f"{heading}\n{body}"
         blocks += [together] if len(plain_text(together)) < MESSAGE_LIMIT else [heading, body]
@@ -292,18 +315,17 @@ def review_messages(
     runs = [(r.next_due_at, r.zone, r.consulates) for r in review.runs if r.next_due_at]
     facts += run_lines(tr, deployment, broadcast.schedule, runs, viewer_zone(deployment, viewer))
     facts += warning_lines(tr, review.warnings)
-    return pack(["\n".join(facts), *content_blocks(tr, review.payloads)])
+    return pack([tr.direction("\n".join(facts)), *content_blocks(tr, review.payloads)])
 
 
 async def send_messages(
-    bot: Bot, chat_id: int, tr: Translator, messages: list[str], markup: InlineKeyboardMarkup | None
+    bot: Bot, chat_id: int, messages: list[str], markup: InlineKeyboardMarkup | None
 ) -> None:
-    """Send ``messages`` in order, the first in the reader's direction, ``markup`` on the last."""
+    """Send ``messages`` in order, ``markup`` on the last. Each is already laid out the way
+    it reads (``pack``): the reader's own texts through ``Translator.direction``, each
+    language's content marked by ``content_block``."""
     for index, text in enumerate(messages):
         last = index == len(messages) - 1
         await bot.send_message(
-            chat_id,
-            tr.direction(text) if index == 0 else text,
-            parse_mode=ParseMode.HTML,
-            reply_markup=markup if last else None,
+            chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup if last else None
         )

@@ -135,7 +135,7 @@ async def show_review(
     services, tr = context.services, context.tr
     review = await services.broadcasts.review(broadcast_id, actor)
     messages = review_messages(tr, services.deployment, review, actor.staff)
-    await send_messages(context.bot, chat.id, tr, messages, markup_of(buttons))
+    await send_messages(context.bot, chat.id, messages, markup_of(buttons))
 
 
 async def on_show(update: Update, context: AppContext) -> None:
@@ -236,7 +236,7 @@ async def notify_approvers(bot: Bot, services: Services, broadcast: Broadcast) -
         messages = review_messages(tr, services.deployment, review, approver, heading)
         try:
             await send_messages(
-                bot, approver.telegram_user_id, tr, messages, approval_markup(tr, broadcast.id)
+                bot, approver.telegram_user_id, messages, approval_markup(tr, broadcast.id)
             )
             told += 1
         except TelegramError as exc:

@@ -15,15 +15,13 @@ FEATURE = "consulate"
 
 
 def opening_hours(tr: Translator, spans: tuple[OpeningHours, ...]) -> list[str]:
+    """One line per run of days: the days, and the hours in the member's clock (babel)."""
     lines = []
     for span in spans:
         days = tr.weekday(span.first_day)
         if span.last_day != span.first_day:
-            days = tr.gettext("%(first)s to %(last)s") % {
-                "first": days,
-                "last": tr.weekday(span.last_day),
-            }
-        hours = f"{span.opens:%H:%M}–{span.closes:%H:%M}"
+            days = tr.format("%(first)s to %(last)s", first=days, last=tr.weekday(span.last_day))
+        hours = tr.format_time_range(span.opens, span.closes)
         lines.append(f"• {days}: {tr.isolate(hours)}")
     return lines
 
@@ -33,10 +31,9 @@ def consulate_card(tr: Translator, office: Consulate) -> str:
         [
             f"<b>{esc(office.name_in(tr.language))}</b>",
             "",
-            tr.gettext("Address: %(address)s") % {"address": esc(office.address)},
-            tr.gettext("Phone: %(phone)s") % {"phone": tr.isolate(esc(office.phone))},
-            tr.gettext("Emergency number (24 hours): %(phone)s")
-            % {"phone": tr.isolate(esc(office.emergency_phone))},
+            tr.format("Address: %(address)s", address=esc(office.address)),
+            tr.format("Phone: %(phone)s", phone=esc(office.phone)),
+            tr.format("Emergency number (24 hours): %(phone)s", phone=esc(office.emergency_phone)),
             "",
             tr.gettext("Opening hours (local time):"),
             *opening_hours(tr, office.opening_hours),

@@ -7,7 +7,7 @@ member's own country), ``c`` (the checklist), ``x:<item>`` (tick or untick), not
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from functools import partial
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -23,7 +23,7 @@ from bot.guidance import (
 from bot.i18n import Translator
 from handlers import callbacks
 from handlers.context import App, AppContext
-from handlers.replies import STALE, alert, edit_or_reply, esc, reply
+from handlers.replies import STALE, alert, back_label, edit_or_reply, esc, reply
 
 FEATURE = "pd"
 TOPICS_PER_ROW = 2
@@ -64,9 +64,7 @@ def guidance_button(tr: Translator) -> InlineKeyboardButton:
 
 
 def back_markup(tr: Translator) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(tr.gettext("⬅️ Back"), callback_data=data())]]
-    )
+    return InlineKeyboardMarkup([[InlineKeyboardButton(back_label(tr), callback_data=data())]])
 
 
 data = partial(callbacks.encode, FEATURE)
@@ -80,16 +78,12 @@ def page_text(tr: Translator, page: Topic | DestinationNote) -> str:
             "",
             page.body,
             "",
-            "<i>" + tr.gettext("Source: %(source)s") % {"source": esc(page.source)} + "</i>",
+            "<i>" + tr.format("Source: %(source)s", source=esc(page.source)) + "</i>",
             "<i>"
-            + tr.gettext("Last reviewed: %(date)s") % {"date": reviewed(tr, page.last_reviewed)}
+            + tr.format("Last reviewed: %(date)s", date=tr.format_date(page.last_reviewed, "long"))
             + "</i>",
         ]
     )
-
-
-def reviewed(tr: Translator, day: date) -> str:
-    return tr.isolate(tr.format_date(day, "long"))
 
 
 def checklist_text(tr: Translator, lines: list[ChecklistLine], registered: bool) -> str:
@@ -97,8 +91,11 @@ def checklist_text(tr: Translator, lines: list[ChecklistLine], registered: bool)
     done = sum(line.ticked for line in lines)
     parts = [
         tr.gettext("<b>Your checklist before you leave</b>"),
-        tr.gettext("%(done)s of %(total)s done. Tap a number below to tick or untick that item.")
-        % {"done": tr.format_number(done), "total": tr.format_number(len(lines))},
+        tr.format(
+            "%(done)s of %(total)s done. Tap a number below to tick or untick that item.",
+            done=tr.format_number(done),
+            total=tr.format_number(len(lines)),
+        ),
     ]
     if not registered:
         parts.append(tr.gettext("Register with /start to tick items and keep your progress."))
@@ -120,7 +117,7 @@ def checklist_markup(tr: Translator, lines: list[ChecklistLine]) -> InlineKeyboa
         for number, line in enumerate(lines, start=1)
     ]
     rows = [buttons[i : i + ITEMS_PER_ROW] for i in range(0, len(buttons), ITEMS_PER_ROW)]
-    rows.append([InlineKeyboardButton(tr.gettext("⬅️ Back"), callback_data=data())])
+    rows.append([InlineKeyboardButton(back_label(tr), callback_data=data())])
     return InlineKeyboardMarkup(rows)
 
 
@@ -221,14 +218,12 @@ async def checklist_in_place(update: Update, context: AppContext, _fields: list[
 
 async def toggle_item(update: Update, context: AppContext, fields: list[str]) -> bool:
     """Tick or untick one item; visitors are told to register instead."""
-    query = update.callback_query
-    assert query is not None
     member = context.member
     if member is None or not member.registered:
-        await query.answer(
-            context.tr.gettext("Only registered members can tick items. Send /start to register."),
-            show_alert=True,
+        text = context.tr.gettext(
+            "Only registered members can tick items. Send /start to register."
         )
+        await alert(update, context, text)
         return True
     try:
         await context.services.checklist.toggle(member.id, fields[0], datetime.now(UTC))

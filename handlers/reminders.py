@@ -45,13 +45,15 @@ def reminder_text(tr: Translator, due: DueDeparture, done: int, total: int) -> s
     """The reminder in the member's language: days left, the date, the checklist's progress."""
     departure = tr.format_date(due.reminder.departure_date, "long")
     if due.days_left == 0:
-        first = tr.gettext("Your departure is today, %(date)s.") % {"date": departure}
+        first = tr.format("Your departure is today, %(date)s.", date=departure)
     else:
-        first = tr.ngettext(
+        first = tr.nformat(
             "Your departure is in %(days)s day, on %(date)s.",
             "Your departure is in %(days)s days, on %(date)s.",
             due.days_left,
-        ) % {"days": tr.format_number(due.days_left), "date": departure}
+            days=tr.format_number(due.days_left),
+            date=departure,
+        )
     return "\n\n".join(
         [
             f"<b>{first}</b>",
@@ -59,8 +61,11 @@ def reminder_text(tr: Translator, due: DueDeparture, done: int, total: int) -> s
                 "Read the guidance for before you leave with /predeparture, and finish the "
                 "items still open on your checklist."
             ),
-            tr.gettext("Your checklist: %(done)s of %(total)s done.")
-            % {"done": tr.format_number(done), "total": tr.format_number(total)},
+            tr.format(
+                "Your checklist: %(done)s of %(total)s done.",
+                done=tr.format_number(done),
+                total=tr.format_number(total),
+            ),
         ]
     )
 

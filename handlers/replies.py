@@ -1,7 +1,8 @@
 """Sending and editing messages in the member's language and text direction.
 
 Every message goes out as HTML, so any value put into a translated template must pass
-through ``html.escape`` (``esc`` below) first.
+through ``html.escape`` (``esc`` below) first. Every text is laid out for the reader's
+language on the way out (``Translator.direction``: right to left with its commands upright).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from telegram import InlineKeyboardMarkup, Message, ReplyKeyboardMarkup, ReplyKe
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from bot.i18n import N_
+from bot.i18n import N_, Translator
 from handlers.context import AppContext
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
@@ -20,6 +21,11 @@ Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 REFUSAL = N_("This is only for consular staff.")
 #: The answer to a button no handler may act on any more (old, or forged).
 STALE = N_("This button is no longer valid. Send /start.")
+
+
+def back_label(tr: Translator) -> str:
+    """ "⬅️ Back", the arrow pointing the way the language reads (➡️ in Arabic)."""
+    return f"{tr.back_arrow} {tr.gettext('Back')}"
 
 
 def esc(value: object) -> str:

@@ -51,13 +51,17 @@ def main_menu(context: AppContext) -> InlineKeyboardMarkup:
 
 
 def welcome_text(context: AppContext) -> str:
+    """The government's name in the member's language as a heading, then the welcome (the
+    name stands apart, so no language has to fit it into a sentence)."""
     tr = context.tr
-    return tr.gettext(
-        "Welcome! This is the official service of %(government)s for nationals living, "
-        "working or studying abroad, and for those preparing to leave.\n\n"
+    government = context.services.deployment.government_in(tr.language)
+    welcome = tr.gettext(
+        "Welcome! This is the official service for nationals living, working or studying "
+        "abroad, and for those preparing to leave.\n\n"
         "Here you will be able to register with your consulate, receive announcements, "
         "answer short polls, and get guidance before you leave and on sending money home."
-    ) % {"government": f"<b>{esc(context.services.deployment.government)}</b>"}
+    )
+    return f"<b>{esc(government)}</b>\n\n{welcome}"
 
 
 def help_text(context: AppContext) -> str:

@@ -63,8 +63,9 @@ def totals_lines(tr: Translator, results: PollResults, labels: tuple[str, ...]) 
 
 
 def summary_text(tr: Translator, report: PollReport) -> str:
-    """The question in bold, then the totals."""
-    lines = [f"<b>{esc(report.question)}</b>"]
+    """The question in bold (an isolate: "Saturdays?" keeps its question mark in Arabic), then
+    the totals."""
+    lines = [f"<b>{tr.isolate(esc(report.question))}</b>"]
     lines += totals_lines(tr, report.results, report.option_labels)
     return "\n".join(lines)
 

@@ -17,10 +17,9 @@ from bot.registration.validation import OLDEST_AGE, YOUNGEST_AGE, Problem
 from handlers import callbacks
 from handlers.registration import labels
 from handlers.registration.flow import OPTIONAL, Step
-from handlers.replies import esc
+from handlers.replies import back_label, esc
 
 FEATURE = "reg"
-BACK = N_("⬅️ Back")
 NEVER_FOR_IMMIGRATION = N_(
     "<b>Never for immigration enforcement:</b> we never ask about your immigration or "
     "legal status, and nothing you share here is used for immigration control."
@@ -53,7 +52,7 @@ def in_rows(buttons: list[InlineKeyboardButton], per_row: int) -> list[list[Inli
 
 
 def navigation(tr: Translator, step: Step) -> list[InlineKeyboardButton]:
-    row = [button(tr.gettext(BACK), "back")]
+    row = [button(back_label(tr), "back")]
     if step in OPTIONAL:
         row.append(button(tr.gettext("Skip"), "skip"))
     row.append(button(tr.gettext("Cancel"), "cancel"))
@@ -66,10 +65,12 @@ def consent(tr: Translator, deployment: Deployment) -> tuple[str, InlineKeyboard
     lines = [
         tr.gettext("<b>Before you register</b>"),
         "",
-        tr.gettext(
+        tr.format(
             "Until you agree, nothing about you is stored. If you agree, we keep your "
             "situation, country and consulate, and only the answers you choose to give, to "
-            "send you what concerns you. Staff see only totals."
+            "send you what concerns you. The staff of your consulate and of the government "
+            "(%(government)s) see only totals.",
+            government=esc(deployment.government_in(tr.language)),
         ),
         "",
         tr.gettext(NEVER_FOR_IMMIGRATION),
@@ -94,13 +95,14 @@ def full_notice(tr: Translator, deployment: Deployment) -> tuple[str, InlineKeyb
         ),
         *(f"• {tr.gettext(kept.notice)}" for kept in KEPT),
         "",
-        tr.gettext(
+        tr.format(
             "<b>Who sees it:</b> nobody reads your answers one by one. The bot uses them to "
-            "choose who receives each announcement; the staff of your consulate and of "
-            "%(government)s see only totals, and groups too small to stay anonymous are never "
-            "shown. Only the technicians who run the service can open its database."
-        )
-        % {"government": esc(deployment.government)},
+            "choose who receives each announcement; the staff of your consulate and of the "
+            "government (%(government)s) see only totals, and groups too small to stay "
+            "anonymous are never shown. Only the technicians who run the service can open its "
+            "database.",
+            government=esc(deployment.government_in(tr.language)),
+        ),
         tr.gettext(NEVER_FOR_IMMIGRATION),
         tr.ngettext(
             "<b>How long:</b> your registration, until you erase it with /delete (your poll "
@@ -179,7 +181,7 @@ def home_country(tr: Translator, draft: Draft, home: str) -> str:
         "have come back to live in %(country)s, press “%(back)s” and choose “%(returned)s”."
     ) % {
         "country": name,
-        "back": tr.gettext(BACK),
+        "back": back_label(tr),
         "returned": tr.gettext(labels.MEMBER_TYPES[MemberType.RETURNED]),
     }
 
@@ -190,9 +192,10 @@ def served_countries(deployment: Deployment, names: dict[str, str]) -> list[str]
 
 
 def departure(tr: Translator) -> tuple[str, InlineKeyboardMarkup]:
-    text = tr.gettext(
-        "When do you plan to leave? Type the date, for example %(example)s. You can skip this."
-    ) % {"example": tr.format_date(EXAMPLE_DATE, "short")}
+    text = tr.format(
+        "When do you plan to leave? Type the date, for example %(example)s. You can skip this.",
+        example=tr.format_date(EXAMPLE_DATE, "short"),
+    )
     return text, InlineKeyboardMarkup([navigation(tr, Step.DEPARTURE)])
 
 
@@ -258,7 +261,8 @@ def summary(
 ) -> tuple[str, InlineKeyboardMarkup]:
     lines = [tr.gettext("<b>Please check your answers</b>"), ""]
     for step in steps:
-        lines.append(f"{tr.gettext(FIELD_NAMES[step])}: {esc(answer(tr, draft, deployment, step))}")
+        shown = tr.isolate(esc(answer(tr, draft, deployment, step)))
+        lines.append(f"{tr.gettext(FIELD_NAMES[step])}: {shown}")
     lines += ["", tr.gettext("Press an answer to change it, or Confirm.")]
     edits = [
         button("✏️ " + tr.gettext(FIELD_NAMES[step]), "edit", str(step.value)) for step in steps

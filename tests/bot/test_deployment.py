@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import logging
+import re
 from pathlib import Path
 
 import pytest
@@ -134,3 +136,44 @@ def test_an_empty_list_of_sensitive_topics_is_a_choice_a_missing_one_an_error(
     path.write_text(text[: text.index("[sensitive]")])
     with pytest.raises(ConfigError, match="sensitive: missing table"):
         load_deployment(path)
+
+
+def test_the_government_every_region_and_consulate_have_a_name_in_every_language(
+    deployment: Deployment,
+) -> None:
+    """A member's chat never mixes languages: each name the bot shows is given per language."""
+    for language in deployment.languages:
+        named = [deployment.government_names, *(r.names for r in deployment.regions)]
+        named += [c.names for c in deployment.consulates]
+        assert all(names.get(language) for names in named), language
+    assert deployment.government_in("fr") == "République des Philippines"
+    assert deployment.government_in("ar") == "جمهورية الفلبين"
+    assert deployment.region("ncr") is not None
+    assert deployment.region("ncr").name_in("fr") == "Région capitale nationale"  # type: ignore[union-attr]
+
+
+def test_a_name_missing_a_language_falls_back_to_the_default_and_the_log_says_so(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    text = SAMPLE_DEPLOYMENT.read_text()
+    without_french = re.sub(r'fr = "[^"]*", ', "", text, count=3)  # government, ncr, car
+    path = tmp_path / "deployment.toml"
+    path.write_text(without_french)
+    with caplog.at_level(logging.WARNING, logger="bot.deployment"):
+        loaded = load_deployment(path)
+    assert loaded.government_in("fr") == loaded.government == "Republic of the Philippines"
+    ncr = loaded.region("ncr")
+    assert ncr is not None and ncr.name_in("fr") == ncr.name == "National Capital Region"
+    assert ncr.name_in("es") == "Región de la Capital Nacional"
+    warned = [r.getMessage() for r in caplog.records]
+    assert warned == [
+        f"{path}: government.names, regions[0].names, regions[1].names: no name in fr;"
+        " members reading fr see the default name"
+    ], warned
+
+
+def test_a_name_in_an_unknown_language_is_refused(tmp_path: Path) -> None:
+    path = _write_sample_with(tmp_path, 'fil = "Republika ng Pilipinas"', 'fill = "Republika"')
+    with pytest.raises(ConfigError) as raised:
+        load_deployment(path)
+    assert str(raised.value) == f"{path}: government.names.fill: 'fill' is not a known language"

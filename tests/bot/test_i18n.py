@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -10,7 +11,14 @@ import pytest
 
 from bot.deployment import Deployment
 from bot.disclosure import Band, Disclosure
-from bot.i18n import RIGHT_TO_LEFT_MARK, Languages, band_in_english
+from bot.i18n import (
+    FIRST_STRONG_ISOLATE,
+    LEFT_TO_RIGHT_ISOLATE,
+    POP_DIRECTIONAL_ISOLATE,
+    RIGHT_TO_LEFT_MARK,
+    Languages,
+    band_in_english,
+)
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +98,7 @@ def test_an_unknown_language_falls_back_to_the_default(languages: Languages) -> 
         ("en", "0", "fewer than 5", "1,040–1,044"),
         ("fr", "0", "moins de 5", "1\u202f040–1\u202f044"),
         ("es", "0", "menos de 5", "1.040–1.044"),
-        ("ar", "0", "أقل من 5", "\u20681,040–1,044\u2069"),
+        ("ar", "0", "أقل من \u20685\u2069", "\u20681,040–1,044\u2069"),
     ],
 )
 def test_a_band_is_written_one_way_per_language(
@@ -112,3 +120,51 @@ def test_the_command_line_writes_bands_in_plain_english() -> None:
 def test_a_band_counts_as_the_number_it_shows(languages: Languages) -> None:
     tr = languages.translator("en")
     assert [tr.band_count(band) for band in (Band(0, 0), Band(1, 4), Band(40, 44))] == [0, 5, 44]
+
+
+def test_commands_inside_right_to_left_text_stay_upright(languages: Languages) -> None:
+    """ "/mydata" inside Arabic would read "mydata/": every command is a left-to-right isolate
+    once the text is laid out for the member; tags, links and other text are left alone."""
+    ar, en = languages.translator("ar"), languages.translator("en")
+    text = "<b>التحكم بيدك:</b> يرسل إليك /mydata كل شيء، و /delete يحذفه. https://example.org/x"
+    shown = ar.direction(text)
+    assert f"{LEFT_TO_RIGHT_ISOLATE}/mydata{POP_DIRECTIONAL_ISOLATE}" in shown
+    assert f"{LEFT_TO_RIGHT_ISOLATE}/delete{POP_DIRECTIONAL_ISOLATE}" in shown
+    assert "</b>" in shown and "https://example.org/x" in shown
+    assert re.sub("[\u2066\u2069\u200f]", "", shown) == text
+    assert ar.direction(shown) == shown  # laying out twice changes nothing
+    assert en.direction("Send /mydata") == "Send /mydata"
+
+
+def test_every_value_put_into_right_to_left_text_is_isolated(languages: Languages) -> None:
+    """Translate first, then format: each value is an isolate, so "Saturdays?" keeps its
+    question mark and a Latin name or a number cannot reorder the Arabic around it."""
+    ar, en = languages.translator("ar"), languages.translator("en")
+    question = "Open on Saturdays?"
+    assert ar.format("Source: %(source)s", source=question) == ar.gettext("Source: %(source)s") % {
+        "source": f"{FIRST_STRONG_ISOLATE}{question}{POP_DIRECTIONAL_ISOLATE}"
+    }
+    assert en.format("Source: %(source)s", source=question) == f"Source: {question}"
+    assert ar.isolate(ar.isolate("x")) == ar.isolate("x")
+    assert ar.isolate("one\ntwo") == ar.isolate("one") + "\n" + ar.isolate("two")
+    assert ar.isolate("") == ""
+
+
+def test_dates_and_times_are_written_by_babel_in_the_members_locale(
+    languages: Languages,
+) -> None:
+    ar, en = languages.translator("ar"), languages.translator("en")
+    assert ar.format_time_range(time(8), time(16)) == "8:00 ص\u2009–\u20094:00 م"
+    assert en.format_time_range(time(9), time(17)) == "9:00\u202fAM\u2009–\u20095:00\u202fPM"
+    assert languages.translator("fr").format_time_range(time(9), time(17)) == (
+        "09:00\u2009–\u200917:00"
+    )
+    typed = datetime(2027, 3, 28, 10, 0)  # a wall-clock time, as staff type it
+    assert ar.format_wall_time(typed) == "28\u200f/3\u200f/2027، 10:00 ص"
+    assert en.format_wall_time(typed) == "3/28/27, 10:00\u202fAM"
+    assert ar.format_date(date(2027, 3, 15), "long") == "15 مارس 2027"
+
+
+def test_the_back_arrow_points_the_way_the_language_reads(languages: Languages) -> None:
+    assert languages.translator("ar").back_arrow == "➡️"
+    assert all(languages.translator(code).back_arrow == "⬅️" for code in ("en", "fr", "fil"))

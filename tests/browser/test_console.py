@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from bot.demo import DEMO_ADMIN_ID, DEMO_APPROVER_ID, DEMO_MEMBER_IDS
-from bot.settings import PROJECT_ROOT
+from bot.deployment import load_deployment
+from bot.settings import PROJECT_ROOT, SAMPLE_DEPLOYMENT
 from sandbox import SandboxClient
 from tests.auxil.process import BotProcess, free_port
 from tests.browser.conftest import CHROMIUM, DESK, NO_CHROMIUM, PHONE
@@ -38,6 +39,7 @@ ENGLISH = "Passport clinic on <b>Saturday</b> at the embassy"
 ARABIC = "عيادة الجوازات يوم <b>السبت</b> في السفارة"
 QUESTION = "Should the embassy open on Saturdays?"
 ARABIC_QUESTION = "هل تفتح السفارة أيام السبت؟"
+LONDON = load_deployment(SAMPLE_DEPLOYMENT).consulates[0].name_in("en")  # the demo's members
 WAIT = 15_000  # ms: a loaded CI machine
 
 
@@ -136,7 +138,7 @@ async def test_compose_approve_deliver_and_poll_in_the_console(
     await expect(amina.locator("#count_en")).to_have_text(re.compile(r"^\d+ / 4096$"))
     size = amina.locator("#size")
     await expect(size).not_to_have_text("…", timeout=WAIT)
-    await amina.get_by_label("Embassy in London (sample)").check()
+    await amina.get_by_label(LONDON).check()
     await expect(size).to_have_text("10–14", timeout=WAIT)  # twelve members: a band, never "12"
     await amina.get_by_label("Now", exact=True).check()
     await shoot(amina, "compose")
@@ -183,7 +185,7 @@ async def test_compose_approve_deliver_and_poll_in_the_console(
     await amina.fill("#options_en", "Yes\nNo")
     await amina.fill("#question_ar", ARABIC_QUESTION)
     await amina.fill("#options_ar", "نعم\nلا")
-    await amina.get_by_label("Embassy in London (sample)").check()
+    await amina.get_by_label(LONDON).check()
     await expect(amina.locator("#size")).to_have_text("10–14", timeout=WAIT)
     await shoot(amina, "poll-new")
     await amina.get_by_role("button", name="Submit for approval").click()

@@ -2,7 +2,8 @@
 every enabled language; switching to Arabic lays the replies out right to left; "Start chat"
 sends /start; the chat follows new messages and says when some arrive below; every touch
 target is a finger wide; the user selector reads whole; a file attached reaches the bot; and a
-restarted sandbox is said so, with a new user starting afresh (never an old member's id)."""
+restarted sandbox is said so, with a new user starting afresh (never an old member's id).
+In Arabic, commands such as /mydata are still drawn "/mydata" (not "mydata/")."""
 
 from __future__ import annotations
 
@@ -26,6 +27,21 @@ if TYPE_CHECKING:
     from playwright.async_api import Browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)]
+
+
+# Where the browser drew the "/" and the "m" of the first "/mydata" in an element: in an Arabic
+# line a bare "/mydata" is drawn "mydata/", the slash on the right.
+SLASH_AND_M = """el => {
+  const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const at = node.data.indexOf("/mydata");
+    if (at < 0) continue;
+    const box = (offset) => { const r = document.createRange();
+      r.setStart(node, offset); r.setEnd(node, offset + 1); return r.getBoundingClientRect(); };
+    return { text: node.data, slash: box(at).left, m: box(at + 1).left };
+  }
+  return null;
+}"""
 
 
 @pytest.fixture
@@ -67,6 +83,12 @@ async def test_arabic_reply_is_right_to_left(
                    const rects = [...r.getClientRects()]; return rects[0].right; }"""
     )
     assert box is not None and first_line > box["x"] + box["width"] * 0.6
+    # The help lists the commands: each still reads "/mydata" inside the Arabic.
+    assert await greeting.get_attribute("dir") in ("auto", "rtl")
+    drawn = await greeting.evaluate(SLASH_AND_M)
+    assert drawn is not None
+    assert drawn["slash"] < drawn["m"], drawn  # drawn "/mydata", the slash on the left
+    assert "\u2066/mydata\u2069" in drawn["text"]  # a left-to-right isolate in the DOM
     await page.screenshot(path=str(tmp_path / "webchat-arabic.png"), full_page=True)
 
 

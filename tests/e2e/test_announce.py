@@ -175,6 +175,12 @@ async def compose(
     return await author.choose(question, f"v1:ann:when:{when}")
 
 
+def london_name(services: Services) -> str:
+    office = services.deployment.consulate("london")
+    assert office is not None
+    return office.name_in("en")
+
+
 async def london_members(
     client: SandboxClient, services: Services, languages: list[str]
 ) -> list[ChatUser]:
@@ -223,11 +229,28 @@ async def test_the_approval_request_shows_every_text_the_audience_in_words_and_a
     text = "\n".join(message["text"] for message in request)
     for language_text in TEXTS.values():
         assert language_text in text
-    assert "Embassy in London (sample)" in text and "london" not in text
+    assert london_name(services) in text and "london" not in text
     assert "Living abroad" in text
     assert "fewer than 5" in text
     assert len(request) <= len(TEXTS)  # one message per language at most
     assert "v1:bcapp:approve" in str(request[-1]["inline_keyboard"])
+
+
+async def test_the_preview_lays_each_language_out_in_its_own_direction(
+    running: tuple[ChatUser, App], client: SandboxClient, services: Services
+) -> None:
+    """Arabic sharing a message with English is laid out left to right in the client (or the
+    English right to left): the Arabic text gets a message of its own, marked right to left."""
+    admin, _ = running
+    await london_members(client, services, ["en", "ar"])
+    shown = await compose(admin, TEXTS, "v1:ann:con:london")
+    (arabic,) = [m for m in shown if TEXTS["ar"] in m["text"]]
+    assert arabic["text"].startswith(RIGHT_TO_LEFT_MARK)
+    assert TEXTS["en"] not in arabic["text"] and TEXTS["fr"] not in arabic["text"]
+    for message in shown:
+        if message is not arabic:
+            assert not message["text"].startswith(RIGHT_TO_LEFT_MARK)
+    assert len(shown) == 2 and "v1:ann:submit" in str(shown[-1]["inline_keyboard"])
 
 
 async def test_a_sensitive_announcement_warns_its_author_and_approver(
@@ -258,7 +281,7 @@ async def test_broadcasts_shows_in_full_what_waits_for_the_viewer_and_the_rest_o
     assert f"v1:bcapp:approve:{broadcast_id}" in str(full[-1]["inline_keyboard"])
 
     (compact,) = await editor.send("/broadcasts")
-    assert TEXTS["en"] not in compact["text"] and "Embassy in London (sample)" in compact["text"]
+    assert TEXTS["en"] not in compact["text"] and london_name(services) in compact["text"]
     view = await editor.choose(compact, f"v1:bcview:show:{broadcast_id}")
     assert TEXTS["ar"] in "\n".join(m["text"] for m in view)
     assert "bcapp" not in str(view[-1].get("inline_keyboard"))  # the author cannot approve

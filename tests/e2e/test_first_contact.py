@@ -13,7 +13,9 @@ from tests.auxil.chat import ChatUser, button_labels
 from tests.auxil.members import add_member
 
 
-async def test_start_greets_in_the_users_telegram_language(bot: App, client: SandboxClient) -> None:
+async def test_start_greets_in_the_users_telegram_language(
+    bot: App, client: SandboxClient, services: Services
+) -> None:
     expectations = {
         "en": "Welcome!",
         "fr": "Bienvenue\u202f!",
@@ -29,7 +31,8 @@ async def test_start_greets_in_the_users_telegram_language(bot: App, client: San
     for lang, reply in zip(expectations, replies, strict=True):
         greeting, consent = reply  # a visitor: the greeting, then what registering means
         assert expectations[lang] in greeting["text"], lang
-        assert "Department of Overseas Nationals" in greeting["text"]
+        government = services.deployment.government_in(services.languages.negotiate(lang))
+        assert government in greeting["text"], lang
         assert len(button_labels(consent)) == 3  # I agree, No thanks, Read the full notice
     arabic = replies[list(expectations).index("ar")]
     assert all(message["text"].startswith(RIGHT_TO_LEFT_MARK) for message in arabic)

@@ -18,7 +18,7 @@ from telegram.error import Forbidden
 
 from bot.deployment import Deployment
 from bot.guidance import GuidanceContent
-from bot.i18n import RIGHT_TO_LEFT_MARK
+from bot.i18n import LEFT_TO_RIGHT_ISOLATE, POP_DIRECTIONAL_ISOLATE, RIGHT_TO_LEFT_MARK
 from bot.services import Services
 from bot.settings import Settings
 from bot.storage.guidance import ReminderRow
@@ -182,17 +182,21 @@ async def test_checklist_buttons_are_short_and_the_message_has_every_item(
         assert plain(item.text) in checklist["text"], item.id
 
 
+@pytest.mark.parametrize("language", ["en", "ar"])
 async def test_visitors_can_read_the_checklist_but_not_tick(
-    bot: App, client: SandboxClient, services: Services
+    bot: App, client: SandboxClient, services: Services, language: str
 ) -> None:
-    user = await ChatUser.create(client, "Visitor", "en")
+    user = await ChatUser.create(client, "Visitor", language)
     (menu,) = await user.send("/predeparture")
     (checklist,) = await user.choose(menu, f"{PD}:c")
     assert "/start" in checklist["text"]
-    first = services.guidance["en"].checklist[0].id
+    first = services.guidance[language].checklist[0].id
     await user.press_data(checklist["message_id"], f"{PD}:x:{first}")
     (alert,) = await alerts(user, 1)
     assert "/start" in alert["text"]
+    if language == "ar":  # the alert is laid out right to left, its command upright
+        assert alert["text"].startswith(RIGHT_TO_LEFT_MARK)
+        assert f"{LEFT_TO_RIGHT_ISOLATE}/start{POP_DIRECTIONAL_ISOLATE}" in alert["text"]
     assert await services.database.fetch_all("SELECT * FROM checklist_ticks") == []
 
 

@@ -246,6 +246,7 @@ async def test_two_person_approval_holds_a_poll_until_an_admin_approves(
     await admins.english.send(f"/staff add {editor.id} editor dubai")
     members = await make_members(client, services)
     dubai = [m for m in members if m.user["language_code"] != "fil"]  # riyadh's are fil
+    before = len(await admins.english.bot_messages())
 
     (confirmation,) = await send_poll(editor, services, f"{QUESTION} | Yes | No")
     assert "approval" in confirmation["text"]
@@ -258,8 +259,11 @@ async def test_two_person_approval_holds_a_poll_until_an_admin_approves(
 
     data = f"v1:bcapp:approve:{broadcast_id}"
     request = await approval_request(admins.english, data)
-    assert QUESTION in request["text"] and "• Yes" in request["text"]  # what is approved
-    assert "Consulate General in Dubai (sample)" in request["text"]
+    # The view takes a message per direction (English, then Arabic), the buttons on the last.
+    shown = "\n".join(m["text"] for m in (await admins.english.bot_messages())[before:])
+    assert QUESTION in shown and "• Yes" in shown  # what is approved
+    dubai_office = services.deployment.consulate("dubai")
+    assert dubai_office is not None and dubai_office.name_in("en") in shown
     await admins.english.choose(request, data)
     assert (await services.broadcasts.get(broadcast_id, OPERATOR)).status.value == "scheduled"
     assert len(await send_due(services)) == 1

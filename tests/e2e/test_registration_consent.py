@@ -19,8 +19,9 @@ REG = "v1:reg"
 
 
 def plain(text: str) -> str:
-    """A translated text as the member reads it (tags gone, entities decoded)."""
-    return html.unescape(re.sub(r"<[^>]+>", "", text))
+    """A translated text as the member reads it (tags gone, entities decoded, without the
+    invisible direction marks laid around commands and values)."""
+    return re.sub("[\u200e\u200f\u2066-\u2069]", "", html.unescape(re.sub(r"<[^>]+>", "", text)))
 
 
 async def settled(user: ChatUser) -> None:
@@ -132,7 +133,7 @@ async def test_the_first_screen_is_short_and_the_full_notice_is_one_tap_away(
 
         (full,) = await user.choose(consent, f"{REG}:consent:full")
         for kept in KEPT:
-            assert plain(tr.gettext(kept.notice)) in full["text"], (language, kept.notice)
+            assert plain(tr.gettext(kept.notice)) in plain(full["text"]), language
         (question,) = await user.choose(full, f"{REG}:consent:yes")  # agree from the notice
         assert question["text"].endswith(tr.gettext("Which describes you best?")), language
     consented = await services.database.fetch_all("SELECT status FROM members")

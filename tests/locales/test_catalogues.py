@@ -12,11 +12,12 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from bot.deployment import Deployment
-from bot.i18n import LOCALES_DIR
+from bot.i18n import LEFT_TO_RIGHT_ISOLATE, LOCALES_DIR, POP_DIRECTIONAL_ISOLATE, Languages
 from bot.settings import PROJECT_ROOT
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sdifr]|\{(\w*)\}")
 HTML_TAG = re.compile(r"</?([a-z-]+)[^>]*>")
+COMMAND = re.compile(r"(?<![\w/<])/[a-z][a-z0-9_]*")
 SOURCE_DIRS = ("bot", "handlers", "broadcasts", "console")
 
 
@@ -49,6 +50,8 @@ def _source_messages() -> set[str]:
             "ngettext": (1, 2),
             "pgettext": ((1, "c"), 2),
             "N_": None,
+            "format": None,  # Translator.format and nformat: translate, then isolate values
+            "nformat": (1, 2),
         }
         for _file, _line, message, _comments, _context in extract_from_dir(
             str(path),
@@ -103,3 +106,25 @@ def test_every_source_string_is_in_the_catalogue(language: str) -> None:
 def test_every_enabled_language_has_a_catalogue(deployment: Deployment) -> None:
     for language in deployment.languages:
         assert (Path(LOCALES_DIR) / language / "LC_MESSAGES" / "messages.po").is_file()
+
+
+def test_commands_in_right_to_left_texts_reach_members_as_isolates(
+    deployment: Deployment,
+) -> None:
+    """A command in an Arabic text ("أرسل /mydata") reads "mydata/" unless it is a
+    left-to-right isolate; laying a text out for the member (``Translator.direction``, which
+    every reply goes through) wraps each one, so translators need not type invisible marks."""
+    languages = Languages(deployment.languages, deployment.default_language)
+    checked = 0
+    for language in deployment.languages:
+        tr = languages.translator(language)
+        if not tr.is_rtl:
+            continue
+        for message in _catalogue(language):
+            for text in _strings(message) if message.id else []:
+                shown = tr.direction(text)
+                for command in COMMAND.findall(text):
+                    checked += 1
+                    wrapped = f"{LEFT_TO_RIGHT_ISOLATE}{command}{POP_DIRECTIONAL_ISOLATE}"
+                    assert wrapped in shown, (language, command, text[:60])
+    assert checked > 20  # /mydata, /delete, /start... in the Arabic catalogue

@@ -34,9 +34,10 @@ from bot import log_redaction
 from bot.access import AccessDenied
 from bot.deployment import load_deployment
 from bot.errors import ConfigError
-from bot.operator import add_as_option, command_line_actor
+from bot.operator import add_as_option, command_line_actor, command_line_database
 from bot.polls.cli import add_parser as add_poll_parser
 from bot.settings import Settings
+from bot.staff import StaffError, StaffService
 from bot.storage.database import Database
 from broadcasts.cli import add_parser as add_broadcast_parser
 
@@ -77,14 +78,12 @@ async def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     """Print registered members by consulate, country, member type and language."""
     from bot.i18n import Languages
     from bot.members import MemberService
-    from bot.staff import StaffService
     from bot.stats import format_statistics, member_statistics
     from bot.storage.members import MemberRepository
     from bot.storage.staff import StaffRepository
 
     deployment = load_deployment(settings.deployment_path)
-    database = await Database.open(settings.db_path)
-    try:
+    async with command_line_database(settings.db_path) as database:
         actor = await command_line_actor(
             StaffService(StaffRepository(database), deployment), args.as_id
         )
@@ -92,19 +91,22 @@ async def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
         members = MemberService(MemberRepository(database), languages)
         k = deployment.policies.poll_min_cell_size
         print(format_statistics(await member_statistics(members, k, actor)))
-    finally:
-        await database.close()
     return 0
 
 
 async def cmd_staff(args: argparse.Namespace, settings: Settings) -> int:
     """List, add or remove staff from the command line (audited as cli:<login>)."""
-    from bot.staff import StaffError, StaffService
     from bot.storage.staff import StaffRepository
 
     deployment = load_deployment(settings.deployment_path)
-    database = await Database.open(settings.db_path)
-    service = StaffService(StaffRepository(database), deployment)
+    # Adding a staff member may start a database (the first admin); the rest read it.
+    creates = args.staff_command == "add"
+    async with command_line_database(settings.db_path, create=creates) as database:
+        return await manage_staff(args, StaffService(StaffRepository(database), deployment))
+
+
+async def manage_staff(args: argparse.Namespace, service: StaffService) -> int:
+    """Do the ``staff`` action; StaffError (a refused change) is one line, status 2."""
     try:
         actor = await command_line_actor(service, args.as_id)
         if args.staff_command == "add":
@@ -128,8 +130,6 @@ async def cmd_staff(args: argparse.Namespace, settings: Settings) -> int:
     except StaffError as exc:
         print(f"error: staff {args.staff_command}: {exc}", file=sys.stderr)
         return 2
-    finally:
-        await database.close()
     return 0
 
 
@@ -171,12 +171,9 @@ async def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_db_backup(args: argparse.Namespace, settings: Settings) -> int:
     """Copy the live database to FILE."""
-    database = await Database.open(settings.db_path)
-    try:
+    async with command_line_database(settings.db_path) as database:
         await database.backup(Path(args.file))
-    finally:
-        await database.close()
-    print(f"backed up {settings.db_path} to {args.file}")
+        print(f"backed up {settings.db_path} to {args.file}")
     return 0
 
 

@@ -31,10 +31,9 @@ from bot.access import Actor
 from bot.deployment import Deployment, load_deployment
 from bot.errors import ConfigError
 from bot.i18n import band_in_english
-from bot.operator import add_as_option, command_line_actor
+from bot.operator import add_as_option, command_line_actor, command_line_database
 from bot.settings import Settings
 from bot.staff import StaffService
-from bot.storage.database import Database
 from bot.storage.staff import StaffRepository
 from broadcasts.audience import Audience
 from broadcasts.compose import BroadcastError, BroadcastRequest, BroadcastService, Review
@@ -51,20 +50,19 @@ BAR_WIDTH = 30
 async def run(args: argparse.Namespace, settings: Settings) -> int:
     """Run one ``broadcast`` action."""
     deployment = load_deployment(settings.deployment_path)
-    database = await Database.open(settings.db_path)
-    service = BroadcastService(
-        database,
-        deployment,
-        StaffService(StaffRepository(database), deployment),
-        media_dir=settings.media_dir,
-    )
-    try:
-        return await _dispatch(args, settings, deployment, service)
-    except BroadcastError as exc:
-        print(f"error: broadcast {args.broadcast_command}: {exc}", file=sys.stderr)
-        return 2
-    finally:
-        await database.close()
+    creates = args.broadcast_command == "create"  # every other action reads a broadcast
+    async with command_line_database(settings.db_path, create=creates) as database:
+        service = BroadcastService(
+            database,
+            deployment,
+            StaffService(StaffRepository(database), deployment),
+            media_dir=settings.media_dir,
+        )
+        try:
+            return await _dispatch(args, settings, deployment, service)
+        except BroadcastError as exc:
+            print(f"error: broadcast {args.broadcast_command}: {exc}", file=sys.stderr)
+            return 2
 
 
 async def _dispatch(

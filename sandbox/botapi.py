@@ -815,28 +815,7 @@ class BotApi:
         markup = validate_reply_markup(params.json("reply_markup"))
         fields = self._reply_fields(user, params)
         self._check_not_blocked(user)
-        stored_file = self._input_file(params, kind, kind)
-        if kind == "photo":
-            fields["photo"] = [
-                {
-                    "file_id": stored_file.file_id,
-                    "file_unique_id": stored_file.file_unique_id,
-                    "width": stored_file.width,
-                    "height": stored_file.height,
-                    "file_size": len(stored_file.content),
-                }
-            ]
-        else:
-            document: JSON = {
-                "file_id": stored_file.file_id,
-                "file_unique_id": stored_file.file_unique_id,
-                "file_size": len(stored_file.content),
-            }
-            if stored_file.file_name:
-                document["file_name"] = stored_file.file_name
-            if stored_file.mime_type:
-                document["mime_type"] = stored_file.mime_type
-            fields["document"] = document
+        fields.update(self._input_file(params, kind, kind).message_fields())
         fields.update(caption_fields)
         return self._store_bot_message(user, fields, markup, caption, parse_mode).data
 

@@ -35,10 +35,14 @@ class SandboxClient:
         json: dict[str, Any] | None = None,
         params: dict[str, Any] | None = None,
         timeout: float | None = None,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
+        data: dict[str, str] | None = None,
     ) -> dict[str, Any]:
         extra: dict[str, Any] = {}
         if timeout is not None:
             extra["timeout"] = timeout
+        if files is not None:  # multipart: the file parts and the form's other fields
+            extra.update(files=files, data=data)
         response = await self._http.request(
             method, f"/sandbox/api/{path}", json=json, params=params, **extra
         )
@@ -75,6 +79,22 @@ class SandboxClient:
 
     async def send(self, user_id: int, text: str) -> dict[str, Any]:
         return await self._call("POST", f"users/{user_id}/send", {"text": text})
+
+    async def attach(
+        self,
+        user_id: int,
+        content: bytes,
+        file_name: str,
+        mime_type: str,
+        caption: str | None = None,
+    ) -> dict[str, Any]:
+        """Send a file as the user: an image becomes a photo, anything else a document."""
+        return await self._call(
+            "POST",
+            f"users/{user_id}/attach",
+            files={"file": (file_name, content, mime_type)},
+            data={"caption": caption} if caption else None,
+        )
 
     async def press(
         self, user_id: int, message_id: int, data: str, forge: bool = False

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -199,6 +200,28 @@ class StoredFile:
         folder = "photos" if self.kind == "photo" else "documents"
         return f"{folder}/{self.file_id}"
 
+    def message_fields(self) -> JSON:
+        """The file as a message carries it: ``photo`` (its one size) or ``document``."""
+        if self.kind == "photo":
+            size: JSON = {
+                "file_id": self.file_id,
+                "file_unique_id": self.file_unique_id,
+                "width": self.width,
+                "height": self.height,
+                "file_size": len(self.content),
+            }
+            return {"photo": [size]}
+        document: JSON = {
+            "file_id": self.file_id,
+            "file_unique_id": self.file_unique_id,
+            "file_size": len(self.content),
+        }
+        if self.file_name:
+            document["file_name"] = self.file_name
+        if self.mime_type:
+            document["mime_type"] = self.mime_type
+        return {"document": document}
+
 
 @dataclass
 class WebhookConfig:
@@ -229,7 +252,11 @@ class WorldState:
         self.reset()
 
     def reset(self) -> None:
-        """Forget everything: users, chats, polls, files, updates, webhook, commands."""
+        """Forget everything: users, chats, polls, files, updates, webhook, commands.
+
+        The world gets a new ``world_id``: a page that knew the old world (before a reset, or
+        before the server restarted) sees the change and reloads."""
+        self.world_id = secrets.token_hex(8)
         self.users: dict[int, SandboxUser] = {}
         self.chats: dict[int, list[StoredMessage]] = {}
         self._messages: dict[tuple[int, int], StoredMessage] = {}

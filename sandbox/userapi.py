@@ -1,8 +1,10 @@
 """The user side of the sandbox, a small JSON API under ``/sandbox/api/``.
 
-People are emulated here: they are created with a language, send text, press inline
-buttons, vote in polls, share their contact, block and unblock the bot, and read their
-chat (optionally long-polling for the bot's next message). Also: faults, stats, reset.
+People are emulated here: they are created with a language, send text, attach a photo or a
+file, press inline buttons, vote in polls, share their contact, block and unblock the bot, and
+read their chat (optionally long-polling for the bot's next message). Also: faults, stats,
+reset, and ``info``, whose ``world_id`` changes when the world is new (a reset, or a restarted
+server), so the web chat knows to reload.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
-from sandbox.botapi import file_response
+from sandbox.botapi import MAX_CAPTION, file_response, image_size
 from sandbox.faults import FaultInjector
 from sandbox.formatting import command_entities
 from sandbox.state import JSON, SandboxUser, StoredMessage, WorldState, now
@@ -21,6 +23,8 @@ from sandbox.stats import Stats
 
 MAX_WAIT = 60.0
 PREFIX = "/sandbox/api"
+#: Images sent as photos, as Telegram's apps do; any other file goes as a document.
+PHOTO_TYPES = frozenset({"image/jpeg", "image/png", "image/gif"})
 
 
 class UserError(Exception):
@@ -71,6 +75,7 @@ class UserApi:
             web.get(f"{PREFIX}/users", wrap(self.list_users)),
             web.get(f"{PREFIX}/users/{{user_id}}", wrap(self.get_user)),
             web.post(f"{PREFIX}/users/{{user_id}}/send", wrap(self.send)),
+            web.post(f"{PREFIX}/users/{{user_id}}/attach", wrap(self.attach)),
             web.post(f"{PREFIX}/users/{{user_id}}/press", wrap(self.press)),
             web.post(f"{PREFIX}/users/{{user_id}}/vote", wrap(self.vote)),
             web.post(f"{PREFIX}/users/{{user_id}}/contact", wrap(self.contact)),
@@ -114,7 +119,7 @@ class UserApi:
 
     # --- users ---------------------------------------------------------------------------------
     async def info(self, request: web.Request) -> JSON:
-        return {"bot": self.state.bot_user()}
+        return {"bot": self.state.bot_user(), "world_id": self.state.world_id}
 
     async def create_user(self, request: web.Request) -> JSON:
         body = await _body(request)
@@ -150,6 +155,40 @@ class UserApi:
         entities = command_entities(text)
         if entities:
             fields["entities"] = entities
+        stored = self.state.add_message(user.id, "user", fields)
+        self.state.enqueue_update("message", stored.data)
+        return stored.data
+
+    async def attach(self, request: web.Request) -> JSON:
+        """Send a file (multipart field ``file``, optional ``caption``): an image arrives as a
+        photo, anything else as a document, and the bot can fetch it with getFile."""
+        user = self._user(request)
+        if not request.content_type.startswith("multipart/"):
+            raise UserError(400, "send the file as multipart/form-data, in a field named file")
+        form = await request.post()
+        upload = form.get("file")
+        if not isinstance(upload, web.FileField):
+            raise UserError(400, "file is required")
+        content = upload.file.read()
+        if not content:
+            raise UserError(400, "the file is empty")
+        caption = str(form.get("caption") or "").strip()
+        if len(caption) > MAX_CAPTION:
+            raise UserError(400, "caption is too long")
+        self._require_unblocked(user)
+        size = image_size(content)
+        photo = upload.content_type in PHOTO_TYPES and size != (1, 1)
+        stored_file = self.state.add_file(
+            "photo" if photo else "document",
+            content,
+            upload.filename,
+            upload.content_type,
+            width=size[0] if photo else 0,
+            height=size[1] if photo else 0,
+        )
+        fields = stored_file.message_fields()
+        if caption:
+            fields["caption"] = caption
         stored = self.state.add_message(user.id, "user", fields)
         self.state.enqueue_update("message", stored.data)
         return stored.data

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.settings import PROJECT_ROOT, SAMPLE_DEPLOYMENT
 
 
@@ -273,3 +275,47 @@ def test_the_last_admin_stays_on_the_command_line_too(tmp_path: Path) -> None:
 def db_staff(path: Path) -> dict[int, str]:
     with sqlite3.connect(path) as db:
         return dict(db.execute("SELECT telegram_user_id, role FROM staff").fetchall())
+
+
+#: Every command that acts on what is already stored (creating commands may start a database).
+READING_COMMANDS = [
+    ("stats",),
+    ("staff", "list"),
+    ("staff", "remove", "4242"),
+    ("broadcast", "list"),
+    ("broadcast", "report", "1"),
+    ("broadcast", "approve", "1", "--as", "4242"),
+    ("broadcast", "cancel", "1"),
+    ("broadcast", "pause", "1"),
+    ("broadcast", "resume", "1"),
+    ("broadcast", "send", "1", "--foreground"),
+    ("poll", "results", "1"),
+    ("poll", "close", "1"),
+    ("db", "backup", "{tmp}/copy.sqlite3"),
+]
+
+
+@pytest.mark.parametrize("command", READING_COMMANDS, ids=" ".join)
+def test_a_reading_command_refuses_a_missing_database(tmp_path: Path, command: tuple[str]) -> None:
+    """An operator who mistyped BOT_DB_PATH is told so, instead of reading a new empty file."""
+    missing = tmp_path / "data" / "bot.sqlite3"
+    arguments = [argument.format(tmp=tmp_path) for argument in command]
+    result = run_main(*arguments, env={"BOT_DB_PATH": str(missing)})
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"error: BOT_DB_PATH={missing}: no database at this path; start the bot once or run"
+        " `main.py db upgrade`"
+    )
+    assert not missing.parent.exists() and not (tmp_path / "copy.sqlite3").exists()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("stats",), ("staff", "list"), ("broadcast", "list"), ("poll", "results", "1")],
+    ids=" ".join,
+)
+def test_a_reading_command_names_the_database_it_read(tmp_path: Path, command: tuple[str]) -> None:
+    db_path = tmp_path / "bot.sqlite3"
+    assert run_main("db", "upgrade", env={"BOT_DB_PATH": str(db_path)}).returncode == 0
+    result = run_main(*command, env={"BOT_DB_PATH": str(db_path)})
+    assert result.stderr.strip().splitlines()[-1] == f"database: {db_path} (BOT_DB_PATH)"

@@ -1,20 +1,29 @@
-"""The results chart: one horizontal bar per option, its percentage, labelled with its count.
+"""The results chart: one horizontal bar per option, its percentage, labelled with its count,
+under the question and how many answered.
 
-Texts arrive already translated; the chart only draws them. matplotlib (the Agg canvas
-directly, no pyplot global state) shapes Arabic and orders right-to-left text itself through
-libraqm (bundled since matplotlib 3.11); the font list falls back from DejaVu Sans to Noto
-Sans Arabic for glyphs DejaVu lacks. For right-to-left languages the chart is mirrored: bars
-grow leftwards from labels on the right.
+Texts arrive already translated, and the figures come from the published results; the chart
+only draws them. matplotlib (the Agg canvas directly, no pyplot global state) shapes Arabic and
+orders right-to-left text itself through libraqm (bundled since matplotlib 3.11). The fonts
+come with the code, so no machine draws empty boxes or logs "font not found": DejaVu Sans
+(shipped inside matplotlib) for Latin scripts, and Noto Sans Arabic (shipped here, in
+bot/polls/fonts/, under the SIL Open Font License) for Arabic, registered at import. For
+right-to-left languages the chart is mirrored: bars grow leftwards from labels on the right.
+
+Staff read it on a phone, where Telegram shows a photo about 360 pixels wide: the picture is
+narrow (so it is scaled down little), its text large, and long questions and options wrap.
 """
 
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from matplotlib import rc_context
+from matplotlib import font_manager, rc_context
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -25,10 +34,27 @@ if TYPE_CHECKING:
 
 #: How a hidden figure is written (the same word as in the text and the CSV).
 HIDDEN = N_("suppressed")
-FONT_FAMILY = ["DejaVu Sans", "Noto Sans Arabic", "Noto Naskh Arabic"]
+#: The subtitle: how many answered, as published.
+RESPONDENTS = N_("Respondents: %(count)s")
+FONTS_DIR = Path(__file__).parent / "fonts"
+ARABIC_FONT = FONTS_DIR / "NotoSansArabic-Regular.ttf"
+LATIN_FAMILY = "DejaVu Sans"
+ARABIC_FAMILY = "Noto Sans Arabic"
 BAR_COLOUR = "#2b6cb0"
-WIDTH_INCHES = 8.0
-DPI = 100
+SUBTITLE_COLOUR = "#444444"
+#: 4.5 inches at 200 dots per inch: 900 pixels wide, shown about 360 wide on a phone, where
+#: 12-point text is about 13 pixels high.
+WIDTH_INCHES = 4.5
+DPI = 200
+TEXT_POINTS = 12
+TITLE_POINTS = 14
+#: Characters per line before a question or an option label wraps.
+TITLE_WRAP = 34
+LABEL_WRAP = 16
+#: From this share on, a bar's figure is written inside it; shorter bars leave room beside.
+INSIDE_FROM = 50.0
+
+font_manager.fontManager.addfont(str(ARABIC_FONT))
 
 
 @dataclass(frozen=True)
@@ -56,31 +82,71 @@ def bars_for(
     ]
 
 
-def build_figure(title: str, bars: Sequence[ChartBar], *, right_to_left: bool = False) -> Figure:
-    """The chart as a matplotlib Figure (first option at the top)."""
-    height = 1.2 + 0.5 * max(len(bars), 1)
+def font_family(right_to_left: bool) -> list[str]:
+    """The fonts to try, glyph by glyph: the script's own font first."""
+    if right_to_left:
+        return [ARABIC_FAMILY, LATIN_FAMILY]
+    return [LATIN_FAMILY, ARABIC_FAMILY]
+
+
+def wrapped(text: str, width: int) -> str:
+    return "\n".join(textwrap.wrap(text, width)) or text
+
+
+def build_figure(
+    title: str,
+    bars: Sequence[ChartBar],
+    *,
+    subtitle: str = "",
+    right_to_left: bool = False,
+) -> Figure:
+    """The chart as a matplotlib Figure (first option at the top); ``subtitle`` says how many
+    answered."""
+    label_lines = sum(wrapped(bar.label, LABEL_WRAP).count("\n") + 1 for bar in bars)
+    title_lines = wrapped(title, TITLE_WRAP).count("\n") + 1
+    height = 1.0 + 0.3 * title_lines + 0.35 * max(label_lines, 1) + 0.25 * len(bars)
     figure = Figure(figsize=(WIDTH_INCHES, height), dpi=DPI, layout="constrained")
+    figure.suptitle(wrapped(title, TITLE_WRAP), fontsize=TITLE_POINTS)
     axes = figure.add_subplot()
     positions = list(range(len(bars)))
     axes.barh(positions, [bar.percent for bar in bars], color=BAR_COLOUR)
-    axes.set_yticks(positions, [bar.label for bar in bars])
+    axes.set_yticks(positions, [wrapped(bar.label, LABEL_WRAP) for bar in bars])
+    axes.tick_params(axis="y", labelsize=TEXT_POINTS, length=0)
     axes.invert_yaxis()
-    axes.set_xlim(0, max([100.0, *(bar.percent for bar in bars)]) * 1.15)
-    axes.set_title(title, wrap=True)
-    for position, bar in zip(positions, bars, strict=True):
-        axes.annotate(
-            bar.value_label,
-            (bar.percent, position),
-            xytext=(-4 if right_to_left else 4, 0),
-            textcoords="offset points",
-            va="center",
-            ha="right" if right_to_left else "left",
+    axes.set_xlim(0, max([100.0, *(bar.percent for bar in bars)]))
+    axes.xaxis.set_visible(False)  # each bar carries its own figure
+    if subtitle:
+        axes.set_title(
+            subtitle,
+            fontsize=TEXT_POINTS,
+            color=SUBTITLE_COLOUR,
+            loc="right" if right_to_left else "left",
         )
+    for position, bar in zip(positions, bars, strict=True):
+        label_value(axes, bar, position, right_to_left=right_to_left)
     if right_to_left:
         axes.invert_xaxis()
         axes.yaxis.tick_right()
-    axes.spines[["top", "left" if right_to_left else "right"]].set_visible(False)
+    axes.spines[["top", "bottom", "left" if right_to_left else "right"]].set_visible(False)
     return figure
+
+
+def label_value(axes: Axes, bar: ChartBar, position: int, *, right_to_left: bool) -> None:
+    """Write the bar's figure at its end: inside a long bar (in white), beside a short one,
+    so the label never runs off the picture however long it is."""
+    inside = bar.percent >= INSIDE_FROM
+    growth = -1 if right_to_left else 1  # the bar's direction on the picture
+    side = -growth if inside else growth
+    axes.annotate(
+        bar.value_label,
+        (bar.percent, position),
+        xytext=(4 * side, 0),
+        textcoords="offset points",
+        va="center",
+        ha="left" if side > 0 else "right",
+        color="white" if inside else "black",
+        fontsize=TEXT_POINTS,
+    )
 
 
 def render_png(figure: Figure) -> bytes:
@@ -91,11 +157,17 @@ def render_png(figure: Figure) -> bytes:
 
 
 def results_chart(
-    title: str, bars: Sequence[ChartBar], *, language: str = "en", right_to_left: bool = False
+    title: str,
+    bars: Sequence[ChartBar],
+    *,
+    subtitle: str = "",
+    language: str = "en",
+    right_to_left: bool = False,
 ) -> bytes:
     """The chart as PNG bytes, ready to send as a photo."""
-    with rc_context({"font.family": FONT_FAMILY, "text.language": language}):
-        return render_png(build_figure(title, bars, right_to_left=right_to_left))
+    with rc_context({"font.family": font_family(right_to_left), "text.language": language}):
+        figure = build_figure(title, bars, subtitle=subtitle, right_to_left=right_to_left)
+        return render_png(figure)
 
 
 def chart_bars(tr: Translator, report: PollReport) -> list[ChartBar]:
@@ -112,7 +184,21 @@ def chart_bars(tr: Translator, report: PollReport) -> list[ChartBar]:
     return bars
 
 
+def chart_subtitle(tr: Translator, report: PollReport) -> str:
+    """How many answered, as published (a chart is drawn only once that is shown)."""
+    respondents = report.results.tally.respondents
+    if respondents is None:
+        return ""
+    return tr.gettext(RESPONDENTS) % {"count": tr.format_number(respondents)}
+
+
 def report_chart(tr: Translator, report: PollReport) -> bytes:
-    """A report's chart as PNG, in the reader's language and direction."""
-    bars = chart_bars(tr, report)
-    return results_chart(report.question, bars, language=tr.language, right_to_left=tr.is_rtl)
+    """A report's chart as PNG, in the reader's language and direction, saying how many
+    answered."""
+    return results_chart(
+        report.question,
+        chart_bars(tr, report),
+        subtitle=chart_subtitle(tr, report),
+        language=tr.language,
+        right_to_left=tr.is_rtl,
+    )

@@ -22,7 +22,7 @@ from typing import Any
 from bot.access import Actor
 from bot.deployment import load_deployment
 from bot.i18n import Languages
-from bot.operator import add_as_option, command_line_actor
+from bot.operator import add_as_option, command_line_actor, command_line_database
 from bot.polls.chart import bars_for, results_chart
 from bot.polls.drafting import DraftError
 from bot.polls.export import SUPPRESSED, export_csv
@@ -32,7 +32,6 @@ from bot.polls.service import PollReport, PollService
 from bot.sensitive import SensitiveQuestion
 from bot.settings import Settings
 from bot.staff import StaffService
-from bot.storage.database import Database
 from bot.storage.staff import StaffRepository
 from broadcasts.compose import BroadcastError, BroadcastService
 
@@ -62,19 +61,18 @@ async def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
         except PollFileError as error:
             print(f"error: {error}", file=sys.stderr)
             return 2
-    database = await Database.open(settings.db_path)
-    staff = StaffService(StaffRepository(database), deployment)
-    broadcasts = BroadcastService(database, deployment, staff)
-    service = PollService(database, deployment, languages, staff, BroadcastPublisher(broadcasts))
-    try:
+    creates = args.poll_command == "create"  # results and close read a poll already stored
+    async with command_line_database(settings.db_path, create=creates) as database:
+        staff = StaffService(StaffRepository(database), deployment)
+        broadcasts = BroadcastService(database, deployment, staff)
+        publisher = BroadcastPublisher(broadcasts)
+        service = PollService(database, deployment, languages, staff, publisher)
         actor = await command_line_actor(staff, args.as_id)
         if args.poll_command == "create":
             return await create(service, draft, args.file, actor)
         if args.poll_command == "results":
             return await results(service, args.poll_id, args.out, actor)
         return await close(service, args.poll_id, actor)
-    finally:
-        await database.close()
 
 
 async def create(service: PollService, draft: Any, path: Path, actor: Actor) -> int:
@@ -120,7 +118,8 @@ def write_outputs(report: PollReport, out: Path) -> tuple[Path, Path]:
     percents = [option.percent for option in tally.options]
     bars = bars_for(report.option_labels, percents, [o.votes for o in tally.options])
     chart = out / f"poll-{report.poll.id}-chart.png"
-    chart.write_bytes(results_chart(report.question, bars))
+    subtitle = f"respondents: {tally.respondents}"
+    chart.write_bytes(results_chart(report.question, bars, subtitle=subtitle))
     table = out / f"poll-{report.poll.id}-results.csv"
     table.write_text(export_csv(report.results, report.question, report.option_labels), "utf-8")
     return chart, table

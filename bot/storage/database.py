@@ -75,15 +75,18 @@ class Database:
         self._write_lock = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: Path, *, migrate: bool = True) -> Database:
+    async def open(cls, path: Path, *, migrate: bool = True, create: bool = True) -> Database:
         """Open (creating if needed) the file, set pragmas and apply pending migrations.
 
-        Raises ConfigError naming BOT_DB_PATH when the path cannot hold a database.
+        ``create=False`` opens an existing database only: a command that reads what is stored
+        must not answer from a new empty file when BOT_DB_PATH names the wrong place.
+        Raises ConfigError naming BOT_DB_PATH when the path cannot hold a database, or holds
+        none and ``create`` is false.
         """
         try:
             # Checked with plain sqlite3 first: a failed aiosqlite.connect leaves its worker
             # thread reporting to an event loop that may be gone by then.
-            await asyncio.to_thread(_check_usable, path)
+            await asyncio.to_thread(_check_usable, path, create)
             connection = await aiosqlite.connect(path, isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
             raise ConfigError(f"BOT_DB_PATH={path}: cannot open the database: {exc}") from None
@@ -264,9 +267,14 @@ def split_statements(script: str) -> list[str]:
     return statements
 
 
-def _check_usable(path: Path) -> None:
-    """Create the folder and the file, privately, and open it once: raises if it cannot hold
-    a database."""
+def _check_usable(path: Path, create: bool) -> None:
+    """Create the folder and the file, privately (or, without ``create``, find the file), and
+    open it once: raises if it cannot hold a database."""
+    if not create and not path.exists():
+        raise ConfigError(
+            f"BOT_DB_PATH={path}: no database at this path; start the bot once or run"
+            " `main.py db upgrade`"
+        )
     _create_private_file(path)
     for suffix in WAL_COMPANIONS:
         _make_private(path.with_name(path.name + suffix))

@@ -1,5 +1,7 @@
 // The sandbox web chat: a phone-like chat on the sandbox's user side (/sandbox/api/).
 // No build step and no external URLs. Bot HTML is rebuilt from an allow-list, never injected.
+// The chat follows new messages while the reader is at the bottom, and shows a "New messages"
+// cue when they scrolled up; a restarted (or reset) sandbox is noticed by its new world id.
 "use strict";
 
 const API = "/sandbox/api";
@@ -10,8 +12,14 @@ const ALLOWED_TAGS = {
   "TG-SPOILER": "span", "TG-EMOJI": "span",
 };
 
+const WORLD_CHECK_MS = 2000;
+const AT_BOTTOM_PX = 24;
+
 const $ = (selector) => document.querySelector(selector);
-const state = { user: null, version: -1, loop: 0, answers: new Set() };
+const state = {
+  user: null, version: -1, loop: 0, answers: new Set(),
+  world: null, following: true, views: new Map(),
+};
 
 async function api(method, path, body) {
   const options = { method, headers: {} };
@@ -20,6 +28,13 @@ async function api(method, path, body) {
     options.body = JSON.stringify(body);
   }
   const response = await fetch(API + path, options);
+  const data = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(data.error || response.statusText);
+  return data;
+}
+
+async function upload(path, form) {
+  const response = await fetch(API + path, { method: "POST", body: form });
   const data = await response.json().catch(() => ({}));
   if (!response.ok) throw new Error(data.error || response.statusText);
   return data;
@@ -165,8 +180,12 @@ function messageView(message) {
   bubble.dataset.messageId = message.message_id;
   if (message.photo) {
     const image = document.createElement("img");
+    // The photo's own size reserves its room before it loads, so the chat does not jump.
+    image.width = message.photo.width;
+    image.height = message.photo.height;
     image.src = message.photo.url;
     image.alt = "photo";
+    image.addEventListener("load", () => { if (state.following) scrollToBottom(); });
     bubble.appendChild(image);
   }
   if (message.document) {
@@ -220,10 +239,48 @@ function replyKeyboard(markup) {
   }
 }
 
+// --- following the conversation ----------------------------------------------------------
+function atBottom() {
+  const pane = $("#chat");
+  return pane.scrollHeight - pane.scrollTop - pane.clientHeight <= AT_BOTTOM_PX;
+}
+
+function scrollToBottom() {
+  const pane = $("#chat");
+  pane.scrollTop = pane.scrollHeight;
+  state.following = true;
+  $("#new-messages").hidden = true;
+}
+
+function onChatScroll() {
+  state.following = atBottom();
+  if (state.following) $("#new-messages").hidden = true;
+}
+
+// Messages are kept by id and redrawn only when they change, so a photo is not loaded again
+// (and the reader's place is not lost) each time another message arrives.
+function renderMessages(pane, messages) {
+  const views = new Map();
+  let arrived = false;
+  for (const message of messages) {
+    const key = JSON.stringify(message);
+    const old = state.views.get(message.message_id);
+    if (old && old.key === key) {
+      views.set(message.message_id, old);
+      continue;
+    }
+    if (!old && message.sender === "bot") arrived = true;
+    views.set(message.message_id, { key, element: messageView(message) });
+  }
+  pane.replaceChildren(...Array.from(views.values(), (view) => view.element));
+  state.views = views;
+  return arrived;
+}
+
 function render(chat) {
   const pane = $("#chat");
-  const nearBottom = pane.scrollHeight - pane.scrollTop - pane.clientHeight < 80;
-  pane.replaceChildren(...chat.messages.map(messageView));
+  const first = state.version < 0;
+  const arrived = renderMessages(pane, chat.messages);
   if (chat.user.blocked) {
     const notice = document.createElement("div");
     notice.className = "notice";
@@ -235,9 +292,61 @@ function render(chat) {
   for (const [id, answer] of Object.entries(chat.callback_answers || {})) {
     if (state.answers.has(id)) continue;
     state.answers.add(id);
-    if (answer.text && state.version >= 0) toast(answer.text);
+    if (answer.text && !first) toast(answer.text);
   }
-  if (nearBottom || state.version < 0) pane.scrollTop = pane.scrollHeight;
+  if (first || state.following) scrollToBottom();
+  else if (arrived) $("#new-messages").hidden = false;
+}
+
+// --- the sandbox restarting ----------------------------------------------------------------
+// One notice at a time: "lost" while the server does not answer, "restart" once it answered
+// as a new world (kept until the reader starts a chat again).
+function serverNotice(kind, text) {
+  const box = $("#server-notice");
+  box.dataset.kind = kind;
+  box.textContent = text;
+  box.hidden = !kind;
+}
+
+function forgetUser() {
+  state.user = null;
+  state.loop += 1;
+  state.views = new Map();
+  $("#chat").replaceChildren();
+  replyKeyboard(null);
+  $("#new-messages").hidden = true;
+  for (const id of ["#message-input", "#send-button", "#attach-button"]) $(id).disabled = true;
+  $("#block-toggle").hidden = true;
+}
+
+async function checkWorld() {
+  let info;
+  try {
+    info = await api("GET", "/info");
+  } catch (error) {
+    serverNotice("lost", "Lost contact with the sandbox: is `make run` still running? " +
+      "Trying again…");
+    return;
+  }
+  if (state.world === null) state.world = info.world_id;
+  if (info.world_id === state.world) {
+    if ($("#server-notice").dataset.kind === "lost") serverNotice("", "");
+    return;
+  }
+  // A new world: the server restarted (or was reset). Its users and chats are gone; the bot
+  // kept its database, and numbers new users above every id it knows.
+  state.world = info.world_id;
+  forgetUser();
+  await loadUsers();
+  serverNotice("restart", "The sandbox restarted: its users and chats are gone (the bot " +
+    "kept its database). Start a chat as a new user to go on.");
+}
+
+async function watchWorld() {
+  for (;;) {
+    await checkWorld();
+    await new Promise((resolve) => setTimeout(resolve, WORLD_CHECK_MS));
+  }
 }
 
 // --- actions -------------------------------------------------------------------------------
@@ -251,7 +360,16 @@ async function guarded(action) {
 
 const send = (text) => guarded(async () => {
   if (!state.user || !text.trim()) return;
+  state.following = true; // what you send, and its answer, come into view
   await api("POST", `/users/${state.user.id}/send`, { text });
+});
+const attach = (file, caption) => guarded(async () => {
+  if (!state.user || !file) return;
+  const form = new FormData();
+  form.append("file", file, file.name);
+  if (caption.trim()) form.append("caption", caption);
+  state.following = true;
+  await upload(`/users/${state.user.id}/attach`, form);
 });
 const press = (messageId, data) => guarded(() =>
   api("POST", `/users/${state.user.id}/press`, { message_id: messageId, data }));
@@ -268,6 +386,7 @@ async function follow(loop) {
       render(chat);
       state.version = chat.version;
     } catch (error) {
+      checkWorld(); // the server may have gone, or come back as a new world
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
   }
@@ -277,15 +396,18 @@ function selectUser(user) {
   state.user = user;
   state.version = -1;
   state.answers = new Set();
+  state.views = new Map();
+  state.following = true;
   state.loop += 1;
   const language = (user.language_code || "").toLowerCase().split(/[-_]/)[0];
   const pane = $("#chat");
   pane.dir = RTL_LANGUAGES.includes(language) ? "rtl" : "ltr";
   pane.lang = user.language_code || "";
   pane.replaceChildren();
-  $("#message-input").disabled = false;
-  $("#send-button").disabled = false;
+  $("#new-messages").hidden = true;
+  for (const id of ["#message-input", "#send-button", "#attach-button"]) $(id).disabled = false;
   $("#block-toggle").hidden = false;
+  serverNotice("", "");
   $("#user-select").value = String(user.id);
   follow(state.loop);
 }
@@ -295,7 +417,9 @@ async function loadUsers(selectId) {
   const select = $("#user-select");
   select.replaceChildren(new Option("— choose a user —", ""));
   for (const user of users) {
-    select.appendChild(new Option(`${user.first_name} (${user.language_code})`, user.id));
+    // The id shows, as staff commands and BOT_ADMIN_IDS name people by it.
+    const label = `${user.first_name} (${user.language_code}) · ${user.id}`;
+    select.appendChild(new Option(label, user.id));
   }
   state.users = users;
   if (selectId) select.value = String(selectId);
@@ -311,13 +435,25 @@ async function createUser() {
   $("#new-user-name").value = "";
   await loadUsers(user.id);
   selectUser(user);
+  await send("/start"); // what Telegram's Start button sends in a new chat
 }
 
 function init() {
   api("GET", "/info").then((info) => {
     $("#bot-name").textContent = info.bot.first_name + " · @" + info.bot.username;
+    if (state.world === null) state.world = info.world_id;
   }).catch(() => {});
   loadUsers();
+  watchWorld();
+  $("#chat").addEventListener("scroll", onChatScroll);
+  $("#new-messages").addEventListener("click", scrollToBottom);
+  $("#attach-button").addEventListener("click", () => $("#attach-input").click());
+  $("#attach-input").addEventListener("change", (event) => {
+    const input = $("#message-input");
+    attach(event.target.files[0], input.value);
+    input.value = "";
+    event.target.value = ""; // the same file can be chosen again
+  });
   $("#create-user").addEventListener("click", () => guarded(createUser));
   $("#new-user-name").addEventListener("keydown", (event) => {
     if (event.key === "Enter") guarded(createUser);

@@ -87,6 +87,14 @@ class ChatUser:
             lambda: self.client.press(self.id, message["message_id"], data), timeout
         )
 
+    async def attach(
+        self, content: bytes, file_name: str, mime_type: str, timeout: float = 5.0
+    ) -> list[Message]:
+        """Send a file (an image arrives as a photo); return the bot's answer."""
+        return await self._act(
+            lambda: self.client.attach(self.id, content, file_name, mime_type), timeout
+        )
+
     async def share_contact(self, timeout: float = 5.0) -> list[Message]:
         return await self._act(lambda: self.client.contact(self.id), timeout)
 

@@ -1,4 +1,5 @@
-"""`python main.py run` in a child process, as an operator starts it, read line by line."""
+"""`python main.py` in a child process, as an operator runs it: `run` read line by line while
+it runs, or a one-off command on a database (as from a second terminal)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,32 @@ import os
 import signal
 import socket
 import sys
+from pathlib import Path
 
 from bot.settings import PROJECT_ROOT
+
+
+def operator_environment(env: dict[str, str]) -> dict[str, str]:
+    """This process's environment without the bot's own settings, plus ``env``."""
+    prefixes = ("BOT_", "TELEGRAM_", "WEBHOOK_", "SANDBOX_", "CONSOLE_")
+    return {**{k: v for k, v in os.environ.items() if not k.startswith(prefixes)}, **env}
+
+
+async def main_py(db_path: Path, *args: str) -> tuple[str, str]:
+    """Run ``main.py ARGS`` on the database at ``db_path``; its output and its error output
+    once it exited with status 0."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(PROJECT_ROOT / "main.py"),
+        *args,
+        env=operator_environment({"BOT_DB_PATH": str(db_path)}),
+        cwd=PROJECT_ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout=120)
+    assert process.returncode == 0, err.decode()
+    return out.decode(), err.decode()
 
 
 def free_port() -> int:
@@ -30,19 +55,13 @@ class BotProcess:
 
     @classmethod
     async def start(cls, env: dict[str, str], *args: str) -> BotProcess:
-        clean = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("BOT_", "TELEGRAM_", "WEBHOOK_", "SANDBOX_", "CONSOLE_"))
-        }
         # Every bot started here has its console on a port of the system's choosing.
-        clean["CONSOLE_PORT"] = "0"
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             str(PROJECT_ROOT / "main.py"),
             "run",
             *args,
-            env={**clean, **env},
+            env=operator_environment({"CONSOLE_PORT": "0", **env}),
             cwd=PROJECT_ROOT,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,

@@ -4,8 +4,10 @@ surface (no count under k), and ``report`` shows an approver everything they app
 from __future__ import annotations
 
 import asyncio
+import getpass
 import io
 import re
+import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -68,3 +70,40 @@ def test_create_and_report_show_fewer_than_k_the_texts_and_the_audience_in_words
     assert london is not None and london.name in shown
     assert "Free legal advice on asylum claims" in shown and "استشارات قانونية" in shown
     assert "warning: text.en mentions asylum or refugee status" in shown
+
+
+def test_list_starts_with_a_header_naming_its_columns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("BOT_DB_PATH", str(tmp_path / "bot.sqlite3"))
+    assert main.main(["broadcast", "create", str(announcement_file(tmp_path))]) == 0
+    capsys.readouterr()
+    assert main.main(["broadcast", "list"]) == 0
+    header, row = capsys.readouterr().out.splitlines()
+    assert header.split("\t") == ["id", "status", "category", "when", "author"]
+    assert row.split("\t")[:3] == ["1", "pending_approval", "consular"]
+
+
+def test_cancel_as_a_staff_member_needs_their_power_and_is_audited_as_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    database_path = tmp_path / "bot.sqlite3"
+    monkeypatch.setenv("BOT_DB_PATH", str(database_path))
+    for telegram_id, role in (("1000", "admin"), ("2000", "editor"), ("3000", "editor")):
+        assert main.main(["staff", "add", telegram_id, role, "--consulates", "london"]) == 0
+    created = ["broadcast", "create", str(announcement_file(tmp_path)), "--as", "2000"]
+    assert main.main(created) == 0
+    capsys.readouterr()
+    # Another editor is neither the author nor an admin: refused, in one line.
+    assert main.main(["broadcast", "cancel", "1", "--as", "3000"]) == 2
+    login = getpass.getuser()
+    assert capsys.readouterr().err.strip() == (
+        f"error: cli:{login} as tg:3000 is neither the author nor an admin"
+    )
+    assert main.main(["broadcast", "cancel", "1", "--as", "2000"]) == 0
+    assert capsys.readouterr().out.split("\t")[:2] == ["1", "cancelled"]
+    with sqlite3.connect(database_path) as db:
+        audited = db.execute(
+            "SELECT actor FROM audit_log WHERE action = 'broadcast.cancel'"
+        ).fetchall()
+    assert audited == [(f"cli:{login} as tg:2000",)]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import struct
 import time
 from typing import Any
 
+import httpx
 import pytest
 from aiohttp import web
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -250,3 +252,37 @@ async def test_chat_version_long_poll_and_rtl_user(
     assert body["version"] > version
     assert body["messages"][0]["text"] == "تم" and body["messages"][0]["edited"]
     assert sandbox.state.users[person["id"]].language_code == "ar"
+
+
+async def test_an_image_attached_is_a_photo_and_a_file_a_document_the_bot_downloads(
+    bot: Bot, client: SandboxClient, user: dict[str, Any]
+) -> None:
+    # The start of a 40x30 PNG: as much as the sandbox reads of an image.
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + struct.pack(">II", 40, 30) + b"\x08\x02"
+    await client.attach(user["id"], png, "poster.png", "image/png", caption="Our poster")
+    await client.attach(user["id"], b"name,count\nYes,5\n", "results.csv", "text/csv")
+    photo_update, document_update = await bot.get_updates(timeout=0)
+    assert photo_update.message is not None and document_update.message is not None
+    photo = photo_update.message.photo[-1]
+    assert (photo.width, photo.height) == (40, 30)
+    assert photo_update.message.caption == "Our poster"
+    assert bytes(await (await bot.get_file(photo.file_id)).download_as_bytearray()) == png
+    document = document_update.message.document
+    assert document is not None
+    assert (document.file_name, document.mime_type) == ("results.csv", "text/csv")
+    downloaded = await (await bot.get_file(document.file_id)).download_as_bytearray()
+    assert bytes(downloaded) == b"name,count\nYes,5\n"
+    with pytest.raises(SandboxClientError, match="the file is empty"):
+        await client.attach(user["id"], b"", "empty.txt", "text/plain")
+    await client.block(user["id"])
+    with pytest.raises(SandboxClientError, match="blocked"):
+        await client.attach(user["id"], png, "poster.png", "image/png")
+
+
+async def test_a_reset_gives_the_world_a_new_id(sandbox: Sandbox, client: SandboxClient) -> None:
+    """The web chat compares it to the one it loaded with, to notice a reset or a restart."""
+    async with httpx.AsyncClient(base_url=sandbox.url) as http:
+        before = (await http.get("/sandbox/api/info")).json()["world_id"]
+        assert (await http.get("/sandbox/api/info")).json()["world_id"] == before
+        await client.reset()
+        assert (await http.get("/sandbox/api/info")).json()["world_id"] != before

@@ -9,6 +9,11 @@ from pathlib import Path
 import pytest
 
 import main
+from bot.polls.counting import PollCounter
+from bot.settings import Settings
+from bot.storage.database import Database
+from tests.auxil.process import main_py
+from tests.bot.polls.conftest import NOW, AddMember, MakePoll
 
 GOOD = """
 mode = "segmented"
@@ -124,3 +129,29 @@ en = ["Yes", "No"]
     error = capsys.readouterr().err
     assert str(path) in error and f"question.{language}" in error
     assert "polls must never ask" in error and "\n" not in error.strip()
+
+
+async def test_results_draw_the_chart_with_no_font_warning(
+    database: Database,
+    settings: Settings,
+    make_poll: MakePoll,
+    add_member: AddMember,
+    counter: PollCounter,
+    tmp_path: Path,
+) -> None:
+    """What an operator sees on their terminal: the results, the files written, the database
+    read, and no "findfont" or "Glyph missing" line from matplotlib."""
+    poll = await make_poll()
+    for update_id in range(1, 7):
+        await counter.record_answer(
+            update_id=update_id,
+            telegram_poll_id=f"{poll}-en",
+            telegram_user_id=await add_member(),
+            option_ids=[update_id % 2],
+            received_at=NOW,
+        )
+    results = ("poll", "results", str(poll), "--out", str(tmp_path / "out"))
+    out, err = await main_py(settings.db_path, *results)
+    assert "respondents: 6" in out
+    assert (tmp_path / "out" / f"poll-{poll}-chart.png").is_file()
+    assert err.splitlines() == [f"database: {settings.db_path} (BOT_DB_PATH)"]

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from bot.deployment import load_deployment
 from bot.i18n import Languages
-from bot.polls.chart import chart_bars
+from bot.polls.chart import chart_bars, chart_subtitle
 from bot.polls.counting import PollCounter
 from bot.polls.drafting import quick_draft
 from bot.polls.export import SUPPRESSED, WITHHELD, export_csv
@@ -94,7 +94,7 @@ def check_report(report: PollReport, multiple: bool) -> None:
     if not multiple:
         for index, values in row_values(totals, respondents).items():
             assert len(values) >= 2, f"option {index} can only be {values}"
-    check_text(report, totals)
+    check_text(report, totals, respondents)
     tables: dict[str, dict[str, list[int | None]]] = defaultdict(dict)
     margins: dict[str, dict[str, int | None]] = defaultdict(dict)
     for row in rows:
@@ -119,9 +119,11 @@ def check_report(report: PollReport, multiple: bool) -> None:
             assert len(values) >= 2, f"{dimension} {entry} can only be {values}: {cells}"
 
 
-def check_text(report: PollReport, totals: list[int | None]) -> None:
-    """The results text and the chart's bars show the CSV's totals and nothing else."""
+def check_text(report: PollReport, totals: list[int | None], respondents: int) -> None:
+    """The results text and the chart's bars and subtitle show the CSV's figures and nothing
+    else."""
     tr = Languages(("en",), "en").translator("en")
+    assert chart_subtitle(tr, report) == f"Respondents: {respondents}"
     lines = [line for line in totals_lines(tr, report.results, report.option_labels) if "•" in line]
     bars = chart_bars(tr, report)
     for line, bar, total in zip(lines, bars, totals, strict=True):

@@ -209,3 +209,18 @@ async def test_the_checkpoint_after_an_erasure_empties_the_wal(database: Databas
     await database.checkpoint_after_erasure()
     assert wal.stat().st_size == 0
     assert await database.fetch_one("SELECT telegram_user_id FROM members") is not None
+
+
+async def test_opening_an_existing_database_only_never_creates_one(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere" / "bot.sqlite3"
+    with pytest.raises(ConfigError) as refused:
+        await Database.open(missing, create=False)
+    assert str(refused.value) == (
+        f"BOT_DB_PATH={missing}: no database at this path; start the bot once or run"
+        " `main.py db upgrade`"
+    )
+    assert not missing.parent.exists()
+    await (await Database.open(missing)).close()
+    existing = await Database.open(missing, create=False)
+    assert await existing.schema_version() == bundled_migrations()[-1].version
+    await existing.close()

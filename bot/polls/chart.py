@@ -15,8 +15,10 @@ narrow (so it is scaled down little), its text large, and long questions and opt
 
 from __future__ import annotations
 
+import asyncio
 import io
 import textwrap
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -156,6 +158,11 @@ def render_png(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
+#: matplotlib's settings (rcParams) are one per process; rc_context changes them for every
+#: thread, so two charts drawn at once would swap fonts. One chart at a time.
+RC_LOCK = threading.Lock()
+
+
 def results_chart(
     title: str,
     bars: Sequence[ChartBar],
@@ -165,7 +172,10 @@ def results_chart(
     right_to_left: bool = False,
 ) -> bytes:
     """The chart as PNG bytes, ready to send as a photo."""
-    with rc_context({"font.family": font_family(right_to_left), "text.language": language}):
+    with (
+        RC_LOCK,
+        rc_context({"font.family": font_family(right_to_left), "text.language": language}),
+    ):
         figure = build_figure(title, bars, subtitle=subtitle, right_to_left=right_to_left)
         return render_png(figure)
 
@@ -192,10 +202,30 @@ def chart_subtitle(tr: Translator, report: PollReport) -> str:
     return tr.gettext(RESPONDENTS) % {"count": tr.format_number(respondents)}
 
 
-def report_chart(tr: Translator, report: PollReport) -> bytes:
+async def draw_results_chart(
+    title: str,
+    bars: Sequence[ChartBar],
+    *,
+    subtitle: str = "",
+    language: str = "en",
+    right_to_left: bool = False,
+) -> bytes:
+    """results_chart in a worker thread: drawing takes a good fraction of a second, and the
+    bot keeps answering everyone else meanwhile."""
+    return await asyncio.to_thread(
+        results_chart,
+        title,
+        bars,
+        subtitle=subtitle,
+        language=language,
+        right_to_left=right_to_left,
+    )
+
+
+async def draw_report_chart(tr: Translator, report: PollReport) -> bytes:
     """A report's chart as PNG, in the reader's language and direction, saying how many
-    answered."""
-    return results_chart(
+    answered; drawn off the event loop."""
+    return await draw_results_chart(
         report.question,
         chart_bars(tr, report),
         subtitle=chart_subtitle(tr, report),

@@ -15,7 +15,7 @@ from multidict import MultiDictProxy
 
 from bot.access import Actor, Permission, require
 from bot.i18n import Translator
-from bot.polls.chart import HIDDEN
+from bot.polls.chart import HIDDEN, draw_report_chart
 from bot.polls.counting import ANONYMOUS, SEGMENTED
 from bot.polls.drafting import DraftError, PollDraft
 from bot.polls.export import export_csv
@@ -34,7 +34,6 @@ from bot.sensitive import SensitiveQuestion
 from bot.services import Services
 from broadcasts.compose import BroadcastError
 from console.audience import AUDIENCE_FIELDS, audience_choices, audience_from
-from console.charts import results_png
 from console.pages.home import staff_zone
 from console.render import SERVICES, render, translator_for
 from console.security import signed_in_actor
@@ -216,7 +215,7 @@ async def png_download(request: web.Request) -> web.Response:
     report = await report_of(request, ("png",))
     tr = await translator_for(request)
     return web.Response(
-        body=results_png(tr, report),
+        body=await draw_report_chart(tr, report),
         content_type="image/png",
         headers={"Content-Disposition": f'inline; filename="poll-{report.poll.id}.png"'},
     )

@@ -13,10 +13,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.access import Permission
-from bot.i18n import Translator
-from bot.polls.chart import report_chart
+from bot.polls.chart import draw_report_chart
 from bot.polls.export import export_csv
-from bot.polls.service import PollReport
 from handlers import callbacks
 from handlers.context import App, AppContext
 from handlers.polls.closing import finish_closing
@@ -26,10 +24,6 @@ from handlers.staff import current_staff
 
 FEATURE = "pres"
 QUESTION_PREVIEW = 40
-
-
-def chart_png(tr: Translator, report: PollReport) -> bytes:
-    return report_chart(tr, report)
 
 
 async def results_command(update: Update, context: AppContext) -> None:
@@ -85,7 +79,7 @@ async def send_report(update: Update, context: AppContext, poll_id: int) -> None
     await reply(update, context, "\n".join(lines))
     if report.results.withheld:
         return  # nothing to draw or export yet
-    await context.bot.send_photo(chat_id, chart_png(tr, report))
+    await context.bot.send_photo(chat_id, await draw_report_chart(tr, report))
     csv_text = export_csv(report.results, report.question, report.option_labels)
     await context.bot.send_document(
         chat_id, csv_text.encode("utf-8"), filename=f"poll-{poll_id}-results.csv"

@@ -3,6 +3,7 @@ drawn in fonts the project ships, readable on a phone and saying how many answer
 
 from __future__ import annotations
 
+import asyncio
 import io
 import struct
 import subprocess
@@ -18,7 +19,13 @@ from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 from PIL import Image
 
-from bot.polls.chart import ChartBar, bars_for, build_figure, results_chart
+from bot.polls.chart import (
+    ChartBar,
+    bars_for,
+    build_figure,
+    draw_results_chart,
+    results_chart,
+)
 from bot.settings import PROJECT_ROOT
 
 #: How wide a photo shows in a phone's chat (CSS pixels), and the smallest text still read
@@ -160,3 +167,42 @@ def test_drawing_charts_logs_no_font_warning() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
+
+
+async def test_the_bot_keeps_answering_while_a_chart_is_drawn() -> None:
+    """Drawing takes a noticeable fraction of a second: it happens off the event loop, so
+    other members' updates are handled meanwhile."""
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0.001)
+
+    ticker = asyncio.create_task(tick())
+    await asyncio.sleep(0)
+    before = ticks
+    await draw_results_chart(LONG_QUESTION, bars_for(["Yes", "No"], [60.0, 40.0], [6, 4]))
+    ticker.cancel()
+    assert ticks - before > 3
+
+
+async def test_charts_drawn_at_once_are_those_drawn_one_by_one() -> None:
+    arabic = bars_for(["نعم", "لا"], [60.0, 40.0], [6, 4])
+    english = bars_for(["Yes", "No"], [60.0, 40.0], [6, 4])
+    alone = (
+        results_chart(ARABIC_QUESTION, arabic, language="ar", right_to_left=True),
+        results_chart(LONG_QUESTION, english),
+    )
+    together = await asyncio.gather(
+        *(
+            draw
+            for _ in range(3)
+            for draw in (
+                draw_results_chart(ARABIC_QUESTION, arabic, language="ar", right_to_left=True),
+                draw_results_chart(LONG_QUESTION, english),
+            )
+        )
+    )
+    assert tuple(together[:2]) == alone and set(together) == set(alone)

@@ -129,6 +129,17 @@ class Deployment:
     def region(self, region_id: str) -> Region | None:
         return next((r for r in self.regions if r.id == region_id), None)
 
+    def shared_zone(self, consulate_ids: frozenset[str]) -> ZoneInfo | None:
+        """The time zone staff of these consulates (every consulate when empty) read times
+        in: the one their consulates share; None when they span several, and each time is
+        then written in its own consulate's zone."""
+        zones = {
+            consulate.timezone
+            for consulate in self.consulates
+            if not consulate_ids or consulate.id in consulate_ids
+        }
+        return ZoneInfo(zones.pop()) if len(zones) == 1 else None
+
     @property
     def home_zone(self) -> str:
         """The home country's time zone (IANA name; UTC if tzdata lists none), where members

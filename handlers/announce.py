@@ -57,7 +57,6 @@ from handlers.broadcast_view import (
     pack,
     run_lines,
     send_messages,
-    viewer_zone,
     warning_lines,
     zone_line,
 )
@@ -406,7 +405,7 @@ def preview_text(
     tr, deployment = context.tr, context.services.deployment
     runs = [(run.due_at, run.zone, run.consulates) for run in preview.runs]
     lines = [tr.gettext("<b>Preview</b>")]
-    zone = viewer_zone(deployment, staff)
+    zone = deployment.shared_zone(staff.consulates)
     lines += run_lines(tr, deployment, schedule, runs, zone, preview.zones)
     lines += count_lines(tr, preview.counts, preview.default_language)
     lines += warning_lines(tr, preview.warnings)

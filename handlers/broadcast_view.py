@@ -191,16 +191,6 @@ def progress_text(tr: Translator, progress: BandedProgress, broadcast_id: int) -
 # --- the full view --------------------------------------------------------------------------
 
 
-def viewer_zone(deployment: Deployment, staff: StaffMember | None) -> ZoneInfo | None:
-    """The zone of the viewer's consulates when they share one; None otherwise."""
-    zones = {
-        consulate.timezone
-        for consulate in deployment.consulates
-        if staff is not None and consulate.id in staff.consulates
-    }
-    return ZoneInfo(zones.pop()) if len(zones) == 1 else None
-
-
 Run = tuple[datetime, str, frozenset[str]]
 """A planned run: when (UTC), its zone, and the consulates it is for (empty: the audience)."""
 
@@ -345,7 +335,7 @@ def review_messages(
     facts += audience_lines(tr, deployment, broadcast.audience)
     facts.append(tr.gettext("Recipients now: %(count)s") % {"count": tr.format_band(review.size)})
     runs = [(r.next_due_at, r.zone, r.consulates) for r in review.runs if r.next_due_at]
-    zone = viewer_zone(deployment, viewer)
+    zone = deployment.shared_zone(viewer.consulates) if viewer else None
     facts += run_lines(tr, deployment, broadcast.schedule, runs, zone, review.zones)
     facts += warning_lines(tr, review.warnings)
     return pack([tr.direction("\n".join(facts)), *content_blocks(tr, review.payloads)])

@@ -28,10 +28,12 @@ class Scheduled:
 
 
 def staff_zone(services: Services, actor: Actor) -> ZoneInfo:
-    """The zone a staff member reads times in: their consulate's when they have one."""
-    consulates = sorted(actor.staff.consulates) if actor.staff else []
-    consulate = services.deployment.consulate(consulates[0]) if consulates else None
-    return ZoneInfo(consulate.timezone if consulate else services.deployment.home_zone)
+    """The zone the page writes times in: the staff member's consulates' (the chat's rule,
+    Deployment.shared_zone); where they span several zones, the home country's, as the
+    page says."""
+    deployment = services.deployment
+    remit = actor.staff.consulates if actor.staff else frozenset()
+    return deployment.shared_zone(remit) or ZoneInfo(deployment.home_zone)
 
 
 async def home(request: web.Request) -> web.Response:

@@ -177,3 +177,19 @@ def test_a_name_in_an_unknown_language_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as raised:
         load_deployment(path)
     assert str(raised.value) == f"{path}: government.names.fill: 'fill' is not a known language"
+
+
+@pytest.mark.parametrize(
+    ("consulates", "zone"),
+    [
+        ({"london"}, "Europe/London"),
+        ({"riyadh", "jeddah"}, "Asia/Riyadh"),  # two consulates, one zone
+        ({"london", "madrid"}, None),  # their times differ: no single zone to read them in
+        (set(), None),  # every consulate, across the world
+    ],
+)
+def test_staff_read_times_in_their_consulates_zone_when_they_share_one(
+    deployment: Deployment, consulates: set[str], zone: str | None
+) -> None:
+    shared = deployment.shared_zone(frozenset(consulates))
+    assert (shared.key if shared else None) == zone

@@ -87,7 +87,7 @@ typecheck: $(DEV_INSTALLED)
 
 test: catalogues lint typecheck
 	@command -v chromium >/dev/null 2>&1 || echo '*** NOTE: Chromium is not installed: the browser test will be SKIPPED (apt-get install chromium). ***'
-	$(BIN)/pytest
+	$(BIN)/pytest --numprocesses auto --maxprocesses 4
 
 bench: catalogues
 	$(PY) -m benchmarks

@@ -72,7 +72,7 @@ catalogues: $(RUN_INSTALLED) $(MO_FILES)
 
 messages: $(RUN_INSTALLED)
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k format -k nformat:1,2 --no-location --sort-output \
-		--project="Diaspora Outreach Bot" -o locales/messages.pot bot handlers broadcasts console
+		--project="Diaspora Outreach Bot" -o locales/messages.pot bot polls handlers broadcasts console
 	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching --ignore-obsolete
 
 run: catalogues

@@ -35,11 +35,11 @@ from bot.access import AccessDenied
 from bot.deployment import load_deployment
 from bot.errors import ConfigError
 from bot.operator import add_as_option, command_line_actor, command_line_database
-from bot.polls.cli import add_parser as add_poll_parser
 from bot.settings import Settings
 from bot.staff import StaffError, StaffService
 from bot.storage.database import Database
 from broadcasts.cli import add_parser as add_broadcast_parser
+from polls.cli import add_parser as add_poll_parser
 
 Command = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
 # Values that must never reach a log line or a traceback.

@@ -36,13 +36,13 @@ from benchmarks.support import (
     sandbox_process,
     scaled,
 )
-from bot.polls import PollCounter, PollResultsService
 from bot.settings import PROJECT_ROOT
 from bot.storage.database import Database
 from bot.storage.polls import POLL_ORIGIN, NewPoll, PollRepository
 from broadcasts import Audience, DeliveryEngine, EngineConfig, Payload, PollSettings
 from broadcasts import create_delivery as store_delivery
 from broadcasts.telegram_transport import TelegramTransport
+from polls import PollCounter, PollResultsService
 from sandbox import SandboxClient
 
 OPTIONS = ("Yes", "No", "Not sure", "Prefer not to say")

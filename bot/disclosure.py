@@ -58,7 +58,7 @@ Complementary suppression (against differencing)
     so it ends.
 
 Across reports: poll results watched while a poll is open are published snapshots that change
-only once at least k ballots changed (bot/polls/results.py), so two consecutive reports differ
+only once at least k ballots changed (polls/results.py), so two consecutive reports differ
 by at least k people.
 
 Not covered: an attacker who knows the rule hides only values under k can bound hidden ones

@@ -6,7 +6,7 @@ A row about a person is kept only while a feature the member agreed to needs it:
 - registration answers (members): until /delete (bot/members.py);
 - unconfirmed registration drafts: 30 days untouched (handlers/registration/expiry.py);
 - the link between a person and a poll answer: until the poll closes, or the member's /delete
-  (bot/polls/service.py); the published results are aggregates under the disclosure rule;
+  (polls/service.py); the published results are aggregates under the disclosure rule;
 - who was sent what (outbox rows): ``outbox_days`` after the delivery finished (here);
 - departure reminders: until the departure date has passed (here);
 - the staff audit log: ``audit_days``, as accountability for staff powers (here).

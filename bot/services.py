@@ -18,8 +18,6 @@ from bot.guidance import (
 from bot.guidance.departures import DepartureReminders
 from bot.i18n import LOCALES_DIR, Languages
 from bot.members import MemberService
-from bot.polls.publishing import BroadcastPublisher
-from bot.polls.service import PollService
 from bot.registration.service import RegistrationService
 from bot.remittance import (
     ExchangeRates,
@@ -40,6 +38,8 @@ from bot.storage.remittance import RemittanceRepository
 from bot.storage.signin import SignInRepository
 from bot.storage.staff import StaffRepository
 from broadcasts.compose import BroadcastService
+from polls.publishing import BroadcastPublisher
+from polls.service import PollService
 
 logger = logging.getLogger(__name__)
 

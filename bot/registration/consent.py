@@ -110,7 +110,7 @@ KEPT: tuple[Kept, ...] = (
     ),
     Kept(
         columns=("members.birth_year", "members.gender"),
-        readers=("bot/polls/results.py",),
+        readers=("polls/results.py",),
         notice=N_(
             "Your birth year and gender, if you give them: only to count poll answers by age "
             "group and by gender."

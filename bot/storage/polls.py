@@ -3,7 +3,7 @@ and the results as last published.
 
 Counting happens in SQL (GROUP BY over indexed columns); no answer row passes through Python.
 The write methods that take a ``Transaction`` are steps of one answer's transaction, run by
-``bot.polls.counting``, which owns the rules. Every change to a poll's answers takes the next
+``polls.counting``, which owns the rules. Every change to a poll's answers takes the next
 ``polls.answer_seq`` (so publication can tell how many ballots changed since); ``unlink``
 erases every link between people and a closed poll's answers (migration 0013).
 """

@@ -7,11 +7,11 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.labels import MEMBER_TYPE_NAMES
-from bot.polls.words import suppressed_note
 from bot.services import Services
 from bot.stats import member_growth, member_statistics
 from console.render import SERVICES, render, translator_for
 from console.security import signed_in_actor
+from polls.words import suppressed_note
 
 
 async def members(request: web.Request) -> web.Response:

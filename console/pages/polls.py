@@ -15,13 +15,20 @@ from multidict import MultiDictProxy
 
 from bot.access import Actor, Permission, require
 from bot.i18n import Translator
-from bot.polls.chart import HIDDEN, draw_report_chart
-from bot.polls.counting import ANONYMOUS, SEGMENTED
-from bot.polls.drafting import DraftError, PollDraft
-from bot.polls.export import export_csv
-from bot.polls.results import response_rate
-from bot.polls.service import PollReport, PublishingUnavailable
-from bot.polls.words import (
+from bot.sensitive import SensitiveQuestion
+from bot.services import Services
+from broadcasts.compose import BroadcastError
+from console.audience import AUDIENCE_FIELDS, audience_choices, audience_from
+from console.pages.home import staff_zone
+from console.render import SERVICES, render, translator_for
+from console.security import signed_in_actor
+from polls.chart import HIDDEN, draw_report_chart
+from polls.counting import ANONYMOUS, SEGMENTED
+from polls.drafting import DraftError, PollDraft
+from polls.export import export_csv
+from polls.results import response_rate
+from polls.service import PollReport, PublishingUnavailable
+from polls.words import (
     DIMENSIONS,
     group_name,
     problem_words,
@@ -30,13 +37,6 @@ from bot.polls.words import (
     suppressed_note,
     too_few_answered,
 )
-from bot.sensitive import SensitiveQuestion
-from bot.services import Services
-from broadcasts.compose import BroadcastError
-from console.audience import AUDIENCE_FIELDS, audience_choices, audience_from
-from console.pages.home import staff_zone
-from console.render import SERVICES, render, translator_for
-from console.security import signed_in_actor
 
 CLOSING = {"24h": timedelta(hours=24), "3d": timedelta(days=3), "7d": timedelta(days=7)}
 RECENT = 50

@@ -17,10 +17,10 @@ from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
-from bot.polls.service import ClosedPoll
 from bot.services import Services
 from handlers.context import App, AppContext
 from handlers.polls.texts import summary_text
+from polls.service import ClosedPoll
 
 logger = logging.getLogger(__name__)
 

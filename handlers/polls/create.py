@@ -4,7 +4,7 @@ the staff member's consulates, segmented, as soon as the approval policy lets it
 ``/poll`` alone in a private chat starts the staff wizard (``handlers.polls.wizard``);
 elsewhere it explains the quick form.
 
-The poll is sent as an announcement (``bot.polls.publishing.BroadcastPublisher``): when it
+The poll is sent as an announcement (``polls.publishing.BroadcastPublisher``): when it
 waits for approval, the staff who may approve it get the same request with buttons as for any
 broadcast, and the sweep sends it once approved.
 """
@@ -19,9 +19,6 @@ from telegram.ext import CommandHandler
 
 from bot.access import Permission
 from bot.i18n import Translator
-from bot.polls.drafting import DraftError, PollDraft, quick_draft
-from bot.polls.publishing import PublishState
-from bot.polls.service import CreatedPoll, PublishingUnavailable
 from bot.sensitive import SensitiveQuestion
 from broadcasts.audience import Audience
 from broadcasts.compose import BroadcastError
@@ -31,6 +28,9 @@ from handlers.context import App, AppContext
 from handlers.polls.texts import problem_text
 from handlers.replies import esc, reply
 from handlers.staff import current_staff
+from polls.drafting import DraftError, PollDraft, quick_draft
+from polls.publishing import PublishState
+from polls.service import CreatedPoll, PublishingUnavailable
 
 
 def usage(tr: Translator) -> str:

@@ -13,14 +13,14 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.access import Permission
-from bot.polls.chart import draw_report_chart
-from bot.polls.export import export_csv
 from handlers import callbacks
 from handlers.context import App, AppContext
 from handlers.polls.closing import finish_closing
 from handlers.polls.texts import breakdown_lines, summary_text
 from handlers.replies import chat_id_of, reply
 from handlers.staff import current_staff
+from polls.chart import draw_report_chart
+from polls.export import export_csv
 
 FEATURE = "pres"
 QUESTION_PREVIEW = 40

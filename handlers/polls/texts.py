@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from bot.deployment import Deployment
 from bot.i18n import Translator
-from bot.polls import PollResults
-from bot.polls.drafting import Problem
-from bot.polls.service import PollReport
-from bot.polls.words import (
+from handlers.replies import esc
+from polls import PollResults
+from polls.drafting import Problem
+from polls.service import PollReport
+from polls.words import (
     DIMENSIONS,
     group_name,
     problem_words,
@@ -19,7 +20,6 @@ from bot.polls.words import (
     suppressed_note,
     too_few_answered,
 )
-from handlers.replies import esc
 
 
 def problem_text(tr: Translator, problem: Problem) -> str:

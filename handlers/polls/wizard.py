@@ -11,7 +11,7 @@ Cancel on every step. A question or option naming one of the deployment's sensit
 (bot/sensitive.py) is refused as soon as it is typed, with the topic named; ``PollService``
 refuses it again at Submit whatever the route.
 
-The rules live in ``bot.polls.wizard`` (``PollSketch``); this module only translates. A
+The rules live in ``polls.wizard`` (``PollSketch``); this module only translates. A
 persistent ConversationHandler: the sketch lives in user_data, so a restart resumes the
 wizard. Buttons are ``v1:pw:<action>:<value>``, every value re-checked against the state and
 the staff member, who is re-read at every step.
@@ -39,18 +39,6 @@ from telegram.warnings import PTBUserWarning
 
 from bot.access import Permission, StaffMember
 from bot.i18n import N_, Translator
-from bot.polls.drafting import Problem
-from bot.polls.publishing import PublishState
-from bot.polls.service import CreatedPoll
-from bot.polls.wizard import (
-    ANONYMOUS,
-    CLOSING_CHOICES,
-    CLOSING_FORMAT,
-    SEGMENTED,
-    PollSketch,
-    parse_closing,
-    split_options,
-)
 from bot.registration.answers import MemberType
 from bot.sensitive import SensitiveQuestion
 from broadcasts.payload import MAX_POLL_OPTIONS
@@ -62,6 +50,18 @@ from handlers.polls.texts import problem_text
 from handlers.registration import labels
 from handlers.replies import edit_or_reply, esc, reply
 from handlers.staff import current_staff
+from polls.drafting import Problem
+from polls.publishing import PublishState
+from polls.service import CreatedPoll
+from polls.wizard import (
+    ANONYMOUS,
+    CLOSING_CHOICES,
+    CLOSING_FORMAT,
+    SEGMENTED,
+    PollSketch,
+    parse_closing,
+    split_options,
+)
 
 FEATURE = "pw"
 DRAFT = "poll_wizard"

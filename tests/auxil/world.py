@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.polls.drafting import quick_draft
 from bot.services import Services
 from bot.storage.database import Database
 from broadcasts.audience import Audience
@@ -17,6 +16,7 @@ from broadcasts.compose import BroadcastRequest, Category
 from broadcasts.payload import DeliveryKind, Payload
 from broadcasts.schedule import Schedule
 from handlers import callbacks
+from polls.drafting import quick_draft
 from sandbox import SandboxClient
 from tests.auxil.actors import OPERATOR, as_staff
 from tests.auxil.chat import ChatUser

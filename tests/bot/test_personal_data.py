@@ -14,11 +14,11 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from bot.polls.counting import PollCounter
 from bot.services import Services
 from bot.storage.database import Database, utc_now_iso
 from bot.storage.polls import NewPoll
-from tests.bot.polls.conftest import NOW
+from polls.counting import PollCounter
+from tests.polls.conftest import NOW
 
 TELEGRAM_ID = 6_234_567_891
 MEMBER_ID = 7_654_321

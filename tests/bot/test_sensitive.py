@@ -7,8 +7,8 @@ import pytest
 
 from bot.deployment import Deployment
 from bot.i18n import Languages
-from bot.polls.publishing import SEGMENTED_NOTICE
 from bot.sensitive import SensitiveQuestion, SensitiveTopics, Topic, fold
+from polls.publishing import SEGMENTED_NOTICE
 
 REFUSED = [
     ("en", "Do you currently hold a valid residence permit?", "residence-status"),

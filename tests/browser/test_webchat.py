@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from telegram import ReplyKeyboardMarkup
 
-from bot.polls.chart import bars_for, results_chart
 from bot.services import Services
 from handlers.context import App
+from polls.chart import bars_for, results_chart
 from sandbox import Sandbox
 from sandbox.state import FIRST_USER_ID
 from tests.auxil.process import BotProcess, free_port

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from aiohttp import FormData, web
 
-from bot.polls.drafting import quick_draft
 from bot.services import Services
 from broadcasts.audience import Audience
 from console.app import build_console
+from polls.drafting import quick_draft
 from tests.auxil.actors import as_staff
 from tests.auxil.world import database_snapshot
 from tests.broadcasts.builders import add_member

@@ -18,14 +18,14 @@ import pytest
 
 from bot.deployment import Deployment, load_deployment
 from bot.disclosure import Disclosure
-from bot.polls.counting import Outcome
-from bot.polls.drafting import quick_draft
 from bot.services import Services
 from bot.settings import SAMPLE_DEPLOYMENT, Settings
 from broadcasts.audience import Audience
 from broadcasts.compose import Started
 from handlers.context import App
 from handlers.polls.closing import close_due_polls
+from polls.counting import Outcome
+from polls.drafting import quick_draft
 from sandbox import Sandbox, SandboxClient
 from tests.auxil.actors import OPERATOR, as_staff
 from tests.auxil.announcing import approval_request

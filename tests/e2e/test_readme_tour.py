@@ -10,10 +10,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from bot.demo import seed_demo
-from bot.polls.chart import bars_for, results_chart
 from bot.services import Services
 from bot.settings import PROJECT_ROOT, Settings
 from handlers.context import App
+from polls.chart import bars_for, results_chart
 from sandbox import Sandbox, SandboxClient
 from sandbox.state import FIRST_USER_ID
 from tests.auxil.chat import ChatUser, Message, button_labels

@@ -10,12 +10,12 @@ from decimal import Decimal
 from bot.deployment import Deployment
 from bot.disclosure import Band
 from bot.i18n import Languages
-from bot.polls.drafting import Problem, ProblemKind
 from broadcasts.audience import AudienceBands
 from handlers.broadcast_view import count_lines
 from handlers.polls.texts import problem_text
 from handlers.registration import questions
 from handlers.remit.answer import plural_number
+from polls.drafting import Problem, ProblemKind
 
 
 def languages(deployment: Deployment) -> Languages:

@@ -30,7 +30,7 @@ CREATE TABLE poll_results (
     poll_id      INTEGER PRIMARY KEY REFERENCES polls (id) ON DELETE CASCADE,
     answer_seq   INTEGER NOT NULL,
     final        INTEGER NOT NULL DEFAULT 0 CHECK (final IN (0, 1)),
-    results      TEXT NOT NULL,  -- JSON (bot/polls/results.py)
+    results      TEXT NOT NULL,  -- JSON (polls/results.py)
     published_at TEXT NOT NULL
 );
 

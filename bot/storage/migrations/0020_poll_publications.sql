@@ -1,4 +1,4 @@
--- Each time a poll's results are published (bot/polls/results.py: once k or more ballots
+-- Each time a poll's results are published (polls/results.py: once k or more ballots
 -- changed, and at close), how many had answered as published (NULL while fewer than k): the
 -- response over time, made only of figures already published under the disclosure rule.
 CREATE TABLE poll_publications (

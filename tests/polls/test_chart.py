@@ -19,14 +19,14 @@ from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 from PIL import Image
 
-from bot.polls.chart import (
+from bot.settings import PROJECT_ROOT
+from polls.chart import (
     ChartBar,
     bars_for,
     build_figure,
     draw_results_chart,
     results_chart,
 )
-from bot.settings import PROJECT_ROOT
 
 #: How wide a photo shows in a phone's chat (CSS pixels), and the smallest text still read
 #: there without zooming.
@@ -136,12 +136,12 @@ def test_the_chart_says_how_many_answered() -> None:
 
 
 def test_arabic_is_drawn_with_the_font_the_project_ships() -> None:
-    """Noto Sans Arabic comes with the code (bot/polls/fonts/, OFL), not from the machine."""
-    import bot.polls.chart as chart
+    """Noto Sans Arabic comes with the code (polls/fonts/, OFL), not from the machine."""
+    import polls.chart as chart
 
     found = findfont(FontProperties(family="Noto Sans Arabic"), fallback_to_default=False)
     assert Path(found) == chart.ARABIC_FONT
-    assert chart.ARABIC_FONT.is_relative_to(PROJECT_ROOT / "bot" / "polls" / "fonts")
+    assert chart.ARABIC_FONT.is_relative_to(PROJECT_ROOT / "polls" / "fonts")
     assert (chart.ARABIC_FONT.parent / "OFL.txt").is_file()
 
 
@@ -152,7 +152,7 @@ def test_drawing_charts_logs_no_font_warning() -> None:
         "import logging, warnings\n"
         "logging.basicConfig(level=logging.WARNING)\n"
         "warnings.simplefilter('error')\n"
-        "from bot.polls.chart import ChartBar, bars_for, results_chart\n"
+        "from polls.chart import ChartBar, bars_for, results_chart\n"
         "results_chart('Question?', bars_for(['Yes', 'No'], [60.0, 40.0], [6, 4]),"
         " subtitle='Respondents: 10')\n"
         f"results_chart({ARABIC_QUESTION!r}, [ChartBar('نعم', 60.0, '٦٠٪ (٦)')],"

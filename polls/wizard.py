@@ -4,7 +4,7 @@
 per language (the staff member's language first, translations after), the audience filters
 and the closing time. It is plain data (``to_data``/``from_data``) so the wizard can keep it
 in the persistent conversation between steps. Every check returns ``Problem``s from
-``bot.polls.drafting``, each naming its field, so the wizard says exactly what to fix; the
+``polls.drafting``, each naming its field, so the wizard says exactly what to fix; the
 finished sketch becomes a ``PollDraft`` that ``PollService.create`` checks once more.
 
 No telegram import here: the handler (``handlers/polls/wizard.py``) only translates.
@@ -18,16 +18,16 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.polls.counting import ANONYMOUS, SEGMENTED
-from bot.polls.drafting import (
+from broadcasts.audience import Audience
+from broadcasts.payload import MAX_POLL_OPTION, MAX_POLL_OPTIONS, MIN_POLL_OPTIONS
+from polls.counting import ANONYMOUS, SEGMENTED
+from polls.drafting import (
     MAX_OPEN_SECONDS,
     MODES,
     PollDraft,
     Problem,
     ProblemKind,
 )
-from broadcasts.audience import Audience
-from broadcasts.payload import MAX_POLL_OPTION, MAX_POLL_OPTIONS, MIN_POLL_OPTIONS
 
 #: The closing-time buttons: how long the poll stays open.
 CLOSING_CHOICES = {

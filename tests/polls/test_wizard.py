@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.polls.drafting import Problem, ProblemKind
-from bot.polls.wizard import PollSketch, parse_closing
+from polls.drafting import Problem, ProblemKind
+from polls.wizard import PollSketch, parse_closing
 
 NOW = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
 

@@ -32,9 +32,9 @@ from enum import StrEnum
 from typing import Any
 
 from bot.disclosure import Band, CountTable, Disclosure, masked
-from bot.polls.counting import ANONYMOUS
 from bot.storage.database import utc_now_iso
 from bot.storage.polls import BREAKDOWN_COLUMNS, GroupCount, PollRepository, PollRow
+from polls.counting import ANONYMOUS
 
 AGE_BANDS = ("under_25", "25_34", "35_44", "45_54", "55_64", "65_plus")
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from bot.polls.counting import PollCounter
 from bot.storage.database import Database, utc_now_iso
 from bot.storage.polls import NewPoll, PollRepository
+from polls.counting import PollCounter
 
 # Member ids start far from any count a test produces, so "no value equals a member id" holds
 # only if no id leaked.

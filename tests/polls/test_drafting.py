@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.polls.drafting import ProblemKind, check_draft, parse_quick_form, quick_draft
 from broadcasts.audience import Audience
+from polls.drafting import ProblemKind, check_draft, parse_quick_form, quick_draft
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 LANGUAGES = ("en", "ar")

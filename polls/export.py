@@ -16,7 +16,7 @@ import io
 from collections.abc import Sequence
 
 from bot.disclosure import Band
-from bot.polls.results import PollResults
+from polls.results import PollResults
 
 SUPPRESSED = "suppressed"
 WITHHELD = "withheld"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.polls.counting import Outcome, PollCounter
 from bot.storage.database import Database
 from bot.storage.polls import PollRepository
-from tests.bot.polls.conftest import NOW, AddMember, MakePoll
+from polls.counting import Outcome, PollCounter
+from tests.polls.conftest import NOW, AddMember, MakePoll
 
 
 async def totals(repository: PollRepository, poll_id: int) -> tuple[list[int], int]:

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from bot.polls.counting import ANONYMOUS, SEGMENTED
 from broadcasts.audience import Audience
 from broadcasts.payload import (
     MAX_POLL_OPTION,
@@ -28,6 +27,7 @@ from broadcasts.payload import (
     MAX_POLL_QUESTION,
     MIN_POLL_OPTIONS,
 )
+from polls.counting import ANONYMOUS, SEGMENTED
 
 MODES = (SEGMENTED, ANONYMOUS)
 #: telegram.constants.PollLimit.MAX_OPEN_PERIOD: Telegram closes a poll at most this far ahead.

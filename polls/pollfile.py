@@ -29,9 +29,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.polls.counting import SEGMENTED
-from bot.polls.drafting import PollDraft
 from broadcasts.audience import Audience
+from polls.counting import SEGMENTED
+from polls.drafting import PollDraft
 
 AUDIENCE_FILTERS = tuple(f.name for f in fields(Audience))
 

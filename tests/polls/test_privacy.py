@@ -16,17 +16,17 @@ from datetime import timedelta
 import pytest
 
 from bot.disclosure import Band
-from bot.polls.cli import report_text
-from bot.polls.counting import PollCounter
-from bot.polls.drafting import DraftError
-from bot.polls.export import export_csv
-from bot.polls.results import response_rate
-from bot.polls.service import PollReport
 from bot.services import Services
 from broadcasts.audience import Audience
 from handlers.polls.texts import breakdown_lines, summary_text
+from polls.cli import report_text
+from polls.counting import PollCounter
+from polls.drafting import DraftError
+from polls.export import export_csv
+from polls.results import response_rate
+from polls.service import PollReport
 from tests.auxil.actors import OPERATOR
-from tests.bot.polls.conftest import NOW, AddMember
+from tests.polls.conftest import NOW, AddMember
 
 K = 5
 
@@ -154,7 +154,7 @@ async def test_results_watched_while_open_change_only_after_k_new_answers(
 async def test_a_poll_for_fewer_than_k_members_is_refused(
     services: Services, add_member: AddMember
 ) -> None:
-    from bot.polls.drafting import quick_draft
+    from polls.drafting import quick_draft
 
     for _ in range(K - 1):
         await add_member(consulate_id="madrid", country="ES")

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.disclosure import Band
-from bot.polls.drafting import PollDraft, quick_draft
 from bot.sensitive import SensitiveQuestion
 from bot.services import Services
 from broadcasts.audience import Audience
+from polls.drafting import PollDraft, quick_draft
 from tests.auxil.actors import OPERATOR, in_chat
 from tests.broadcasts.builders import add_member
 

@@ -6,12 +6,12 @@ import csv
 import io
 
 from bot.disclosure import Band
-from bot.polls.counting import PollCounter
-from bot.polls.export import SUPPRESSED, export_csv
-from bot.polls.results import PollResults, PollResultsService
 from bot.storage.database import Database
 from bot.storage.polls import PollRepository
-from tests.bot.polls.conftest import NOW, AddMember, MakePoll
+from polls.counting import PollCounter
+from polls.export import SUPPRESSED, export_csv
+from polls.results import PollResults, PollResultsService
+from tests.polls.conftest import NOW, AddMember, MakePoll
 
 
 async def vote_all(counter: PollCounter, poll: int, votes: list[tuple[int, int, str]]) -> None:

@@ -38,8 +38,6 @@ from typing import Protocol
 
 from bot.access import Actor
 from bot.i18n import N_
-from bot.polls.counting import ANONYMOUS, SEGMENTED
-from bot.polls.drafting import PollDraft
 from bot.storage.database import Database
 from bot.storage.polls import POLL_ORIGIN, PollRepository
 from broadcasts.audience import Audience
@@ -48,6 +46,8 @@ from broadcasts.deliveries import create_delivery
 from broadcasts.engine import DeliveryEngine
 from broadcasts.payload import MAX_POLL_QUESTION, DeliveryKind, Payload, PollSettings
 from broadcasts.schedule import Schedule
+from polls.counting import ANONYMOUS, SEGMENTED
+from polls.drafting import PollDraft
 
 #: Shown above a segmented poll's question, in the member's language.
 SEGMENTED_NOTICE = N_(

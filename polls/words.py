@@ -9,8 +9,8 @@ from typing import Any
 from bot.deployment import Deployment
 from bot.i18n import N_, Translator
 from bot.labels import GENDERS, MEMBER_TYPE_NAMES
-from bot.polls.drafting import Problem, ProblemKind
-from bot.polls.results import Dimension, PollResults
+from polls.drafting import Problem, ProblemKind
+from polls.results import Dimension, PollResults
 
 #: Problems with nothing counted in them (those that count: ``counted_problem``).
 PROBLEMS = {

@@ -25,11 +25,6 @@ from hypothesis import strategies as st
 
 from bot.deployment import load_deployment
 from bot.i18n import Languages
-from bot.polls.chart import chart_bars, chart_subtitle
-from bot.polls.counting import PollCounter
-from bot.polls.drafting import quick_draft
-from bot.polls.export import SUPPRESSED, WITHHELD, export_csv
-from bot.polls.service import PollReport, PollService
 from bot.settings import SAMPLE_DEPLOYMENT
 from bot.staff import StaffService
 from bot.storage.database import Database, utc_now_iso
@@ -38,9 +33,14 @@ from bot.storage.polls import NewPoll
 from bot.storage.staff import StaffRepository
 from broadcasts.audience import Audience
 from handlers.polls.texts import totals_lines
+from polls.chart import chart_bars, chart_subtitle
+from polls.counting import PollCounter
+from polls.drafting import quick_draft
+from polls.export import SUPPRESSED, WITHHELD, export_csv
+from polls.service import PollReport, PollService
 from tests.auxil.actors import OPERATOR
 from tests.auxil.attacker import consistent_values, row_values
-from tests.bot.polls.conftest import NOW
+from tests.polls.conftest import NOW
 
 K = 5
 CONSULATES = ("london", "madrid", "dubai")

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 import main
-from bot.polls.counting import PollCounter
 from bot.settings import Settings
 from bot.storage.database import Database
+from polls.counting import PollCounter
 from tests.auxil.process import main_py
-from tests.bot.polls.conftest import NOW, AddMember, MakePoll
+from tests.polls.conftest import NOW, AddMember, MakePoll
 
 GOOD = """
 mode = "segmented"

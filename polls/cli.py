@@ -23,17 +23,17 @@ from bot.access import Actor
 from bot.deployment import load_deployment
 from bot.i18n import Languages
 from bot.operator import add_as_option, command_line_actor, command_line_database
-from bot.polls.chart import bars_for, results_chart
-from bot.polls.drafting import DraftError
-from bot.polls.export import SUPPRESSED, export_csv
-from bot.polls.pollfile import PollFileError, load_poll_file
-from bot.polls.publishing import BroadcastPublisher, PublishState
-from bot.polls.service import PollReport, PollService
 from bot.sensitive import SensitiveQuestion
 from bot.settings import Settings
 from bot.staff import StaffService
 from bot.storage.staff import StaffRepository
 from broadcasts.compose import BroadcastError, BroadcastService
+from polls.chart import bars_for, results_chart
+from polls.drafting import DraftError
+from polls.export import SUPPRESSED, export_csv
+from polls.pollfile import PollFileError, load_poll_file
+from polls.publishing import BroadcastPublisher, PublishState
+from polls.service import PollReport, PollService
 
 
 def add_parser(commands: Any) -> None:

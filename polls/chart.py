@@ -6,7 +6,7 @@ only draws them. matplotlib (the Agg canvas directly, no pyplot global state) sh
 orders right-to-left text itself through libraqm (bundled since matplotlib 3.11). The fonts
 come with the code, so no machine draws empty boxes or logs "font not found": DejaVu Sans
 (shipped inside matplotlib) for Latin scripts, and Noto Sans Arabic (shipped here, in
-bot/polls/fonts/, under the SIL Open Font License) for Arabic, registered at import. For
+polls/fonts/, under the SIL Open Font License) for Arabic, registered at import. For
 right-to-left languages the chart is mirrored: bars grow leftwards from labels on the right.
 
 Staff read it on a phone, where Telegram shows a photo about 360 pixels wide: the picture is
@@ -32,7 +32,7 @@ from matplotlib.figure import Figure
 from bot.i18n import N_, Translator
 
 if TYPE_CHECKING:
-    from bot.polls.service import PollReport
+    from polls.service import PollReport
 
 #: How a hidden figure is written (the same word as in the text and the CSV).
 HIDDEN = N_("suppressed")

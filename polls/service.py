@@ -1,6 +1,6 @@
 """The polls feature as handlers and the command line use it: create, count, report, close.
 
-Publishing goes through the ``PollPublisher`` wired in (``bot.polls.publishing``): in the bot
+Publishing goes through the ``PollPublisher`` wired in (``polls.publishing``): in the bot
 and on the command line a ``BroadcastPublisher``, so a poll is an announcement of kind poll.
 
 Closing. ``close`` is /closepoll; ``close_due(now)`` closes every open poll whose
@@ -36,9 +36,13 @@ from bot.access import Actor, Permission, require
 from bot.deployment import Deployment
 from bot.disclosure import Disclosure
 from bot.i18n import Languages
-from bot.polls.counting import AnswerResult, Outcome, PollCounter
-from bot.polls.drafting import DraftError, PollDraft, Problem, ProblemKind, check_draft
-from bot.polls.publishing import (
+from bot.staff import StaffService
+from bot.storage.database import Database
+from bot.storage.polls import NewPoll, Participant, PollRepository, PollRow, Publication
+from broadcasts.audience import AudienceBands, band_by_language, count_audience
+from polls.counting import AnswerResult, Outcome, PollCounter
+from polls.drafting import DraftError, PollDraft, Problem, ProblemKind, check_draft
+from polls.publishing import (
     PollPublisher,
     PollSubmission,
     Published,
@@ -47,12 +51,8 @@ from bot.polls.publishing import (
     question_room,
     room_for,
 )
-from bot.polls.results import PollResults, PollResultsService
-from bot.polls.wizard import PollSketch
-from bot.staff import StaffService
-from bot.storage.database import Database
-from bot.storage.polls import NewPoll, Participant, PollRepository, PollRow, Publication
-from broadcasts.audience import AudienceBands, band_by_language, count_audience
+from polls.results import PollResults, PollResultsService
+from polls.wizard import PollSketch
 
 logger = logging.getLogger(__name__)
 

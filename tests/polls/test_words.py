@@ -6,10 +6,10 @@ import pytest
 
 from bot.deployment import Deployment
 from bot.i18n import Languages
-from bot.polls import Dimension
-from bot.polls.results import AGE_BANDS
-from bot.polls.words import group_name
 from bot.registration.answers import Gender, MemberType
+from polls import Dimension
+from polls.results import AGE_BANDS
+from polls.words import group_name
 
 CODES = {
     Dimension.MEMBER_TYPE: [t.value for t in MemberType],

@@ -68,7 +68,14 @@ from broadcasts.deliveries import DeliveryRepository, create_delivery
 from broadcasts.engine import DeliveryEngine
 from broadcasts.media import MediaRefused, check_media, keep_upload, media_kind_of
 from broadcasts.outbox import Outbox
-from broadcasts.payload import DeliveryKind, Media, Payload, PollSettings, check_payloads
+from broadcasts.payload import (
+    DeliveryKind,
+    Media,
+    Payload,
+    PollSettings,
+    TextTooLong,
+    check_payloads,
+)
 from broadcasts.progress import BandedProgress, Progress, build_progress, combined
 from broadcasts.repository import (
     Broadcast,
@@ -82,6 +89,7 @@ from broadcasts.schedule import (
     Schedule,
     ScheduleError,
     ScheduleKind,
+    TimePassed,
     ZonesPassed,
     ambiguity_note,
     next_occurrence,
@@ -105,8 +113,35 @@ class Category(StrEnum):
     OTHER = "other"
 
 
+class BroadcastProblem(StrEnum):
+    """Why a request or action was refused, for the chat and the console to say in the staff
+    member's language (broadcasts/labels.py); anything staff cannot fix there is INVALID."""
+
+    NOT_FOUND = "not_found"
+    NOT_PENDING = "not_pending"
+    OWN_BROADCAST = "own_broadcast"
+    FINISHED = "finished"
+    NOT_PAUSABLE = "not_pausable"
+    NOT_PAUSED = "not_paused"
+    TIME_PASSED = "time_passed"
+    TEXT_TOO_LONG = "text_too_long"
+    INVALID = "invalid"
+
+
 class BroadcastError(ValueError):
-    """A request or action refused; the message says why (shown to staff and operators)."""
+    """A request or action refused. The message says why in English (operators, logs);
+    ``problem`` and ``values`` let the chat and the console say it in the staff member's
+    language."""
+
+    def __init__(
+        self,
+        message: str,
+        problem: BroadcastProblem = BroadcastProblem.INVALID,
+        **values: object,
+    ) -> None:
+        super().__init__(message)
+        self.problem = problem
+        self.values = values
 
 
 class TimePassedInZones(BroadcastError):
@@ -330,6 +365,10 @@ class BroadcastService:
         try:
             payloads = [_with_direction(replace(p, poll=request.poll)) for p in request.payloads]
             kind = check_payloads(payloads, self.deployment.default_language)
+        except TextTooLong as exc:
+            raise BroadcastError(
+                str(exc), BroadcastProblem.TEXT_TOO_LONG, language=exc.language, limit=exc.limit
+            ) from None
         except ValueError as exc:
             raise BroadcastError(str(exc)) from None
         if kind is not request.kind:
@@ -375,10 +414,12 @@ class BroadcastService:
             runs = plan(request.schedule, now, self.zones_for(request.audience))
         except ZonesPassed as passed:
             raise TimePassedInZones(passed) from None
+        except TimePassed as exc:
+            raise BroadcastError(str(exc), BroadcastProblem.TIME_PASSED) from None
         except ScheduleError as exc:
             raise BroadcastError(str(exc)) from None
         if request.schedule.kind is not ScheduleKind.NOW and all(r.due_at < now for r in runs):
-            raise BroadcastError("that time has already passed")
+            raise BroadcastError("that time has already passed", BroadcastProblem.TIME_PASSED)
         return runs
 
     def zones_for(self, audience: Audience) -> dict[str, str]:
@@ -434,7 +475,11 @@ class BroadcastService:
             comment=comment,
         )
         if not moved:
-            raise BroadcastError(f"broadcast {broadcast_id} is not waiting for approval")
+            raise BroadcastError(
+                f"broadcast {broadcast_id} is not waiting for approval",
+                BroadcastProblem.NOT_PENDING,
+                id=broadcast_id,
+            )
         await self.staff.audit(actor, "broadcast.approve", str(broadcast_id))
         logger.info("Broadcast %d approved", broadcast_id)
         return await self._load(broadcast_id)
@@ -453,7 +498,11 @@ class BroadcastService:
             comment=comment,
         )
         if not moved:
-            raise BroadcastError(f"broadcast {broadcast_id} is not waiting for approval")
+            raise BroadcastError(
+                f"broadcast {broadcast_id} is not waiting for approval",
+                BroadcastProblem.NOT_PENDING,
+                id=broadcast_id,
+            )
         await self.repository.stop_schedules(broadcast_id)
         await self._close_unsent_poll(broadcast)
         await self.staff.audit(actor, "broadcast.reject", str(broadcast_id))
@@ -465,7 +514,9 @@ class BroadcastService:
             raise AccessDenied("approving needs a staff member (on the command line: --as)")
         require(actor, Permission.APPROVE, broadcast.audience.consulates)
         if actor.is_person(broadcast.author_telegram_id):
-            raise BroadcastError("someone other than the author must approve")
+            raise BroadcastError(
+                "someone other than the author must approve", BroadcastProblem.OWN_BROADCAST
+            )
 
     def may_approve(self, broadcast: Broadcast, actor: Actor) -> bool:
         try:
@@ -518,7 +569,12 @@ class BroadcastService:
         """Send nothing more: stop the schedule rows and cancel unfinished deliveries."""
         broadcast = await self._controllable(broadcast_id, actor)
         if broadcast.status.is_final:
-            raise BroadcastError(f"broadcast {broadcast_id} is already {broadcast.status.value}")
+            raise BroadcastError(
+                f"broadcast {broadcast_id} is already {broadcast.status.value}",
+                BroadcastProblem.FINISHED,
+                id=broadcast_id,
+                status=broadcast.status,
+            )
         await self.repository.set_status(broadcast_id, BroadcastStatus.CANCELLED)
         await self.repository.stop_schedules(broadcast_id)
         await self._close_unsent_poll(broadcast)
@@ -534,7 +590,12 @@ class BroadcastService:
         broadcast = await self._controllable(broadcast_id, actor)
         allowed = (BroadcastStatus.SCHEDULED, BroadcastStatus.RUNNING)
         if broadcast.status not in allowed:
-            raise BroadcastError(f"broadcast {broadcast_id} is {broadcast.status.value}")
+            raise BroadcastError(
+                f"broadcast {broadcast_id} is {broadcast.status.value}",
+                BroadcastProblem.NOT_PAUSABLE,
+                id=broadcast_id,
+                status=broadcast.status,
+            )
         await self.repository.set_status(broadcast_id, BroadcastStatus.PAUSED, expected=allowed)
         engine = self._controller()
         for delivery_id in await self.repository.delivery_ids(broadcast_id, "sending"):
@@ -546,7 +607,11 @@ class BroadcastService:
         next sweep; recurring rows skip the occurrences missed while paused."""
         broadcast = await self._controllable(broadcast_id, actor)
         if broadcast.status is not BroadcastStatus.PAUSED:
-            raise BroadcastError(f"broadcast {broadcast_id} is not paused")
+            raise BroadcastError(
+                f"broadcast {broadcast_id} is not paused",
+                BroadcastProblem.NOT_PAUSED,
+                id=broadcast_id,
+            )
         started = await self.repository.delivery_ids(broadcast_id)
         status = BroadcastStatus.RUNNING if started else BroadcastStatus.SCHEDULED
         await self.repository.set_status(broadcast_id, status, expected=(BroadcastStatus.PAUSED,))
@@ -636,7 +701,9 @@ class BroadcastService:
     async def _load(self, broadcast_id: int) -> Broadcast:
         broadcast = await self.repository.get(broadcast_id)
         if broadcast is None:
-            raise BroadcastError(f"no broadcast {broadcast_id}")
+            raise BroadcastError(
+                f"no broadcast {broadcast_id}", BroadcastProblem.NOT_FOUND, id=broadcast_id
+            )
         return broadcast
 
     async def get(self, broadcast_id: int, actor: Actor) -> Broadcast:

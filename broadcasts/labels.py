@@ -11,7 +11,7 @@ from bot.deployment import Deployment
 from bot.i18n import N_, Translator
 from bot.labels import INTERESTS, MEMBER_TYPE_NAMES, OCCUPATIONS
 from broadcasts.audience import Audience
-from broadcasts.compose import Category
+from broadcasts.compose import BroadcastError, BroadcastProblem, Category
 from broadcasts.repository import BroadcastStatus
 from broadcasts.schedule import PastZones
 
@@ -100,3 +100,47 @@ def audience_parts(
         for name, heading in AUDIENCE_HEADINGS.items()
         if chosen[name] or name == "consulates"
     ]
+
+
+#: Each refusal as the chat and the console say it (``id``: the broadcast's number); a text
+#: too long counts characters, so it is said with ngettext in ``refusal_text``.
+PROBLEM_TEXTS: dict[BroadcastProblem, str] = {
+    BroadcastProblem.NOT_FOUND: N_("There is no broadcast #%(id)s."),
+    BroadcastProblem.NOT_PENDING: N_("Broadcast #%(id)s is no longer waiting for approval."),
+    BroadcastProblem.OWN_BROADCAST: N_(
+        "Another staff member must approve it: the author cannot approve their own broadcast."
+    ),
+    BroadcastProblem.FINISHED: N_("Broadcast #%(id)s is already %(status)s."),
+    BroadcastProblem.NOT_PAUSABLE: N_(
+        "Broadcast #%(id)s is %(status)s: only a scheduled or sending broadcast can be paused."
+    ),
+    BroadcastProblem.NOT_PAUSED: N_("Broadcast #%(id)s is not paused."),
+    BroadcastProblem.TIME_PASSED: N_("That time has already passed: choose a later one."),
+    BroadcastProblem.INVALID: N_(
+        "This broadcast cannot be saved as it is: check its texts, attachment, audience and time."
+    ),
+}
+
+
+def refusal_text(tr: Translator, error: BroadcastError) -> str:
+    """Why a broadcast request or action was refused, in the reader's language."""
+    shown: dict[str, str] = {}
+    for name, value in error.values.items():
+        if isinstance(value, BroadcastStatus):
+            shown[name] = tr.gettext(STATUS_LABELS[value])
+        elif isinstance(value, int) and name != "id":  # a number, not a broadcast's name
+            shown[name] = tr.format_number(value)
+        elif name == "language":
+            shown[name] = tr.language_name(str(value))
+        else:
+            shown[name] = str(value)
+    if error.problem is BroadcastProblem.TEXT_TOO_LONG:
+        return tr.nformat(
+            "The %(language)s text is longer than Telegram allows (%(limit)s character):"
+            " shorten it.",
+            "The %(language)s text is longer than Telegram allows (%(limit)s characters):"
+            " shorten it.",
+            int(str(error.values["limit"])),
+            **shown,
+        )
+    return tr.format(PROBLEM_TEXTS[error.problem], **shown)

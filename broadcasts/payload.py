@@ -91,12 +91,21 @@ class Payload:
             _check_message(self)
 
 
+class TextTooLong(ValueError):
+    """A text over Telegram's limit (``limit``: 4,096, or 1,024 beside a photo or document)."""
+
+    def __init__(self, language: str, limit: int) -> None:
+        super().__init__(f"{language}: text longer than {limit} characters")
+        self.language = language
+        self.limit = limit
+
+
 def _check_message(payload: Payload) -> None:
     if not payload.text and payload.media is None:
         raise ValueError(f"{payload.language}: a message needs text or media")
     limit = MAX_CAPTION if payload.media is not None else MAX_TEXT
     if payload.text and len(payload.text) > limit:
-        raise ValueError(f"{payload.language}: text longer than {limit} characters")
+        raise TextTooLong(payload.language, limit)
     if payload.poll_options:
         raise ValueError(f"{payload.language}: poll options without a poll question")
 

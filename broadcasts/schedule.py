@@ -35,6 +35,10 @@ class ScheduleError(ValueError):
     """A schedule that cannot be used; the message says why (shown to staff and operators)."""
 
 
+class TimePassed(ScheduleError):
+    """The time asked for has passed everywhere it would be sent."""
+
+
 class ScheduleKind(StrEnum):
     NOW = "now"
     AT = "at"
@@ -247,7 +251,7 @@ def _plan_local_time(
     if not passed:
         return runs
     if len(passed) == len(runs):
-        raise ScheduleError("that time has already passed in every recipient's time zone")
+        raise TimePassed("that time has already passed in every recipient's time zone")
     if schedule.past_zones is None:
         raise ZonesPassed(schedule.local, runs, passed)
     if schedule.past_zones is PastZones.SKIP:

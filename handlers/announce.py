@@ -46,7 +46,7 @@ from broadcasts.compose import (
     Preview,
     TimePassedInZones,
 )
-from broadcasts.labels import CATEGORY_LABELS
+from broadcasts.labels import CATEGORY_LABELS, refusal_text
 from broadcasts.payload import DeliveryKind, Media, MediaKind, Payload
 from broadcasts.schedule import PastZones, Recurrence, Schedule
 from handlers import callbacks
@@ -423,7 +423,9 @@ async def show_preview(update: Update, context: AppContext, staff: StaffMember) 
     except TimePassedInZones as passed:
         return await ask_past_zones(update, context, passed)
     except BroadcastError as exc:
-        notice = tr.gettext("That will not work: %(reason)s") % {"reason": esc(exc)}
+        notice = tr.gettext("That will not work: %(reason)s") % {
+            "reason": esc(refusal_text(tr, exc))
+        }
         await reply(update, context, notice)
         return await ask_schedule(update, context)
     chat = update.effective_chat
@@ -484,7 +486,9 @@ async def submit(update: Update, context: AppContext, staff: StaffMember) -> obj
         return await ask_past_zones(update, context, passed)
     except BroadcastError as exc:
         await edit_or_reply(
-            update, context, tr.gettext("Not saved: %(reason)s") % {"reason": esc(exc)}
+            update,
+            context,
+            tr.gettext("Not saved: %(reason)s") % {"reason": esc(refusal_text(tr, exc))},
         )
         return await ask_schedule(update, context)
     draft(context).clear()

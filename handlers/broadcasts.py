@@ -35,6 +35,7 @@ from bot.access import AccessDenied, Actor, Permission
 from bot.i18n import N_, Translator
 from bot.services import Services
 from broadcasts.compose import BroadcastError, Started
+from broadcasts.labels import refusal_text
 from broadcasts.repository import Broadcast, BroadcastStatus
 from handlers import callbacks
 from handlers.broadcast_view import describe, progress_text, review_messages, send_messages
@@ -156,7 +157,7 @@ async def on_show(update: Update, context: AppContext) -> None:
     try:
         broadcast = await context.services.broadcasts.get(parsed[1], actor)
     except BroadcastError as exc:
-        await alert(update, context, str(exc)[:190])
+        await alert(update, context, refusal_text(context.tr, exc))
         return
     await query.answer()
     buttons = control_buttons(context.tr, context.services, broadcast, actor)
@@ -190,7 +191,7 @@ async def on_approval(update: Update, context: AppContext) -> None:
         else:
             broadcast = await service.reject(broadcast_id, actor)
     except BroadcastError as exc:
-        await alert(update, context, str(exc)[:190])
+        await alert(update, context, refusal_text(context.tr, exc))
         return
     await query.answer()
     await edit_or_reply(update, context, describe(tr, context.services.deployment, broadcast))
@@ -217,7 +218,7 @@ async def on_control(update: Update, context: AppContext) -> None:
         else:
             await service.resume(broadcast_id, actor, datetime.now(UTC))
     except BroadcastError as exc:
-        await alert(update, context, str(exc)[:190])
+        await alert(update, context, refusal_text(context.tr, exc))
         return
     await query.answer()
     broadcast = await service.get(broadcast_id, actor)

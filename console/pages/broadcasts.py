@@ -25,7 +25,13 @@ from bot.disclosure import Band
 from bot.services import Services
 from broadcasts.audience import Audience
 from broadcasts.compose import BroadcastError, BroadcastRequest, Category, is_right_to_left
-from broadcasts.labels import CATEGORY_LABELS, RECURRENCE_LABELS, STATUS_LABELS, audience_parts
+from broadcasts.labels import (
+    CATEGORY_LABELS,
+    RECURRENCE_LABELS,
+    STATUS_LABELS,
+    audience_parts,
+    refusal_text,
+)
 from broadcasts.media import MediaRefused
 from broadcasts.payload import (
     MAX_CAPTION,
@@ -227,7 +233,7 @@ async def preview(request: web.Request) -> web.Response:
             )
         return await compose_page(request, draft, text, 400)
     except BroadcastError as refused:
-        return await compose_page(request, draft, str(refused), 400)
+        return await compose_page(request, draft, refusal_text(tr, refused), 400)
     return await render(
         request,
         "preview.html",
@@ -253,8 +259,10 @@ async def submit(request: web.Request) -> web.Response:
         created = await services.broadcasts.create(
             request_of(draft, services, actor, tr.gettext), datetime.now(UTC)
         )
-    except (FormProblem, BroadcastError) as problem:
+    except FormProblem as problem:
         return await compose_page(request, draft, str(problem), 400)
+    except BroadcastError as refused:
+        return await compose_page(request, draft, refusal_text(tr, refused), 400)
     raise web.HTTPSeeOther(f"/broadcasts/{created.broadcast.id}")
 
 
@@ -333,7 +341,8 @@ async def act(request: web.Request) -> web.Response:
         else:
             raise LookupError(action)
     except BroadcastError as refused:
-        return await broadcast_page(request, broadcast_id, str(refused), 400)
+        tr = await translator_for(request)
+        return await broadcast_page(request, broadcast_id, refusal_text(tr, refused), 400)
     raise web.HTTPSeeOther(f"/broadcasts/{broadcast_id}")
 
 

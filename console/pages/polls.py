@@ -18,6 +18,7 @@ from bot.i18n import Translator
 from bot.sensitive import SensitiveQuestion
 from bot.services import Services
 from broadcasts.compose import BroadcastError
+from broadcasts.labels import refusal_text
 from console.audience import AUDIENCE_FIELDS, audience_choices, audience_from
 from console.pages.home import staff_zone
 from console.render import SERVICES, render, translator_for
@@ -140,8 +141,11 @@ async def create(request: web.Request) -> web.Response:
         topics = ", ".join(match.topic.name_in(tr.language) for match in refused.matches)
         text = tr.gettext("Polls must never ask about this: %(topics)s.") % {"topics": topics}
         return await new_poll_page(request, poll, [text], 400)
-    except (BroadcastError, PublishingUnavailable) as refused:
-        return await new_poll_page(request, poll, [str(refused)], 400)
+    except BroadcastError as refused:
+        return await new_poll_page(request, poll, [refusal_text(tr, refused)], 400)
+    except PublishingUnavailable:
+        text = tr.gettext("Sending is not available right now.")
+        return await new_poll_page(request, poll, [text], 400)
     raise web.HTTPSeeOther(f"/polls/{created.poll_id}")
 
 

@@ -22,6 +22,7 @@ from bot.i18n import Translator
 from bot.sensitive import SensitiveQuestion
 from broadcasts.audience import Audience
 from broadcasts.compose import BroadcastError
+from broadcasts.labels import refusal_text
 from handlers.broadcast_view import sensitive_refusal
 from handlers.broadcasts import ask_for_approval
 from handlers.context import App, AppContext
@@ -103,7 +104,7 @@ async def publish(
         await reply(update, context, "\n".join(lines))
         return False
     except BroadcastError as error:
-        lines = [tr.gettext("The poll was not sent:"), esc(str(error))]
+        lines = [tr.gettext("The poll was not sent:"), esc(refusal_text(tr, error))]
         await reply(update, context, "\n".join(lines))
         return False
     except PublishingUnavailable:

@@ -4,6 +4,7 @@ each recipient, a second staff member approves it, and it arrives in each member
 from __future__ import annotations
 
 import re
+import struct
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,7 +16,7 @@ from bot.settings import SAMPLE_DEPLOYMENT
 from handlers.context import App
 from sandbox import SandboxClient
 from tests.auxil.actors import OPERATOR
-from tests.auxil.announcing import compose
+from tests.auxil.announcing import approval_request, compose
 from tests.auxil.chat import ChatUser, button_labels
 from tests.broadcasts.builders import add_member
 
@@ -26,6 +27,9 @@ def consulate_name(consulate_id: str, language: str = "en") -> str:
     assert consulate is not None
     return consulate.name_in(language)
 
+
+#: The start of a 40x30 PNG: as much as the sandbox reads of an image.
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + struct.pack(">II", 40, 30) + b"\x08\x02"
 
 TEXTS = {
     "en": "Passport day on Saturday",
@@ -378,3 +382,37 @@ async def test_the_more_filters_headings_are_text_not_buttons(
     assert "☑️" in str(interests["inline_keyboard"])
     await admin.choose(interests, "v1:ann:aud")
     assert application.user_data[admin.id]["announce"]["interests"] == ["investment"]
+
+
+async def test_a_refused_action_is_explained_in_the_staff_members_language(
+    running: tuple[ChatUser, App], client: SandboxClient, services: Services
+) -> None:
+    admin, _ = running
+    french = await ChatUser.create(client, "Éditrice", "fr")
+    await admin.send(f"/staff add {french.id} editor london")
+    # A text too long to go with a photo (Telegram's caption limit) is refused in French,
+    # saying the limit.
+    (question,) = await french.send("/announce")
+    (question,) = await french.choose(question, "v1:ann:cat:consular")
+    (menu,) = await french.send("Journée passeport. " * 60)
+    await french.choose(menu, "v1:ann:done")  # asks for the English text too
+    (menu,) = await french.send("Passport day. " * 80)
+    (question,) = await french.choose(menu, "v1:ann:done")
+    (question,) = await french.attach(PNG, "affiche.png", "image/png")
+    (question,) = await french.choose(question, "v1:ann:aud")
+    (refused, *_) = await french.choose(question, "v1:ann:when:now")
+    assert "1\u202f024" in refused["text"] and "longer than" not in refused["text"]
+    await french.send("/cancel")
+
+    # Two approvers are asked; the French one presses Approve after the other approved.
+    english = await london_editor(admin, client)
+    shown = await compose(admin, {"en": TEXTS["en"]}, "v1:ann:con:london")
+    await admin.choose(shown[-1], "v1:ann:submit")
+    broadcast_id = (await services.broadcasts.recent(OPERATOR, 1))[0].id
+    data = f"v1:bcapp:approve:{broadcast_id}"
+    await english.choose(await approval_request(english, data), data)
+    request = await approval_request(french, data)
+    late = await french.press_data(request["message_id"], data)
+    answer = await french.callback_answer(late["callback_query"]["id"])
+    assert f"n° {broadcast_id}" in answer and "approbation" in answer
+    assert "not waiting" not in answer

@@ -73,18 +73,23 @@ class ChatUser:
         """Send text; return the bot messages it produced (new or edited), at least ``expect``."""
         return await self._act(lambda: self.client.send(self.id, text), timeout, expect)
 
-    async def press(self, message: Message, label: str, timeout: float = 5.0) -> list[Message]:
-        """Press the inline button whose text contains ``label`` on ``message``."""
+    async def press(
+        self, message: Message, label: str, timeout: float = 5.0, expect: int = 1
+    ) -> list[Message]:
+        """Press the inline button whose text contains ``label`` on ``message``; return the
+        bot messages it produced, at least ``expect``."""
         data = button_data(message, label)
         return await self._act(
-            lambda: self.client.press(self.id, message["message_id"], data), timeout
+            lambda: self.client.press(self.id, message["message_id"], data), timeout, expect
         )
 
-    async def choose(self, message: Message, data: str, timeout: float = 5.0) -> list[Message]:
+    async def choose(
+        self, message: Message, data: str, timeout: float = 5.0, expect: int = 1
+    ) -> list[Message]:
         """Press the button carrying ``data`` (language-independent, but it must exist)."""
         button_with_data(message, data)
         return await self._act(
-            lambda: self.client.press(self.id, message["message_id"], data), timeout
+            lambda: self.client.press(self.id, message["message_id"], data), timeout, expect
         )
 
     async def attach(

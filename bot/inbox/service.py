@@ -61,7 +61,7 @@ PROBLEM_TEXTS = {
     InboxProblem.UNKNOWN_TOPIC: N_("This topic is no longer offered. Send /ask to start again."),
     InboxProblem.EMPTY: N_("Please write your question as text."),
     InboxProblem.TOO_LONG: N_(
-        "That is longer than %(value)s characters. Please shorten it and send it again."
+        "That is too long for one message. Please shorten it and send it again."
     ),
     InboxProblem.DAILY_LIMIT: N_(
         "You have sent %(value)s questions in the last 24 hours, the most we accept. "

@@ -69,9 +69,12 @@ class ChatUser:
             raise TimeoutError(f"the bot did not answer user {self.id} within {timeout} s")
         return changed
 
-    async def send(self, text: str, timeout: float = 5.0, expect: int = 1) -> list[Message]:
-        """Send text; return the bot messages it produced (new or edited), at least ``expect``."""
-        return await self._act(lambda: self.client.send(self.id, text), timeout, expect)
+    async def send(
+        self, text: str, timeout: float = 5.0, expect: int = 1, reply_to: int | None = None
+    ) -> list[Message]:
+        """Send text (as a reply to message ``reply_to`` if given); return the bot messages it
+        produced (new or edited), at least ``expect``."""
+        return await self._act(lambda: self.client.send(self.id, text, reply_to), timeout, expect)
 
     async def press(
         self, message: Message, label: str, timeout: float = 5.0, expect: int = 1

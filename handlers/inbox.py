@@ -205,11 +205,11 @@ async def on_button(update: Update, context: AppContext) -> None:
             text = tr.format("Question %(reference)s is closed.", reference=reference)
             await edit_or_reply(update, context, text)
         elif action == "reply" and len(fields) == 2:
-            await inbox.view(actor, reference)
+            await inbox.may_answer(actor, reference)
             await query.answer()
             await ask_for_reply(update, context, reference)
         elif action == "saved" and len(fields) == 2:
-            await inbox.view(actor, reference)
+            await inbox.may_answer(actor, reference)
             await query.answer()
             await offer_saved_replies(update, context, reference)
         elif action == "use" and len(fields) == 3:

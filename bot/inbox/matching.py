@@ -2,8 +2,8 @@
 find the answer before sending (many questions are answered there already).
 
 A page matches when words of the question (four letters or more, case, accents and Arabic
-vowel signs ignored, a leading Arabic article dropped) appear in its title or body; pages whose
-title matches come first."""
+vowel signs ignored; a leading Arabic article dropped, leaving three letters or more) appear in
+its title or body; pages whose title matches come first."""
 
 from __future__ import annotations
 
@@ -27,9 +27,10 @@ def words_of(text: str) -> set[str]:
     """The matching words of ``text``."""
     found = set()
     for word in _WORD.findall(fold(plain_text(text)).casefold()):
+        shortest = _SHORTEST_WORD
         if word.startswith(_ARABIC_ARTICLE) and len(word) > len(_ARABIC_ARTICLE) + 2:
-            word = word[len(_ARABIC_ARTICLE) :]
-        if len(word) >= _SHORTEST_WORD and word not in _COMMON and not word.isdigit():
+            word, shortest = word[len(_ARABIC_ARTICLE) :], _SHORTEST_WORD - 1
+        if len(word) >= shortest and word not in _COMMON and not word.isdigit():
             found.add(word)
     return found
 

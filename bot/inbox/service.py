@@ -227,6 +227,10 @@ class InboxService:
         row = await self._staff_row(actor, Permission.VIEW, reference)
         return ThreadView(row.thread, await self.repository.messages(row.id))
 
+    async def may_answer(self, actor: Actor, reference: str) -> Thread:
+        """The thread, if the actor may answer it (before asking them for the text)."""
+        return (await self._staff_row(actor, Permission.COMPOSE, reference)).thread
+
     async def assign_to_me(self, actor: Actor, reference: str) -> Thread:
         row = await self._staff_row(actor, Permission.COMPOSE, reference)
         if actor.telegram_user_id is None:

@@ -96,11 +96,16 @@ class ChatUser:
         )
 
     async def attach(
-        self, content: bytes, file_name: str, mime_type: str, timeout: float = 5.0
+        self,
+        content: bytes,
+        file_name: str,
+        mime_type: str,
+        timeout: float = 5.0,
+        caption: str | None = None,
     ) -> list[Message]:
         """Send a file (an image arrives as a photo); return the bot's answer."""
         return await self._act(
-            lambda: self.client.attach(self.id, content, file_name, mime_type), timeout
+            lambda: self.client.attach(self.id, content, file_name, mime_type, caption), timeout
         )
 
     async def share_contact(self, timeout: float = 5.0) -> list[Message]:

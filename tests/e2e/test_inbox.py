@@ -2,20 +2,25 @@
 guidance page and sends anyway; London's staff see the thread under a pseudonymous handle (no
 Telegram id, no name), answer with a saved Arabic reply and by replying to the thread's
 message; the member gets both with the reference; Madrid's staff can neither see nor act on
-it; the member's /delete erases it."""
+it; the member's /delete erases it. Also: emergencies, bad input and the daily limit, a photo
+with the question, an answer to a member who blocked the bot, and the overdue reminder."""
 
 from __future__ import annotations
 
 import re
+import struct
+from datetime import UTC, datetime, timedelta
 
 from bot.inbox.service import PROBLEM_TEXTS, QUESTION_MAX, InboxProblem
 from bot.services import Services
 from handlers.context import App
+from handlers.inbox import send_reminders
 from sandbox import SandboxClient
 from tests.auxil.actors import OPERATOR
 from tests.auxil.chat import ChatUser, Message, button_labels
 from tests.auxil.members import add_member
 
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + struct.pack(">II", 40, 30) + b"\x08\x02"
 QUESTION = "كيف أجدد جواز السفر؟ انتهت صلاحية جواز السفر الخاص بي"
 REFERENCE = re.compile(r"Q-[A-Z2-9]{6}")
 REFUSAL = "This is only for consular staff."
@@ -33,11 +38,19 @@ def with_button(messages: list[Message], data: str) -> Message:
     raise AssertionError(f"no message with a button {data!r}: {messages}")
 
 
+async def member_of(
+    client: SandboxClient, services: Services, name: str, language: str, consulate: str
+) -> ChatUser:
+    """A registered member of ``consulate`` who reads ``language``."""
+    member = await ChatUser.create(client, name, language)
+    await add_member(services, member.id, language=language, consulate_id=consulate)
+    return member
+
+
 async def ask_in_arabic(client: SandboxClient, services: Services) -> tuple[ChatUser, str]:
     """A London member asks about their passport in Arabic, is offered the guidance page on
     passports, reads it, and sends anyway; return them and the reference."""
-    member = await ChatUser.create(client, "Layla Haddad", "ar")
-    await add_member(services, member.id, language="ar", consulate_id="london")
+    member = await member_of(client, services, "Layla Haddad", "ar", "london")
     topics = await member.send("/ask")
     prompt = await member.choose(
         with_button(topics, "v1:ask:topic:documents"), "v1:ask:topic:documents"
@@ -132,8 +145,7 @@ async def pick_topic(member: ChatUser, topic: str) -> Message:
 async def test_emergencies_show_the_24_hour_number_at_once(
     running: tuple[ChatUser, App], client: SandboxClient, services: Services
 ) -> None:
-    member = await ChatUser.create(client, "Ana", "es")
-    await add_member(services, member.id, language="es", consulate_id="madrid")
+    member = await member_of(client, services, "Ana", "es", "madrid")
     prompt = await pick_topic(member, "assistance")
     consulate = services.deployment.consulate("madrid")
     assert consulate is not None and consulate.emergency_phone in text_of(prompt)
@@ -142,8 +154,7 @@ async def test_emergencies_show_the_24_hour_number_at_once(
 async def test_bad_input_and_the_daily_limit_get_a_short_answer(
     running: tuple[ChatUser, App], client: SandboxClient, services: Services
 ) -> None:
-    member = await ChatUser.create(client, "Marie", "fr")
-    await add_member(services, member.id, language="fr", consulate_id="london")
+    member = await member_of(client, services, "Marie", "fr", "london")
     await pick_topic(member, "other")
     (too_long,) = await member.send("a" * (QUESTION_MAX + 1))
     french = services.languages.translator("fr")
@@ -158,3 +169,56 @@ async def test_bad_input_and_the_daily_limit_get_a_short_answer(
         await member.send(f"Ma question {index}")
     (refused,) = await member.send("/ask")
     assert "24" in text_of(refused) and "v1:ask:topic:other" not in str(refused)
+
+
+async def open_thread(person: ChatUser, reference: str) -> Message:
+    listing = await person.send("/inbox")
+    data = f"v1:inbox:open:{reference}"
+    opened = await person.choose(with_button(listing, data), data)
+    return with_button(opened, f"v1:inbox:reply:{reference}")
+
+
+async def test_a_photo_comes_with_the_question_and_staff_get_it(
+    running: tuple[ChatUser, App], client: SandboxClient, services: Services
+) -> None:
+    member = await member_of(client, services, "Jun", "fil", "london")
+    await pick_topic(member, "civil-registry")
+    answer = await member.attach(PNG, "birth.png", "image/png", caption="Zqx birth certificate")
+    if any("v1:ask:send" in str(message) for message in answer):
+        answer = await member.choose(with_button(answer, "v1:ask:send"), "v1:ask:send")
+    found = REFERENCE.search(text_of(answer[-1]))
+    assert found, answer
+    london = await staff(client, services, "London editor", "london")
+    await open_thread(london, found.group(0))
+    messages = await london.bot_messages()
+    assert any(message.get("photo") for message in messages), messages
+
+
+async def test_an_answer_to_a_member_who_blocked_the_bot_stays_marked_undelivered(
+    running: tuple[ChatUser, App], client: SandboxClient, services: Services
+) -> None:
+    member = await member_of(client, services, "Rosa", "es", "london")
+    thread = await services.inbox.ask(member.id, "other", "¿Horario?", datetime.now(UTC))
+    await client.block(member.id)
+    london = await staff(client, services, "London editor", "london")
+    view = await open_thread(london, thread.reference)
+    (told,) = await london.send("De 9 a 17 h.", reply_to=view["message_id"])
+    assert "blocked the bot" in text_of(told) and thread.reference in text_of(told)
+    again = await open_thread(london, thread.reference)
+    assert "De 9 a 17 h." in text_of(again) and "not delivered" in text_of(again)
+
+
+async def test_staff_are_reminded_once_of_an_unanswered_question_past_its_time(
+    running: tuple[ChatUser, App], client: SandboxClient, services: Services
+) -> None:
+    _, application = running
+    member = await member_of(client, services, "Paulo", "pt", "london")
+    thread = await services.inbox.ask(member.id, "other", "Pergunta", datetime.now(UTC))
+    london = await staff(client, services, "London editor", "london")
+    madrid = await staff(client, services, "Madrid editor", "madrid")
+    later = thread.due_at + timedelta(minutes=1)
+    await send_reminders(application.bot, services, later)
+    await send_reminders(application.bot, services, later + timedelta(hours=1))
+    reminders = [m for m in await london.bot_messages() if thread.reference in text_of(m)]
+    assert len(reminders) == 1 and "/inbox" in text_of(reminders[0])
+    assert await madrid.bot_messages() == []

@@ -15,7 +15,7 @@ from __future__ import annotations
 import enum
 import re
 import warnings
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message, Update
@@ -284,8 +284,16 @@ def sent_text(context: AppContext, thread: Thread) -> str:
         "We aim to answer by %(due)s (the consulate's local time).",
         consulate=esc(consulate.name_in(tr.language)),
         reference=thread.reference,
-        due=tr.format_datetime(thread.due_at, consulate.zone, "full"),
+        due=due_text(tr, thread.due_at, consulate.zone),
     )
+
+
+def due_text(tr: Translator, due: datetime, zone: tzinfo) -> str:
+    """ "Wednesday, 2 June 2027, 17:00": the day in full and the time without seconds, joined
+    as the member's language joins them."""
+    joined = str(tr.locale.datetime_formats["long"])
+    day = tr.format_date(due.astimezone(zone).date(), "full")
+    return joined.replace("{1}", day).replace("{0}", tr.format_time(due, zone, "short"))
 
 
 async def on_cancel(update: Update, context: AppContext) -> object:

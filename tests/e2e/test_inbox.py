@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.inbox.service import PROBLEM_TEXTS, QUESTION_MAX, InboxProblem
 from bot.services import Services
+from handlers.ask import due_text
 from handlers.context import App
 from handlers.inbox import send_reminders
 from sandbox import SandboxClient
@@ -67,6 +68,9 @@ async def ask_in_arabic(client: SandboxClient, services: Services) -> tuple[Chat
     assert found, text_of(sent)
     consulate = services.deployment.consulate("london")
     assert consulate is not None and consulate.name_in("ar") in text_of(sent)
+    (thread,) = await services.inbox.threads_of(member.id)
+    arabic = services.languages.translator("ar")
+    assert due_text(arabic, thread.due_at, consulate.zone) in text_of(sent)
     return member, found.group(0)
 
 

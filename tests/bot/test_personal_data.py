@@ -5,7 +5,7 @@ itself once the write-ahead log is checkpointed.
 The member uses every feature that keeps something: registration with interests, a checklist
 tick, a departure reminder, an open segmented poll they answered, an open anonymous poll (their
 own Telegram poll and its counts), an announcement and a poll sent to them, and a draft with the
-step it is at.
+step it is at, and a question to their consulate.
 """
 
 from __future__ import annotations
@@ -101,6 +101,7 @@ async def use_every_feature(services: Services) -> None:
         total_voter_count=1,
         received_at=NOW,
     )
+    await services.inbox.ask(TELEGRAM_ID, "documents", f"{DRAFT_WORDS} passport?", NOW)
 
 
 def names_the_member(value: Any) -> bool:
@@ -128,6 +129,7 @@ async def test_mydata_holds_every_row_that_names_the_member(services: Services) 
     await use_every_feature(services)
     found = await rows_naming_the_member(services.database)
     assert {"members", "poll_votes", "poll_variants", "delivery_outbox"} <= set(found)
+    assert {"inbox_threads", "inbox_messages"} <= set(found)
     exported = (await services.members.export(TELEGRAM_ID))["tables"]
     for table, rows in found.items():
         given = [tuple(row.values()) for row in exported.get(table, [])]

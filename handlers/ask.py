@@ -43,6 +43,7 @@ from bot.storage.inbox import Thread
 from handlers import callbacks
 from handlers.context import App, AppContext
 from handlers.guidance import page_text
+from handlers.persistence_flush import save_before_reply
 from handlers.replies import STALE, alert, edit_or_reply, esc, reply
 
 CONVERSATION = "ask"
@@ -104,6 +105,13 @@ def answer_text(tr: Translator, consulate: Consulate | None, reference: str, tex
 # --- asking --------------------------------------------------------------------------------
 
 
+async def settle(update: Update, context: AppContext, state: object) -> object:
+    """Store ``state`` (the step about to be shown, or END) with the draft before the reply
+    that shows it, so a crash right after the reply keeps the member there."""
+    await save_before_reply(update, context, CONVERSATION, state)
+    return state
+
+
 async def start_ask(update: Update, context: AppContext) -> object:
     """/ask or the menu button: check the member may ask now, then offer the topics."""
     if update.callback_query:
@@ -124,8 +132,9 @@ async def start_ask(update: Update, context: AppContext) -> object:
     ]
     keyboard.append([callbacks.button(FEATURE, tr.gettext("Cancel"), "cancel")])
     text = tr.gettext("Which topic is your question about?")
+    state = await settle(update, context, State.TOPIC)
     await reply(update, context, text, InlineKeyboardMarkup(keyboard))
-    return State.TOPIC
+    return state
 
 
 async def on_topic(update: Update, context: AppContext) -> object:
@@ -157,8 +166,9 @@ async def on_topic(update: Update, context: AppContext) -> object:
             size=tr.format_number(FILE_MAX_MB),
         )
     )
+    state = await settle(update, context, State.QUESTION)
     await edit_or_reply(update, context, "\n\n".join(lines))
-    return State.QUESTION
+    return state
 
 
 def attachment_of(message: Message) -> Attachment | bool | None:
@@ -206,8 +216,9 @@ async def on_question(update: Update, context: AppContext) -> object:
         [callbacks.button(FEATURE, tr.gettext("Cancel"), "cancel")],
     ]
     text = tr.gettext("These pages may already answer your question:")
+    state = await settle(update, context, State.CONFIRM)
     await reply(update, context, text, InlineKeyboardMarkup(keyboard))
-    return State.CONFIRM
+    return state
 
 
 async def unsupported(update: Update, context: AppContext) -> object:
@@ -271,8 +282,9 @@ async def send_question(update: Update, context: AppContext) -> object:
     except InboxError as error:
         await reply(update, context, problem_text(tr, error))
         return END
+    state = await settle(update, context, END)
     await reply(update, context, f"{MEMBER_MARK} {text}")
-    return END
+    return state
 
 
 def sent_text(context: AppContext, thread: Thread) -> str:
@@ -324,8 +336,9 @@ async def write_more(update: Update, context: AppContext) -> object:
     text = context.tr.format(
         "Write your message about question %(reference)s.", reference=fields[1]
     )
+    state = await settle(update, context, State.QUESTION)
     await reply(update, context, text)
-    return State.QUESTION
+    return state
 
 
 async def on_reply_to_answer(update: Update, context: AppContext) -> None:

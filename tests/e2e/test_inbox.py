@@ -10,16 +10,20 @@ from __future__ import annotations
 import re
 import struct
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from bot.inbox.service import PROBLEM_TEXTS, QUESTION_MAX, InboxProblem
 from bot.services import Services
+from bot.settings import Settings
 from handlers.ask import due_text
 from handlers.context import App
 from handlers.inbox import send_reminders
-from sandbox import SandboxClient
+from sandbox import Sandbox, SandboxClient
 from tests.auxil.actors import OPERATOR
 from tests.auxil.chat import ChatUser, Message, button_labels
+from tests.auxil.crash import kill_point
 from tests.auxil.members import add_member
+from tests.auxil.running import Restarts
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + struct.pack(">II", 40, 30) + b"\x08\x02"
 QUESTION = "كيف أجدد جواز السفر؟ انتهت صلاحية جواز السفر الخاص بي"
@@ -226,3 +230,28 @@ async def test_staff_are_reminded_once_of_an_unanswered_question_past_its_time(
     reminders = [m for m in await london.bot_messages() if thread.reference in text_of(m)]
     assert len(reminders) == 1 and "/inbox" in text_of(reminders[0])
     assert await madrid.bot_messages() == []
+
+
+async def test_a_kill_right_after_each_step_keeps_the_member_where_they_were(
+    restarts: Restarts, client: SandboxClient, sandbox: Sandbox, settings: Settings
+) -> None:
+    """The bot showed a step and was killed at once: after the restart the member goes on
+    from that step, never to "this button is no longer valid" or "I didn't understand"."""
+    database = Path(settings.db_path)
+    services = await restarts.start()
+    member = await member_of(client, services, "Ana", "en", "london")
+    with kill_point(sandbox, database, member.id) as point:
+        topics = await member.send("/ask")
+    await restarts.crash(point)
+    await restarts.start()
+    data = "v1:ask:topic:documents"
+    with kill_point(sandbox, database, member.id) as point:
+        (prompt,) = await member.choose(with_button(topics, data), data)
+    assert "/cancel" in text_of(prompt)
+    await restarts.crash(point)
+    await restarts.start()
+    answered = await member.send("When does the consulate open on Saturdays?")
+    assert any(
+        REFERENCE.search(text_of(m)) or "v1:ask:send" in str(m.get("inline_keyboard"))
+        for m in answered
+    ), answered

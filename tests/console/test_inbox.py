@@ -156,3 +156,20 @@ async def test_a_viewer_reads_but_gets_no_buttons_and_madrid_sees_nothing(
     refused = await madrid.get(f"/inbox/{reference}")
     assert refused.status == 403 and QUESTION not in await refused.text()
     assert (await madrid.get("/inbox/Q-AAAAAA")).status == 404
+
+
+async def test_the_measures_show_no_time_until_k_questions_were_answered(
+    desk: Desk, client: SandboxClient, services: Services
+) -> None:
+    staff = await as_staff(services, LONDON_EDITOR)
+    asked = datetime.now(UTC) - timedelta(hours=10)
+    for index in range(5):
+        _, reference = await member_asks(client, services, "en", "london", asked)
+        await services.inbox.reply(staff, reference, "Answer", asked + timedelta(hours=index + 1))
+        if index == 3:
+            page = await (await (await desk(LONDON_EDITOR)).get("/inbox")).text()
+            assert "not shown (fewer than 5)" in page and "fewer than 5" in page
+            assert "2 hours" not in page and "3 hours" not in page
+    page = await (await (await desk(LONDON_EDITOR)).get("/inbox")).text()
+    assert "3 hours" in page and "5 hours" in page  # the median and 9 in 10
+    assert "Madrid" not in page  # London's editor reads London's figures only

@@ -4,7 +4,7 @@
     python main.py run --sandbox    run the bot against the local sandbox and its web chat
                                     (--demo: with staff and members to try it with)
     python main.py sandbox          run only the sandbox (Bot API emulator and web chat)
-    python main.py stats            member counts (small groups hidden)
+    python main.py stats            member counts and inbox measures (small groups hidden)
     python main.py staff ...        list, add or remove consular staff (the last admin stays)
     python main.py remittance import FILE   import remittance prices (World Bank RPW CSV)
     python main.py poll ...         polls: create FILE.toml, results ID, close ID
@@ -75,10 +75,13 @@ async def cmd_sandbox(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
-    """Print registered members by consulate, country, member type and language."""
+    """Print registered members by consulate, country, member type and language, and the
+    inbox's measures per consulate (bot/inbox/measures.py)."""
     from bot.i18n import Languages
+    from bot.inbox.measures import InboxMeasures, format_measures
     from bot.members import MemberService
     from bot.stats import format_statistics, member_statistics
+    from bot.storage.inbox_measures import InboxMeasuresRepository
     from bot.storage.members import MemberRepository
     from bot.storage.staff import StaffRepository
 
@@ -91,6 +94,9 @@ async def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
         members = MemberService(MemberRepository(database), languages)
         k = deployment.policies.poll_min_cell_size
         print(format_statistics(await member_statistics(members, k, actor)))
+        inbox = InboxMeasures(InboxMeasuresRepository(database), deployment)
+        print()
+        print(format_measures(await inbox.measures(actor)))
     return 0
 
 
@@ -201,7 +207,9 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--latency-ms", type=float, default=0.0, help="delay every Bot API call")
     sandbox.add_argument("--no-limits", action="store_true", help="do not enforce rate limits")
     sandbox.set_defaults(handler=cmd_sandbox)
-    stats = commands.add_parser("stats", help="member counts by consulate, country, type, language")
+    stats = commands.add_parser(
+        "stats", help="member counts by consulate, country, type, language; inbox measures"
+    )
     add_as_option(stats)
     stats.set_defaults(handler=cmd_stats)
     staff = commands.add_parser("staff", help="consular staff: list, add, remove")

@@ -25,6 +25,7 @@ from telegram.error import InvalidToken
 from bot.app import build_application
 from bot.deployment import Deployment
 from bot.errors import ConfigError
+from bot.inbox.service import Delivery
 from bot.log_redaction import Redactor
 from bot.run_mode import RunMode, claim_database, highest_known_user_id
 from bot.services import Services
@@ -143,11 +144,16 @@ def _refused_token(application: App, exc: InvalidToken) -> ConfigError:
 async def _console(application: App, settings: Settings) -> AsyncIterator[None]:
     """Serve the staff web console (console/) beside the bot; /console links point at it."""
     from console.app import serve_console
+    from handlers.inbox import deliver
 
     services = application.bot_data.services
     host, port = settings.console_host, settings.console_port
+
+    async def deliver_reply(delivery: Delivery) -> bool:
+        return await deliver(application.bot, services, delivery)
+
     try:
-        server = serve_console(services, host, port)
+        server = serve_console(services, host, port, deliver_reply)
         listening = await server.__aenter__()
     except OSError as exc:
         raise ConfigError(

@@ -17,6 +17,7 @@ from bot.guidance import (
 )
 from bot.guidance.departures import DepartureReminders
 from bot.i18n import LOCALES_DIR, Languages
+from bot.inbox.measures import InboxMeasures
 from bot.inbox.service import InboxService
 from bot.members import MemberService
 from bot.registration.service import RegistrationService
@@ -35,6 +36,7 @@ from bot.staff import StaffService
 from bot.storage.database import Database
 from bot.storage.guidance import GuidanceRepository
 from bot.storage.inbox import InboxRepository
+from bot.storage.inbox_measures import InboxMeasuresRepository
 from bot.storage.members import MemberRepository
 from bot.storage.remittance import RemittanceRepository
 from bot.storage.signin import SignInRepository
@@ -69,6 +71,7 @@ class Services:
     retention: RetentionService
     signin: SignInService
     inbox: InboxService
+    inbox_measures: InboxMeasures
 
     @classmethod
     async def open(
@@ -128,7 +131,8 @@ class Services:
             broadcasts=broadcasts,
             retention=RetentionService(database, RetentionPolicy.of(deployment.policies)),
             signin=SignInService(SignInRepository(database), staff),
-            inbox=InboxService(InboxRepository(database), member_repository, deployment),
+            inbox=InboxService(InboxRepository(database), member_repository, deployment, staff),
+            inbox_measures=InboxMeasures(InboxMeasuresRepository(database), deployment),
         )
 
     async def close(self) -> None:

@@ -19,7 +19,8 @@ from aiohttp import web
 
 from bot.access import AccessDenied
 from bot.services import Services
-from console.pages import admin, broadcasts, home, members, polls, signin
+from console.pages import admin, broadcasts, home, inbox, members, polls, signin
+from console.pages.inbox import DELIVER, Deliverer, not_deliverable
 from console.render import SERVICES, render
 from console.security import (
     SIGNED_IN,
@@ -52,31 +53,35 @@ async def refusals(request: web.Request, handler: Handler) -> web.StreamResponse
         return await render(request, "not_found.html", {}, status=404)
 
 
-def build_console(services: Services) -> web.Application:
-    """The console application, on ``services``."""
+def build_console(services: Services, deliver: Deliverer | None = None) -> web.Application:
+    """The console application, on ``services``; ``deliver`` passes inbox replies to members
+    through the bot (console/pages/inbox.py)."""
     app = web.Application(
         middlewares=[security_headers, refusals, session, form_token],
         client_max_size=MAX_BODY_BYTES,
     )
     app[SERVICES] = services
     app[SIGNED_IN] = services.signin
+    app[DELIVER] = deliver or not_deliverable(services)
     aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(HERE / "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
     )
-    for area in (signin, home, broadcasts, polls, members, admin):
+    for area in (signin, home, broadcasts, polls, inbox, members, admin):
         app.add_routes(area.routes())
     app.router.add_static("/static/", HERE / "static")
     return app
 
 
 @asynccontextmanager
-async def serve_console(services: Services, host: str, port: int) -> AsyncIterator[int]:
+async def serve_console(
+    services: Services, host: str, port: int, deliver: Deliverer | None = None
+) -> AsyncIterator[int]:
     """Serve the console on host:port inside the ``async with``; yield the port listened on."""
     runner = web.AppRunner(
-        build_console(services), access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT
+        build_console(services, deliver), access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT
     )
     await runner.setup()
     try:

@@ -20,6 +20,8 @@ from handlers import (
     gatekeeper,
     guidance,
     inbox,
+    inbox_rating,
+    inbox_summary,
     language,
     my_data,
     persistence_flush,
@@ -58,6 +60,7 @@ def register_all(application: Application) -> None:  # type: ignore[type-arg]
     broadcasts.register(application)
     polls.register(application)
     inbox.register(application)
+    inbox_rating.register(application)
     # Members' questions: a small conversation waiting for text, and replies to answers.
     ask.register(application)
     # After the other features: /remit's conversation waits for an amount as plain text, so
@@ -69,6 +72,8 @@ def register_all(application: Application) -> None:  # type: ignore[type-arg]
     expiry.register(application)
     retention.register(application)
     inbox.register_jobs(application)
+    inbox_rating.register_jobs(application)
+    inbox_summary.register_jobs(application)
     # Last in group 0: anything no feature understood gets a short hint, not silence.
     start.register_fallbacks(application)
     # Group 1: after the features, write conversation state to the database at once.

@@ -24,6 +24,7 @@ from bot.access import Actor, Permission, require
 from bot.deployment import Deployment
 from bot.i18n import N_
 from bot.inbox.hours import answer_due
+from bot.staff import StaffService
 from bot.storage.inbox import (
     InboxRepository,
     MessageRow,
@@ -119,11 +120,20 @@ def _text(text: str) -> str:
 
 class InboxService:
     def __init__(
-        self, repository: InboxRepository, members: MemberRepository, deployment: Deployment
+        self,
+        repository: InboxRepository,
+        members: MemberRepository,
+        deployment: Deployment,
+        staff: StaffService | None = None,
     ) -> None:
         self.repository = repository
         self.members = members
         self.deployment = deployment
+        self.staff = staff  # the audit log: every staff action on a thread is written to it
+
+    async def _audit(self, actor: Actor, action: str, reference: str) -> None:
+        if self.staff is not None:
+            await self.staff.audit(actor, action, reference)
 
     # --- members -----------------------------------------------------------------------
 
@@ -236,6 +246,7 @@ class InboxService:
         if actor.telegram_user_id is None:
             raise InboxError(InboxProblem.UNKNOWN_THREAD, reference, "no person to assign to")
         await self.repository.assign(row.id, actor.telegram_user_id)
+        await self._audit(actor, "inbox.assign", reference)
         return await self._thread(reference)
 
     async def reply(self, actor: Actor, reference: str, text: str, now: datetime) -> Delivery:
@@ -247,6 +258,7 @@ class InboxService:
         message_id = await self.repository.add_message(
             row, _message("staff", answer, now, staff_id=actor.telegram_user_id)
         )
+        await self._audit(actor, "inbox.reply", reference)
         return Delivery(await self._thread(reference), row.member_telegram_id, message_id, answer)
 
     async def saved_reply(self, actor: Actor, reference: str, reply_id: str) -> str:
@@ -264,6 +276,15 @@ class InboxService:
     async def close(self, actor: Actor, reference: str, now: datetime) -> Thread:
         row = await self._staff_row(actor, Permission.COMPOSE, reference)
         await self.repository.close(row.id, now)
+        await self._audit(actor, "inbox.close", reference)
+        return await self._thread(reference)
+
+    async def reopen(self, actor: Actor, reference: str, now: datetime) -> Thread:
+        """Staff open a closed thread again, with a new promised time."""
+        row = await self._staff_row(actor, Permission.COMPOSE, reference)
+        if row.thread.status == "closed":
+            await self.repository.reopen(row.id, self.due(row.consulate_id, now))
+            await self._audit(actor, "inbox.reopen", reference)
         return await self._thread(reference)
 
     # --- the bot's own jobs ------------------------------------------------------------------

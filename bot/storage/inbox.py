@@ -216,6 +216,14 @@ class InboxRepository:
                 (_iso(now), thread_id),
             )
 
+    async def reopen(self, thread_id: int, due: datetime) -> None:
+        async with self.database.transaction() as tx:
+            await tx.execute(
+                "UPDATE inbox_threads SET status = 'open', closed_at = NULL, reminded_at = NULL,"
+                " due_at = ? WHERE id = ?",
+                (_iso(due), thread_id),
+            )
+
     async def mark_undelivered(self, message_id: int) -> None:
         async with self.database.transaction() as tx:
             await tx.execute("UPDATE inbox_messages SET delivered = 0 WHERE id = ?", (message_id,))

@@ -23,6 +23,7 @@ MEMBER_FEATURES = {
     "pd",
     "remit",
     "ask",
+    "rate",
 }
 
 _FEATURE = re.compile(r"(?:\^|\\A)v1:([a-z_]+)")

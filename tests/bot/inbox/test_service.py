@@ -180,3 +180,22 @@ async def test_delete_erases_the_members_threads(ready: Services) -> None:
     assert await ready.database.fetch_all("SELECT * FROM inbox_threads") == []
     assert await ready.database.fetch_all("SELECT * FROM inbox_messages") == []
     assert await rows_naming(ready.database, MEMBER) == []
+
+
+async def test_staff_reopen_a_closed_thread_and_every_action_is_audited(ready: Services) -> None:
+    thread = await ready.inbox.ask(MEMBER, "other", "A question", NOW)
+    london = await as_staff(ready, LONDON_STAFF)
+    await ready.inbox.assign_to_me(london, thread.reference)
+    await ready.inbox.reply(london, thread.reference, "An answer", NOW)
+    await ready.inbox.close(london, thread.reference, NOW)
+    for refused in (await as_staff(ready, MADRID_STAFF), await as_staff(ready, VIEWER)):
+        with pytest.raises(AccessDenied):
+            await ready.inbox.reopen(refused, thread.reference, NOW)
+    later = NOW + timedelta(days=3)
+    reopened = await ready.inbox.reopen(london, thread.reference, later)
+    assert reopened.status == "open" and reopened.closed_at is None
+    assert reopened.due_at == ready.inbox.due("london", later)
+    log = await ready.staff.audit_log(OPERATOR, 10)
+    done = [(row.actor, row.action, row.subject) for row in reversed(log)]
+    actions = ["inbox.assign", "inbox.reply", "inbox.close", "inbox.reopen"]
+    assert done[-4:] == [(f"tg:{LONDON_STAFF}", action, thread.reference) for action in actions]

@@ -12,7 +12,18 @@ from handlers.context import App
 
 #: Commands and button features any member may use.
 MEMBER_ONLY_COMMANDS = {command for command, _ in MEMBER_COMMANDS} | {"cancel"}
-MEMBER_FEATURES = {"reg", "menu", "lang", "consulate", "subs", "mydata", "delete", "pd", "remit"}
+MEMBER_FEATURES = {
+    "reg",
+    "menu",
+    "lang",
+    "consulate",
+    "subs",
+    "mydata",
+    "delete",
+    "pd",
+    "remit",
+    "resp",
+}
 
 _FEATURE = re.compile(r"(?:\^|\\A)v1:([a-z_]+)")
 

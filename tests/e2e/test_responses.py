@@ -17,6 +17,7 @@ from broadcasts.schedule import Schedule
 from handlers.context import App
 from sandbox import SandboxClient
 from tests.auxil.actors import OPERATOR
+from tests.auxil.announcing import compose
 from tests.auxil.broadcasting import APPROVER
 from tests.auxil.chat import ChatUser, Message, button_data
 from tests.broadcasts.builders import add_member
@@ -135,3 +136,47 @@ async def test_a_freed_place_goes_to_the_first_waiting_who_is_told(
         await asyncio.sleep(0.025)
     assert told
     assert told[0]["message"]["reply_to_message"]["message_id"] == second_message["message_id"]
+
+
+# --- staff ------------------------------------------------------------------------------------
+
+
+async def staff_member(admin: ChatUser, client: SandboxClient, consulate: str) -> ChatUser:
+    editor = await ChatUser.create(client, f"Editor {consulate}", "en")
+    await admin.send(f"/staff add {editor.id} editor {consulate}")
+    return editor
+
+
+async def test_staff_add_the_button_and_see_answers_and_only_their_contacts(
+    running: tuple[ChatUser, App], client: SandboxClient, services: Services
+) -> None:
+    admin, _ = running
+    london = await staff_member(admin, client, "london")
+    madrid = await staff_member(admin, client, "madrid")
+    aline = await member(client, services, "Aline", "fr", username="aline_k")
+    preview = await compose(admin, {"en": TEXT["en"]}, "v1:ann:con:london", category="investment")
+    (question,) = await admin.choose(preview[-1], "v1:ann:resp:attend")
+    assert "How many places" in question["text"]
+    preview = await admin.send("20", expect=1)
+    assert "Places: 20" in preview[-1]["text"]
+    (done,) = await admin.choose(preview[-1], "v1:ann:submit")
+    broadcast_id = int(done["text"].split("#")[1].split("<")[0].split()[0].rstrip(":"))
+    await services.broadcasts.approve(broadcast_id, APPROVER)
+
+    message = await received(aline, TEXT["en"])
+    (offer,) = await aline.press(message, "I'll attend")  # English: no French text
+    (terms,) = await aline.press(offer, "Oui")
+    (shared,) = await aline.press(terms, "@aline_k")
+    assert "@aline_k" in shared["text"]
+
+    view = await london.send("/broadcasts")
+    shown = await london.press(view[-1], "Show")
+    assert "Answers: fewer than 5" in shown[0]["text"]
+    sent = await london.press(shown[-1], "Shared contacts")
+    assert any(m.get("document") for m in sent)
+
+    forged = f"v1:bccon:csv:{broadcast_id}"
+    await madrid.press_data(view[-1]["message_id"], forged, forge=True)
+    log = await services.staff.audit_log(OPERATOR)
+    exports = [e.actor for e in log if e.action == "broadcast.contacts.export"]
+    assert exports == [f"tg:{london.id}"]

@@ -95,12 +95,10 @@ def pressed_text(tr: Translator, pressed: Pressed) -> str:
     if answer is None:
         return tr.gettext("Your answer is withdrawn.")
     if answer.status is ResponseStatus.WAITING:
-        return tr.format(
-            tr.gettext(
-                "All places are taken: you are number %(position)s on the waiting list. We "
-                "will tell you if a place frees up. Press again to leave the list."
-            ),
-            position=tr.format_number(answer.position),
+        # No position: "number 2" would tell a member how few others wait.
+        return tr.gettext(
+            "All places are taken: you are on the waiting list. We will tell you if a place "
+            "frees up for you. Press again to leave the list."
         )
     if pressed.kind is ResponseKind.ATTEND:
         return tr.gettext("Noted: you have a place. Press again to withdraw.")

@@ -127,7 +127,7 @@ async def test_a_freed_place_goes_to_the_first_waiting_who_is_told(
     first_message = await received(first, TEXT["es"])
     second_message = await received(second, TEXT["en"])
     assert "plaza" in await press(first, first_message, data)
-    assert "number 1 on the waiting list" in await press(second, second_message, data)
+    assert "you are on the waiting list" in await press(second, second_message, data)
     await press(first, first_message, data)  # withdraws: Ben gets the place
     for _ in range(200):
         told = [m for m in await second.bot_messages() if "place has freed up" in m["text"]]

@@ -96,6 +96,8 @@ class Policies:
     # Retention (bot/retention.py): days an outbox row outlives its delivery, and the audit log.
     outbox_days: int = 30
     audit_days: int = 5 * 365
+    # Days answers to an announcement, and contacts shared for it, outlive the announcement.
+    responses_days: int = 180
 
 
 @dataclass(frozen=True)
@@ -297,7 +299,8 @@ class _Reader:
             raise self.fail("policies.approval", f"{approval!r}: expected one of {APPROVAL_RULES}")
         outbox_days = self.days(raw, "outbox_days", 30, 1)
         audit_days = self.days(raw, "audit_days", 5 * 365, 30)
-        return Policies(k, str(approval), outbox_days, audit_days)
+        responses_days = self.days(raw, "responses_days", 180, 1)
+        return Policies(k, str(approval), outbox_days, audit_days, responses_days)
 
     def days(self, raw: Mapping[str, Any], name: str, default: int, least: int) -> int:
         value = raw.get(name, default)

@@ -9,12 +9,14 @@ A row about a person is kept only while a feature the member agreed to needs it:
   (polls/service.py); the published results are aggregates under the disclosure rule;
 - who was sent what (outbox rows): ``outbox_days`` after the delivery finished (here);
 - departure reminders: until the departure date has passed (here);
+- answers to an announcement and the contacts shared for it: until withdrawn, /delete, or
+  ``responses_days`` after the announcement finished (here);
 - the staff audit log: ``audit_days``, as accountability for staff powers (here).
 
 The delivery keeps its counts per outcome when its outbox rows go, so reports still add up.
-Periods come from the deployment's ``[policies]`` (``outbox_days``, default 30, and
-``audit_days``, default 1825: five years). After an erasure the database's write-ahead log is
-checkpointed, so the erased bytes leave the disk too.
+Periods come from the deployment's ``[policies]`` (``outbox_days``, default 30,
+``audit_days``, default 1825: five years, and ``responses_days``, default 180). After an
+erasure the database's write-ahead log is checkpointed, so the erased bytes leave the disk too.
 """
 
 from __future__ import annotations
@@ -36,10 +38,11 @@ class RetentionPolicy:
 
     outbox_days: int
     audit_days: int
+    responses_days: int = 180
 
     @classmethod
     def of(cls, policies: Policies) -> RetentionPolicy:
-        return cls(policies.outbox_days, policies.audit_days)
+        return cls(policies.outbox_days, policies.audit_days, policies.responses_days)
 
 
 @dataclass(frozen=True)
@@ -49,10 +52,11 @@ class Erased:
     outbox_rows: int
     audit_entries: int
     reminders: int
+    responses: int = 0
 
     @property
     def total(self) -> int:
-        return self.outbox_rows + self.audit_entries + self.reminders
+        return self.outbox_rows + self.audit_entries + self.reminders + self.responses
 
 
 class RetentionService:
@@ -72,13 +76,17 @@ class RetentionService:
                 now - timedelta(days=self.policy.audit_days)
             ),
             reminders=await self.repository.erase_reminders_departed_before(now.date()),
+            responses=await self.repository.erase_responses_finished_before(
+                now - timedelta(days=self.policy.responses_days)
+            ),
         )
         if erased.total:
             await self.database.checkpoint_after_erasure()
             logger.info(
-                "Retention: erased %d outbox rows, %d audit entries, %d reminders",
+                "Retention: erased %d outbox rows, %d audit entries, %d reminders, %d answers",
                 erased.outbox_rows,
                 erased.audit_entries,
                 erased.reminders,
+                erased.responses,
             )
         return erased

@@ -21,8 +21,9 @@ Rules, all here (handlers and the console only translate):
   every consulate of the announcement (``require``); each reading is written to the audit log.
 
 Not covered: "Tell me more" (ResponseKind.TELL_ME_MORE) opens an /ask thread and is handled
-where /ask lives; ``ResponseOffer.check`` refuses it until then. Answers live as long as the
-announcement's record, the member's answer or the member do; they have no shorter retention.
+where /ask lives; ``ResponseOffer.check`` refuses it until then. Answers and shared contacts
+are erased ``responses_days`` after the announcement finished (bot/retention.py), if the
+member did not withdraw them or erase their data before.
 """
 
 from __future__ import annotations

@@ -96,8 +96,39 @@ class Policies:
     # Retention (bot/retention.py): days an outbox row outlives its delivery, and the audit log.
     outbox_days: int = 30
     audit_days: int = 5 * 365
+    # The inbox (bot/inbox/): days a closed thread is kept, questions a member may ask a day,
+    # and the opening days within which an answer is promised.
+    inbox_days: int = 90
+    questions_per_day: int = 5
+    answer_days: int = 2
     # Days answers to an announcement, and contacts shared for it, outlive the announcement.
     responses_days: int = 180
+
+
+@dataclass(frozen=True)
+class InboxTopic:
+    """A topic members ask about (``[[inbox.topics]]``); ``emergency`` shows the 24-hour line."""
+
+    id: str
+    name: str
+    names: Mapping[str, str]
+    emergency: bool = False
+
+    def name_in(self, language: str) -> str:
+        return self.names.get(language, self.name)
+
+
+@dataclass(frozen=True)
+class SavedReply:
+    """A ready answer staff may send (``[[inbox.replies]]``): a label and a text per language."""
+
+    id: str
+    name: str
+    names: Mapping[str, str]
+    texts: Mapping[str, str]
+
+    def name_in(self, language: str) -> str:
+        return self.names.get(language, self.name)
 
 
 @dataclass(frozen=True)
@@ -116,6 +147,14 @@ class Deployment:
     default_language: str
     policies: Policies
     sensitive: SensitiveTopics
+    inbox_topics: tuple[InboxTopic, ...] = ()
+    saved_replies: tuple[SavedReply, ...] = ()
+
+    def inbox_topic(self, topic_id: str) -> InboxTopic | None:
+        return next((t for t in self.inbox_topics if t.id == topic_id), None)
+
+    def saved_reply(self, reply_id: str) -> SavedReply | None:
+        return next((r for r in self.saved_replies if r.id == reply_id), None)
 
     def government_in(self, language: str) -> str:
         """The government's name in ``language``, or its default name."""
@@ -262,6 +301,8 @@ class _Reader:
             default_language=default,
             policies=self.policies(policies),
             sensitive=self.sensitive(raw.get("sensitive"), enabled),
+            inbox_topics=self.inbox_topics(raw.get("inbox", {})),
+            saved_replies=self.saved_replies(raw.get("inbox", {}), enabled),
         )
         self.warn_of_missing_names(enabled, default)
         return deployment
@@ -299,8 +340,55 @@ class _Reader:
             raise self.fail("policies.approval", f"{approval!r}: expected one of {APPROVAL_RULES}")
         outbox_days = self.days(raw, "outbox_days", 30, 1)
         audit_days = self.days(raw, "audit_days", 5 * 365, 30)
-        responses_days = self.days(raw, "responses_days", 180, 1)
-        return Policies(k, str(approval), outbox_days, audit_days, responses_days)
+        return Policies(
+            k,
+            str(approval),
+            outbox_days,
+            audit_days,
+            inbox_days=self.days(raw, "inbox_days", 90, 1),
+            questions_per_day=self.days(raw, "questions_per_day", 5, 1),
+            answer_days=self.days(raw, "answer_days", 2, 1),
+            responses_days=self.days(raw, "responses_days", 180, 1),
+        )
+
+    def inbox_entries(self, raw: object, key: str) -> list[tuple[Mapping[str, Any], str]]:
+        """The tables of ``[[inbox.<key>]]`` with the field name of each."""
+        if not isinstance(raw, dict):
+            raise self.fail("inbox", "expected a table")
+        entries = raw.get(key, [])
+        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+            raise self.fail(f"inbox.{key}", f"expected an array of tables ([[inbox.{key}]])")
+        return [(entry, f"inbox.{key}[{index}]") for index, entry in enumerate(entries)]
+
+    def inbox_topics(self, raw: object) -> tuple[InboxTopic, ...]:
+        topics = tuple(
+            InboxTopic(
+                id=self.identifier(entry, field),
+                name=self.text(entry, "name", field),
+                names=self.shown_names(entry, field),
+                emergency=bool(entry.get("emergency", False)),
+            )
+            for entry, field in self.inbox_entries(raw, "topics")
+        )
+        self.unique([t.id for t in topics], "inbox.topics")
+        return topics
+
+    def saved_replies(self, raw: object, enabled: tuple[str, ...]) -> tuple[SavedReply, ...]:
+        replies = []
+        for entry, field in self.inbox_entries(raw, "replies"):
+            texts = entry.get("texts")
+            if not isinstance(texts, dict) or set(texts) != set(enabled):
+                raise self.fail(f"{field}.texts", "expected a text in every enabled language")
+            replies.append(
+                SavedReply(
+                    id=self.identifier(entry, field),
+                    name=self.text(entry, "name", field),
+                    names=self.shown_names(entry, field),
+                    texts={str(k): self.text(texts, k, f"{field}.texts") for k in texts},
+                )
+            )
+        self.unique([r.id for r in replies], "inbox.replies")
+        return tuple(replies)
 
     def days(self, raw: Mapping[str, Any], name: str, default: int, least: int) -> int:
         value = raw.get(name, default)

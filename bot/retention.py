@@ -9,14 +9,17 @@ A row about a person is kept only while a feature the member agreed to needs it:
   (polls/service.py); the published results are aggregates under the disclosure rule;
 - who was sent what (outbox rows): ``outbox_days`` after the delivery finished (here);
 - departure reminders: until the departure date has passed (here);
+- the staff audit log: ``audit_days``, as accountability for staff powers (here);
+- members' questions and the answers (bot/inbox/): ``inbox_days`` after the thread was closed
+  (here), or at once by the member's /delete;
 - answers to an announcement and the contacts shared for it: until withdrawn, /delete, or
-  ``responses_days`` after the announcement finished (here);
-- the staff audit log: ``audit_days``, as accountability for staff powers (here).
+  ``responses_days`` after the announcement finished (here).
 
 The delivery keeps its counts per outcome when its outbox rows go, so reports still add up.
-Periods come from the deployment's ``[policies]`` (``outbox_days``, default 30,
-``audit_days``, default 1825: five years, and ``responses_days``, default 180). After an
-erasure the database's write-ahead log is checkpointed, so the erased bytes leave the disk too.
+Periods come from the deployment's ``[policies]`` (``outbox_days``, default 30;
+``audit_days``, default 1825: five years; ``inbox_days``, default 90; ``responses_days``,
+default 180). After an erasure the database's write-ahead log is checkpointed, so the erased
+bytes leave the disk too.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.deployment import Policies
 from bot.storage.database import Database
+from bot.storage.inbox import InboxRepository
 from bot.storage.retention import RetentionRepository
 
 logger = logging.getLogger(__name__)
@@ -38,11 +42,17 @@ class RetentionPolicy:
 
     outbox_days: int
     audit_days: int
+    inbox_days: int = 90
     responses_days: int = 180
 
     @classmethod
     def of(cls, policies: Policies) -> RetentionPolicy:
-        return cls(policies.outbox_days, policies.audit_days, policies.responses_days)
+        return cls(
+            policies.outbox_days,
+            policies.audit_days,
+            policies.inbox_days,
+            policies.responses_days,
+        )
 
 
 @dataclass(frozen=True)
@@ -52,11 +62,13 @@ class Erased:
     outbox_rows: int
     audit_entries: int
     reminders: int
+    threads: int = 0
     responses: int = 0
 
     @property
     def total(self) -> int:
-        return self.outbox_rows + self.audit_entries + self.reminders + self.responses
+        total = self.outbox_rows + self.audit_entries + self.reminders
+        return total + self.threads + self.responses
 
 
 class RetentionService:
@@ -76,6 +88,9 @@ class RetentionService:
                 now - timedelta(days=self.policy.audit_days)
             ),
             reminders=await self.repository.erase_reminders_departed_before(now.date()),
+            threads=await InboxRepository(self.database).erase_closed_before(
+                now - timedelta(days=self.policy.inbox_days)
+            ),
             responses=await self.repository.erase_responses_finished_before(
                 now - timedelta(days=self.policy.responses_days)
             ),
@@ -83,10 +98,12 @@ class RetentionService:
         if erased.total:
             await self.database.checkpoint_after_erasure()
             logger.info(
-                "Retention: erased %d outbox rows, %d audit entries, %d reminders, %d answers",
+                "Retention: erased %d outbox rows, %d audit entries, %d reminders, %d threads,"
+                " %d answers",
                 erased.outbox_rows,
                 erased.audit_entries,
                 erased.reminders,
+                erased.threads,
                 erased.responses,
             )
         return erased

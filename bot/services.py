@@ -17,6 +17,7 @@ from bot.guidance import (
 )
 from bot.guidance.departures import DepartureReminders
 from bot.i18n import LOCALES_DIR, Languages
+from bot.inbox.service import InboxService
 from bot.members import MemberService
 from bot.registration.service import RegistrationService
 from bot.remittance import (
@@ -33,6 +34,7 @@ from bot.signin import SignInService
 from bot.staff import StaffService
 from bot.storage.database import Database
 from bot.storage.guidance import GuidanceRepository
+from bot.storage.inbox import InboxRepository
 from bot.storage.members import MemberRepository
 from bot.storage.remittance import RemittanceRepository
 from bot.storage.signin import SignInRepository
@@ -68,6 +70,7 @@ class Services:
     responses: ResponseService
     retention: RetentionService
     signin: SignInService
+    inbox: InboxService
 
     @classmethod
     async def open(
@@ -131,6 +134,7 @@ class Services:
             responses=responses,
             retention=RetentionService(database, RetentionPolicy.of(deployment.policies)),
             signin=SignInService(SignInRepository(database), staff),
+            inbox=InboxService(InboxRepository(database), member_repository, deployment),
         )
 
     async def close(self) -> None:

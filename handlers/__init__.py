@@ -10,6 +10,7 @@ from telegram.ext import Application
 
 from handlers import (
     announce,
+    ask,
     broadcasts,
     chat_member,
     console,
@@ -18,6 +19,7 @@ from handlers import (
     flood,
     gatekeeper,
     guidance,
+    inbox,
     language,
     my_data,
     persistence_flush,
@@ -58,6 +60,9 @@ def register_all(application: Application) -> None:  # type: ignore[type-arg]
     announce.register(application)
     broadcasts.register(application)
     polls.register(application)
+    inbox.register(application)
+    # Members' questions: a small conversation waiting for text, and replies to answers.
+    ask.register(application)
     # After the other features: /remit's conversation waits for an amount as plain text, so
     # it must not take the commands and buttons that other features own.
     remit.register(application)
@@ -66,6 +71,7 @@ def register_all(application: Application) -> None:  # type: ignore[type-arg]
     reminders.register(application)
     expiry.register(application)
     retention.register(application)
+    inbox.register_jobs(application)
     # Last in group 0: anything no feature understood gets a short hint, not silence.
     start.register_fallbacks(application)
     # Group 1: after the features, write conversation state to the database at once.

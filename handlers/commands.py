@@ -13,6 +13,7 @@ MEMBER_COMMANDS: tuple[tuple[str, str], ...] = (
     ("start", N_("Main menu, or register")),
     ("profile", N_("See or change your answers")),
     ("consulate", N_("Your consulate: address, hours, phones")),
+    ("ask", N_("Ask your consulate a question")),
     ("predeparture", N_("Guidance and a checklist before you leave")),
     ("remit", N_("Compare the cost of sending money home")),
     ("stop", N_("Pause announcements")),
@@ -35,6 +36,7 @@ STAFF_COMMANDS: tuple[tuple[str, str], ...] = (
     ("staff", N_("List, add or remove staff")),
     ("audit", N_("The latest staff actions")),
     ("console", N_("A link to sign in to the staff web console")),
+    ("inbox", N_("Members' questions to your consulates: read, answer, close")),
 )
 
 

@@ -9,14 +9,21 @@ from __future__ import annotations
 
 import html
 
-from telegram import InlineKeyboardMarkup, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram import (
+    ForceReply,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot.i18n import N_, Translator
 from handlers.context import AppContext
 
-Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply
 #: The one answer to anyone asking for a staff power they do not hold, whatever the reason.
 REFUSAL = N_("This is only for consular staff.")
 #: The answer to a button no handler may act on any more (old, or forged).

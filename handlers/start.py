@@ -34,6 +34,7 @@ def main_menu(context: AppContext) -> InlineKeyboardMarkup:
         rows += [
             item(tr.gettext("👤 My profile"), callbacks.encode("reg", "profile")),
             item(tr.gettext("🏛 My consulate"), callbacks.encode("consulate")),
+            item(tr.gettext("✉️ Ask the consulate"), callbacks.encode("ask")),
             item(
                 tr.gettext("🔕 Pause announcements")
                 if member.announcements

@@ -77,8 +77,13 @@ class SandboxClient:
     async def user(self, user_id: int) -> dict[str, Any]:
         return await self._call("GET", f"users/{user_id}")
 
-    async def send(self, user_id: int, text: str) -> dict[str, Any]:
-        return await self._call("POST", f"users/{user_id}/send", {"text": text})
+    async def send(self, user_id: int, text: str, reply_to: int | None = None) -> dict[str, Any]:
+        """Send text as the user; ``reply_to``: the message id it replies to (Telegram's
+        reply_to_message)."""
+        body: dict[str, Any] = {"text": text}
+        if reply_to is not None:
+            body["reply_to"] = reply_to
+        return await self._call("POST", f"users/{user_id}/send", body)
 
     async def attach(
         self,

@@ -155,6 +155,11 @@ class UserApi:
         entities = command_entities(text)
         if entities:
             fields["entities"] = entities
+        if body.get("reply_to") is not None:
+            original = self.state.get_message(user.id, int(body["reply_to"]))
+            if original is None:
+                raise UserError(400, "message to reply to not found")
+            fields["reply_to_message"] = dict(original.data)
         stored = self.state.add_message(user.id, "user", fields)
         self.state.enqueue_update("message", stored.data)
         return stored.data

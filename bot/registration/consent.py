@@ -38,7 +38,7 @@ from bot.i18n import N_
 
 # Bump when the consent text changes meaning: each member's row records the version they
 # accepted.
-CONSENT_VERSION = "2026-11-30"
+CONSENT_VERSION = "2026-12-01"
 
 #: An unfinished registration (the answers so far and the consent row) is erased after this
 #: long without a change; the consent text says so.
@@ -127,6 +127,16 @@ KEPT: tuple[Kept, ...] = (
         notice=N_(
             "Your poll answers, the checklist items you tick and the announcements sent to "
             "you: to count poll results, keep your checklist and deliver announcements."
+        ),
+    ),
+    Kept(
+        columns=("inbox_threads.*", "inbox_messages.*"),
+        readers=("bot/storage/inbox.py",),
+        notice=N_(
+            "The questions you send your consulate with /ask and its answers: so that its "
+            "staff can answer you. Staff see them without your name or Telegram account; "
+            "they are erased a set number of days after the question is closed, or at once "
+            "with /delete."
         ),
     ),
     Kept(

@@ -35,6 +35,7 @@ from bot.remittance import Comparison, ComparisonRequest, parse_amount
 from bot.remittance.corridor import CorridorProblem, SendingCorridor
 from handlers import callbacks
 from handlers.context import App, AppContext
+from handlers.persistence_flush import save_before_reply
 from handlers.remit.answer import (
     amount_problem,
     answer_blocks,
@@ -69,6 +70,8 @@ async def start_remit(update: Update, context: AppContext) -> object:
     typed = " ".join(context.args or [])
     if typed.strip():
         return await answer_amount(update, context, corridor, typed)
+    # Stored before the question is shown: a crash right after it keeps the wait.
+    await save_before_reply(update, context, CONVERSATION, State.AMOUNT)
     await reply(update, context, question(context.tr, corridor))
     return State.AMOUNT
 
@@ -107,6 +110,7 @@ async def answer_amount(
         await reply(update, context, f"{explanation}\n\n{question(tr, corridor)}")
         return State.AMOUNT
     comparison = await compare(context, corridor, parsed.value, corridor.currency)
+    await save_before_reply(update, context, CONVERSATION, END)
     parts = split_messages(answer_blocks(tr, comparison, corridor))
     for text_part in parts[:-1]:
         await reply(update, context, text_part)

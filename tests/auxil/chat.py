@@ -69,30 +69,43 @@ class ChatUser:
             raise TimeoutError(f"the bot did not answer user {self.id} within {timeout} s")
         return changed
 
-    async def send(self, text: str, timeout: float = 5.0, expect: int = 1) -> list[Message]:
-        """Send text; return the bot messages it produced (new or edited), at least ``expect``."""
-        return await self._act(lambda: self.client.send(self.id, text), timeout, expect)
+    async def send(
+        self, text: str, timeout: float = 5.0, expect: int = 1, reply_to: int | None = None
+    ) -> list[Message]:
+        """Send text (as a reply to message ``reply_to`` if given); return the bot messages it
+        produced (new or edited), at least ``expect``."""
+        return await self._act(lambda: self.client.send(self.id, text, reply_to), timeout, expect)
 
-    async def press(self, message: Message, label: str, timeout: float = 5.0) -> list[Message]:
-        """Press the inline button whose text contains ``label`` on ``message``."""
+    async def press(
+        self, message: Message, label: str, timeout: float = 5.0, expect: int = 1
+    ) -> list[Message]:
+        """Press the inline button whose text contains ``label`` on ``message``; return the
+        bot messages it produced, at least ``expect``."""
         data = button_data(message, label)
         return await self._act(
-            lambda: self.client.press(self.id, message["message_id"], data), timeout
+            lambda: self.client.press(self.id, message["message_id"], data), timeout, expect
         )
 
-    async def choose(self, message: Message, data: str, timeout: float = 5.0) -> list[Message]:
+    async def choose(
+        self, message: Message, data: str, timeout: float = 5.0, expect: int = 1
+    ) -> list[Message]:
         """Press the button carrying ``data`` (language-independent, but it must exist)."""
         button_with_data(message, data)
         return await self._act(
-            lambda: self.client.press(self.id, message["message_id"], data), timeout
+            lambda: self.client.press(self.id, message["message_id"], data), timeout, expect
         )
 
     async def attach(
-        self, content: bytes, file_name: str, mime_type: str, timeout: float = 5.0
+        self,
+        content: bytes,
+        file_name: str,
+        mime_type: str,
+        timeout: float = 5.0,
+        caption: str | None = None,
     ) -> list[Message]:
         """Send a file (an image arrives as a photo); return the bot's answer."""
         return await self._act(
-            lambda: self.client.attach(self.id, content, file_name, mime_type), timeout
+            lambda: self.client.attach(self.id, content, file_name, mime_type, caption), timeout
         )
 
     async def share_contact(self, timeout: float = 5.0) -> list[Message]:

@@ -22,6 +22,7 @@ MEMBER_FEATURES = {
     "delete",
     "pd",
     "remit",
+    "ask",
     "resp",
 }
 

@@ -1,6 +1,6 @@
 """A small deployment to attack: an admin, staff in London and Madrid, members in both, a
-London broadcast waiting for approval, an open poll in each consulate, and helpers to compare
-the whole database before and after."""
+London broadcast waiting for approval, an open poll in each consulate, a London member's
+question in the inbox, and helpers to compare the whole database before and after."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from tests.broadcasts.builders import add_member
 LONDON_TEXT = "LONDON-BROADCAST-SECRET"
 LONDON_QUESTION = "LONDON-POLL-SECRET?"
 MADRID_QUESTION = "Madrid open day?"
+LONDON_INBOX_TEXT = "LONDON-INBOX-SECRET"
 MEMBERS_PER_CONSULATE = 6
 
 AddStaff = Callable[[int, str, Iterable[str]], Awaitable[Any]]
@@ -41,7 +42,7 @@ class London:
     real_buttons: tuple[str, ...]
     victim: int
     add_staff: AddStaff
-    secrets: tuple[str, ...] = (LONDON_TEXT, LONDON_QUESTION, "london")
+    secrets: tuple[str, ...] = (LONDON_TEXT, LONDON_QUESTION, LONDON_INBOX_TEXT, "london")
     madrid_poll_question: str = MADRID_QUESTION
 
 
@@ -96,7 +97,12 @@ async def build_london_world(services: Services, client: SandboxClient) -> Londo
     # Made as in the chat, where approvers are told at once: the bot's sweep leaves them be.
     for waiting in await services.broadcasts.untold(OPERATOR):
         await services.broadcasts.approvers_to_tell(waiting.id, OPERATOR)
+    asked = await services.inbox.ask(900_000, "documents", LONDON_INBOX_TEXT, now)
     real_buttons = (
+        callbacks.encode("inbox", "open", asked.reference),
+        callbacks.encode("inbox", "use", asked.reference, "appointment"),
+        callbacks.encode("inbox", "close", asked.reference),
+        callbacks.encode("inbox", "mine", asked.reference),
         callbacks.encode("bcapp", "approve", str(broadcast_id)),
         callbacks.encode("bcapp", "reject", str(broadcast_id)),
         callbacks.encode("bcctl", "cancel", str(broadcast_id)),

@@ -88,6 +88,19 @@ def _write_sample_with(tmp_path: Path, old: str, new: str) -> Path:
         ("fil = ['/repuhiyado(ng)?/']", "fil = []", "sensitive.topics[2].patterns.fil"),
         ("'/repuhiyado(ng)?/'", "'/repuhiyado(ng?/'", "sensitive.topics[2].patterns.fil[0]"),
         ("'/repuhiyado(ng)?/'", "'//'", "sensitive.topics[2].patterns.fil[0]"),
+        ("inbox_days = 90", "inbox_days = 0", "policies.inbox_days"),
+        ("questions_per_day = 5", 'questions_per_day = "five"', "policies.questions_per_day"),
+        ('id = "civil-registry"', 'id = "documents"', "inbox.topics"),
+        (
+            'id = "other"\nname = "Other"',
+            'id = "Other topic"\nname = "Other"',
+            "inbox.topics[4].id",
+        ),
+        (
+            '[inbox.replies.texts]\nen = "Thank',
+            '[inbox.replies.texts]\nde = "Thank',
+            "inbox.replies[0].texts",
+        ),
     ],
 )
 def test_a_bad_field_is_named_with_the_file(tmp_path: Path, old: str, new: str, field: str) -> None:

@@ -5,7 +5,8 @@ itself once the write-ahead log is checkpointed.
 The member uses every feature that keeps something: registration with interests, a checklist
 tick, a departure reminder, an open segmented poll they answered, an open anonymous poll (their
 own Telegram poll and its counts), an announcement and a poll sent to them, an answer to an
-announcement with the contact they shared for it, and a draft with the step it is at.
+announcement with the contact they shared for it, a draft with the step it is at, and a
+question to their consulate.
 """
 
 from __future__ import annotations
@@ -116,6 +117,7 @@ async def use_every_feature(services: Services) -> None:
         total_voter_count=1,
         received_at=NOW,
     )
+    await services.inbox.ask(TELEGRAM_ID, "documents", f"{DRAFT_WORDS} passport?", NOW)
 
 
 def names_the_member(value: Any) -> bool:
@@ -144,6 +146,7 @@ async def test_mydata_holds_every_row_that_names_the_member(services: Services) 
     found = await rows_naming_the_member(services.database)
     assert {"members", "poll_votes", "poll_variants", "delivery_outbox"} <= set(found)
     assert {"responses", "shared_contacts"} <= set(found)
+    assert {"inbox_threads", "inbox_messages"} <= set(found)
     exported = (await services.members.export(TELEGRAM_ID))["tables"]
     for table, rows in found.items():
         given = [tuple(row.values()) for row in exported.get(table, [])]

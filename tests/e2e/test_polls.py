@@ -161,7 +161,7 @@ async def test_quick_poll_twenty_members_four_languages(
     assert (await again[1]).outcome is Outcome.DUPLICATE
 
     listing = await admins.english.send("/results")
-    replies = await admins.english.choose(listing[-1], f"v1:pres:{poll_id}")
+    replies = await admins.english.choose(listing[-1], f"v1:pres:{poll_id}", expect=3)
     text = next(m["text"] for m in replies if "text" in m)
     # 19 of 20 recipients; 20 is shown as the band 20-24, so the rate is a range.
     assert "Respondents: 19" in text and "Response rate: 79%–95% of 20–24 recipients" in text

@@ -161,7 +161,8 @@ async def test_the_readme_walk_through_the_sandbox_has_no_dead_end(
             break
         await asyncio.sleep(0.05)
     (listing,) = await amina.send("/results")
-    report = await amina.press(listing, "Will you come to passport day?", timeout=10)
+    # The totals, the chart and the CSV: three messages.
+    report = await amina.press(listing, "Will you come to passport day?", timeout=10, expect=3)
     assert "Respondents: 5" in report[0]["text"]
     assert "Yes: suppressed" in report[0]["text"]
     assert any("photo" in message for message in report)

@@ -5,9 +5,10 @@ restart. The ECB is an httpx.MockTransport (tests/auxil/ecb.py)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import httpx
 import pytest
@@ -33,9 +34,10 @@ from handlers.remit.labels import ADVICE
 from handlers.replies import STALE
 from sandbox import Sandbox, SandboxClient
 from tests.auxil.chat import ChatUser, Message, button_labels
+from tests.auxil.crash import kill_point
 from tests.auxil.ecb import RATE_DATE, RATES, OfflineEcb
 from tests.auxil.members import add_member
-from tests.auxil.running import RunningBot, start_bot
+from tests.auxil.running import Restarts, start_bot
 
 ATTRIBUTION = (
     "Source: World Bank, Remittance Prices Worldwide, Q3 2025 (CC BY 4.0), adapted by Finofin Ltd."
@@ -296,39 +298,15 @@ async def test_cancel_stops_waiting_for_an_amount(
     assert "MoneyGram" not in hint["text"]
 
 
-@pytest.fixture
-async def restartable(
-    sandbox: Sandbox, settings: Settings, deployment: Deployment
-) -> AsyncIterator[tuple[Callable[[], Awaitable[Services]], Callable[[], Awaitable[None]]]]:
-    """Start the bot, stop it, start it again on the same database file."""
-    running: list[tuple[RunningBot, Services]] = []
-
-    async def start() -> Services:
-        services = await Services.open(settings, deployment, http_client=OfflineEcb().client())
-        running.append((await start_bot(services, sandbox, settings), services))
-        return services
-
-    async def stop() -> None:
-        bot, services = running.pop()
-        await bot.stop()
-        await services.close()
-
-    yield start, stop
-    while running:
-        await stop()
-
-
 async def test_waiting_for_an_amount_survives_a_restart(
-    restartable: tuple[Callable[[], Awaitable[Services]], Callable[[], Awaitable[None]]],
-    client: SandboxClient,
+    restarts: Restarts, client: SandboxClient
 ) -> None:
-    start, stop = restartable
-    services = await start()
+    services = await restarts.start()
     await services.refresh_rates()
     user = await member(client, services, "en", "GB")
     await user.send("/remit")
-    await stop()
-    await start()
+    await restarts.stop()
+    await restarts.start()
     text = joined(await user.send("150"))
     assert "1. MoneyGram" in text and ATTRIBUTION in text
 
@@ -503,15 +481,13 @@ async def test_the_attribution_is_translated_and_keeps_the_names(
 
 
 async def test_the_details_survive_a_restart_and_forged_buttons_are_refused(
-    restartable: tuple[Callable[[], Awaitable[Services]], Callable[[], Awaitable[None]]],
-    client: SandboxClient,
+    restarts: Restarts, client: SandboxClient
 ) -> None:
-    start, stop = restartable
-    services = await start()
+    services = await restarts.start()
     user = await member(client, services, "en", "GB")
     (short,) = await user.send("/remit 150")
-    await stop()
-    services = await start()  # the button carries all it needs: nothing kept in memory
+    await restarts.stop()
+    services = await restarts.start()  # the button carries all it needs: nothing kept in memory
     tr = services.languages.translator("en")
     details = joined(await user.press(short, tr.gettext("Details")))
     assert "£150.00" in details and "1. MoneyGram" in details and ATTRIBUTION in details
@@ -527,3 +503,19 @@ async def test_the_details_survive_a_restart_and_forged_buttons_are_refused(
         answer = await user.callback_answer(update["callback_query"]["id"])
         assert answer == tr.gettext(STALE), forged
     assert len(await user.bot_messages()) == before  # no comparison for forged data
+
+
+async def test_a_kill_right_after_the_amount_question_keeps_the_member_waiting_for_it(
+    restarts: Restarts, client: SandboxClient, sandbox: Sandbox, settings: Settings
+) -> None:
+    """The bot asked "How much?" and was killed at once: the amount typed next is still
+    understood as the answer (issue 15, item 2, for /remit)."""
+    services = await restarts.start()
+    user = await member(client, services, "en", "GB")
+    with kill_point(sandbox, Path(settings.db_path), user.id) as point:
+        (asked,) = await user.send("/remit")
+    assert "How much" in asked["text"]
+    await restarts.crash(point)
+    await restarts.start()
+    text = joined(await user.send("150"))
+    assert "1. MoneyGram" in text and ATTRIBUTION in text

@@ -19,6 +19,7 @@ STAFF_ONLY = (
     "/staff",
     "/audit",
     "/console",
+    "/inbox",
 )
 
 
@@ -31,8 +32,11 @@ def commands_in(text: str) -> set[str]:
     ("role", "expected"),
     [
         ("admin", set(STAFF_ONLY)),
-        ("editor", {"/announce", "/broadcasts", "/poll", "/results", "/closepoll", "/console"}),
-        ("viewer", {"/broadcasts", "/results", "/console"}),
+        (
+            "editor",
+            {"/announce", "/broadcasts", "/poll", "/results", "/closepoll", "/console", "/inbox"},
+        ),
+        ("viewer", {"/broadcasts", "/results", "/console", "/inbox"}),
         (None, set()),
     ],
 )

@@ -247,7 +247,7 @@ async def test_staff_see_and_list_only_their_own_consulates(
     _, london, _ = attack
     viewer = await make_attacker(client, services, PERSONAS[2], london.add_staff)
     seen: list[str] = []
-    for command in ("/broadcasts", "/results"):
+    for command in ("/broadcasts", "/results", "/inbox"):
         seen += await send_text(viewer, command)
         for message in await viewer.bot_messages():
             for row in message.get("inline_keyboard", []):

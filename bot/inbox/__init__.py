@@ -1,0 +1,1 @@
+"""The inbox: members ask their consulate (/ask), staff answer (/inbox)."""

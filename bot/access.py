@@ -8,9 +8,10 @@ trick in front of it (a command written ``/staff,``, a forged button, a web form
 power: the gatekeeper in the chat is a convenience, this is the defence.
 
 Roles: admin (everything, including managing staff and sending an emergency without
-approval), editor (compose broadcasts and polls, approve someone else's), viewer (read reports
-and results). A staff member may be limited to some consulates; a resource addressed to every
-consulate (an empty list) is within the remit of unlimited staff only.
+approval), editor (compose broadcasts and polls, approve someone else's, see the contacts
+members shared for an announcement), viewer (read reports and results). A staff member may
+be limited to some consulates; a resource addressed to every consulate (an empty list) is
+within the remit of unlimited staff only.
 
 Actors, and the name each leaves in the audit log:
     a staff member in the Telegram chat         tg:<telegram id>
@@ -42,11 +43,15 @@ class Permission(StrEnum):
     APPROVE = "approve"
     MANAGE_STAFF = "manage_staff"
     SEND_EMERGENCY_NOW = "send_emergency_now"
+    # The names and contacts members shared with the programme office (broadcasts/responses.py).
+    SEE_CONTACTS = "see_contacts"
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.VIEWER: frozenset({Permission.VIEW}),
-    Role.EDITOR: frozenset({Permission.VIEW, Permission.COMPOSE, Permission.APPROVE}),
+    Role.EDITOR: frozenset(
+        {Permission.VIEW, Permission.COMPOSE, Permission.APPROVE, Permission.SEE_CONTACTS}
+    ),
     Role.ADMIN: frozenset(Permission),
 }
 

@@ -101,6 +101,8 @@ class Policies:
     inbox_days: int = 90
     questions_per_day: int = 5
     answer_days: int = 2
+    # Days answers to an announcement, and contacts shared for it, outlive the announcement.
+    responses_days: int = 180
 
 
 @dataclass(frozen=True)
@@ -346,6 +348,7 @@ class _Reader:
             inbox_days=self.days(raw, "inbox_days", 90, 1),
             questions_per_day=self.days(raw, "questions_per_day", 5, 1),
             answer_days=self.days(raw, "answer_days", 2, 1),
+            responses_days=self.days(raw, "responses_days", 180, 1),
         )
 
     def inbox_entries(self, raw: object, key: str) -> list[tuple[Mapping[str, Any], str]]:

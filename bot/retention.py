@@ -11,12 +11,15 @@ A row about a person is kept only while a feature the member agreed to needs it:
 - departure reminders: until the departure date has passed (here);
 - the staff audit log: ``audit_days``, as accountability for staff powers (here);
 - members' questions and the answers (bot/inbox/): ``inbox_days`` after the thread was closed
-  (here), or at once by the member's /delete.
+  (here), or at once by the member's /delete;
+- answers to an announcement and the contacts shared for it: until withdrawn, /delete, or
+  ``responses_days`` after the announcement finished (here).
 
 The delivery keeps its counts per outcome when its outbox rows go, so reports still add up.
 Periods come from the deployment's ``[policies]`` (``outbox_days``, default 30;
-``audit_days``, default 1825: five years; ``inbox_days``, default 90). After an erasure the
-database's write-ahead log is checkpointed, so the erased bytes leave the disk too.
+``audit_days``, default 1825: five years; ``inbox_days``, default 90; ``responses_days``,
+default 180). After an erasure the database's write-ahead log is checkpointed, so the erased
+bytes leave the disk too.
 """
 
 from __future__ import annotations
@@ -40,10 +43,16 @@ class RetentionPolicy:
     outbox_days: int
     audit_days: int
     inbox_days: int = 90
+    responses_days: int = 180
 
     @classmethod
     def of(cls, policies: Policies) -> RetentionPolicy:
-        return cls(policies.outbox_days, policies.audit_days, policies.inbox_days)
+        return cls(
+            policies.outbox_days,
+            policies.audit_days,
+            policies.inbox_days,
+            policies.responses_days,
+        )
 
 
 @dataclass(frozen=True)
@@ -54,10 +63,12 @@ class Erased:
     audit_entries: int
     reminders: int
     threads: int = 0
+    responses: int = 0
 
     @property
     def total(self) -> int:
-        return self.outbox_rows + self.audit_entries + self.reminders + self.threads
+        total = self.outbox_rows + self.audit_entries + self.reminders
+        return total + self.threads + self.responses
 
 
 class RetentionService:
@@ -80,14 +91,19 @@ class RetentionService:
             threads=await InboxRepository(self.database).erase_closed_before(
                 now - timedelta(days=self.policy.inbox_days)
             ),
+            responses=await self.repository.erase_responses_finished_before(
+                now - timedelta(days=self.policy.responses_days)
+            ),
         )
         if erased.total:
             await self.database.checkpoint_after_erasure()
             logger.info(
-                "Retention: erased %d outbox rows, %d audit entries, %d reminders, %d threads",
+                "Retention: erased %d outbox rows, %d audit entries, %d reminders, %d threads,"
+                " %d answers",
                 erased.outbox_rows,
                 erased.audit_entries,
                 erased.reminders,
                 erased.threads,
+                erased.responses,
             )
         return erased

@@ -42,6 +42,7 @@ from bot.storage.remittance import RemittanceRepository
 from bot.storage.signin import SignInRepository
 from bot.storage.staff import StaffRepository
 from broadcasts.compose import BroadcastService
+from broadcasts.responses import ResponseService
 from polls.publishing import BroadcastPublisher
 from polls.service import PollService
 
@@ -68,6 +69,7 @@ class Services:
     remittance: RemittanceComparer
     http: httpx.AsyncClient
     broadcasts: BroadcastService
+    responses: ResponseService
     retention: RetentionService
     signin: SignInService
     inbox: InboxService
@@ -106,6 +108,9 @@ class Services:
         # Polls go out as announcements: approval, rate limit and progress come with them.
         broadcasts = BroadcastService(database, deployment, staff, media_dir=settings.media_dir)
         members = MemberService(member_repository, languages)
+        # Members answer announcements: the button is added to each delivery as it is made.
+        responses = ResponseService(database, deployment, languages, staff, broadcasts)
+        broadcasts.payload_hooks.append(responses.with_button)
         registration = RegistrationService(member_repository, deployment)
         reminders = ReminderService(guidance_repository)
         return cls(
@@ -129,6 +134,7 @@ class Services:
             remittance=RemittanceComparer(remittance_repository, rates),
             http=http,
             broadcasts=broadcasts,
+            responses=responses,
             retention=RetentionService(database, RetentionPolicy.of(deployment.policies)),
             signin=SignInService(SignInRepository(database), staff),
             inbox=InboxService(InboxRepository(database), member_repository, deployment, staff),

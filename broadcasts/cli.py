@@ -1,5 +1,7 @@
 """``python main.py broadcast ...``: create from a file, list, report, approve, cancel, pause,
-resume, and send in the foreground (the engine in this process, with a progress bar).
+resume, send in the foreground (the engine in this process, with a progress bar), and export the
+contacts members shared for an announcement (``contacts ID --as STAFF_ID``: CSV on standard
+output, for staff with SEE_CONTACTS over its consulates, audited).
 
 Everything goes through BroadcastService, as the /announce wizard does. A broadcast created
 here while the bot runs is sent by the bot's sweep at its time; ``send --foreground`` is for
@@ -30,7 +32,7 @@ from babel import Locale
 from bot.access import Actor
 from bot.deployment import Deployment, load_deployment
 from bot.errors import ConfigError
-from bot.i18n import band_in_english
+from bot.i18n import Languages, band_in_english
 from bot.operator import add_as_option, command_line_actor, command_line_database
 from bot.settings import Settings
 from bot.staff import StaffService
@@ -43,6 +45,7 @@ from broadcasts.lease import EngineBusy
 from broadcasts.payload import DeliveryKind, Payload
 from broadcasts.progress import BandedProgress
 from broadcasts.repository import Broadcast
+from broadcasts.responses import ResponseService
 
 BAR_WIDTH = 30
 
@@ -92,6 +95,16 @@ async def _dispatch(
         await service.resume(args.id, actor, now)
     elif action == "send":
         return await send_foreground(service, settings, args.id, actor)
+    elif action == "contacts":
+        responses = ResponseService(
+            service.database,
+            deployment,
+            Languages(deployment.languages, deployment.default_language),
+            service.staff,
+            service,
+        )
+        sys.stdout.write(await responses.contacts_csv(args.id, actor))
+        return 0
     print(summary(await service.get(args.id, actor)))
     return 0
 
@@ -351,6 +364,11 @@ def add_parser(
         control = actions.add_parser(name, help=text)
         control.add_argument("id", type=int)
         add_as_option(control)
+    contacts = actions.add_parser(
+        "contacts", help="the contacts members shared for a broadcast, as CSV (audited)"
+    )
+    contacts.add_argument("id", type=int)
+    add_as_option(contacts, required=True)
     send = actions.add_parser("send", help="send what is due now, in this process")
     send.add_argument("id", type=int)
     send.add_argument("--foreground", action="store_true", required=True)

@@ -84,6 +84,7 @@ from broadcasts.repository import (
     NewBroadcast,
     ScheduleRow,
 )
+from broadcasts.response_store import ResponseOffer
 from broadcasts.schedule import (
     PlannedRun,
     Schedule,
@@ -172,6 +173,8 @@ class BroadcastRequest:
     schedule: Schedule
     author: Actor
     poll: PollSettings | None = None
+    # The response button under an announcement (broadcasts/responses.py), if any.
+    response: ResponseOffer | None = None
 
 
 #: IANA zone -> the audience's consulates in it.
@@ -253,6 +256,8 @@ class BroadcastReport:
 
 
 DeliveryHook = Callable[[Broadcast, int], Awaitable[None]]
+#: Turns a broadcast's stored payloads into those sent (adds the response button).
+PayloadHook = Callable[[Broadcast, list[Payload]], Awaitable[list[Payload]]]
 
 
 @dataclass
@@ -265,6 +270,7 @@ class BroadcastService:
     staff: StaffService
     engine: DeliveryEngine | None = None
     on_delivery_created: list[DeliveryHook] = field(default_factory=list)
+    payload_hooks: list[PayloadHook] = field(default_factory=list)
     # BOT_MEDIA_DIR: local photos and documents are names in it (None: none are accepted).
     media_dir: Path | None = None
 
@@ -345,6 +351,7 @@ class BroadcastService:
                 poll=request.poll,
                 payloads=payloads,
                 runs=runs,
+                response=request.response,
             )
         )
         await self.staff.audit(
@@ -373,6 +380,8 @@ class BroadcastService:
             raise BroadcastError(str(exc)) from None
         if kind is not request.kind:
             raise BroadcastError(f"the payloads are a {kind.value}, not a {request.kind.value}")
+        if request.response is not None:
+            _check_response(request.response, kind)
         if kind is DeliveryKind.POLL:
             matches = self.deployment.sensitive.scan(_poll_texts(payloads))
             if matches:
@@ -665,9 +674,12 @@ class BroadcastService:
         if await self.repository.occurrence_exists(row, due_at):
             await self.repository.set_next_due(row.id, next_due)
             return None
+        payloads = await self.repository.payloads(broadcast)
+        for transform in self.payload_hooks:
+            payloads = await transform(broadcast, payloads)
         delivery_id = await create_delivery(
             self.database,
-            await self.repository.payloads(broadcast),
+            payloads,
             _narrowed(broadcast.audience, row.consulates),
             broadcast.default_language,
             poll=broadcast.poll,
@@ -767,6 +779,15 @@ class BroadcastService:
             [progress.banded(self.disclosure) for progress in exact],
             combined(exact).banded(self.disclosure),
         )
+
+
+def _check_response(offer: ResponseOffer, kind: DeliveryKind) -> None:
+    if kind is DeliveryKind.POLL:
+        raise BroadcastError("a poll carries no response button")
+    try:
+        offer.check()
+    except ValueError as exc:
+        raise BroadcastError(str(exc)) from None
 
 
 def _poll_texts(payloads: list[Payload]) -> list[tuple[str, str]]:

@@ -188,7 +188,7 @@ async def insert_payload(
             media.kind.value if media else None,
             media.path if media else None,
             media.file_id if media else None,
-            json.dumps([[button.text, button.url] for button in payload.buttons]),
+            json.dumps([_button_row(button) for button in payload.buttons]),
             payload.poll_question,
             json.dumps(list(payload.poll_options)) if payload.poll_question else None,
         ),
@@ -237,8 +237,21 @@ def payload_from_row(row: aiosqlite.Row, poll: PollSettings | None = None) -> Pa
         language=row["language"],
         text=row["text"],
         media=media,
-        buttons=tuple(Button(text, url) for text, url in json.loads(row["buttons"])),
+        buttons=tuple(_button(entry) for entry in json.loads(row["buttons"])),
         poll_question=row["poll_question"],
         poll_options=tuple(options),
         poll=poll,
     )
+
+
+def _button_row(button: Button) -> list[str | None]:
+    """[text, url] for a link (as stored before callback buttons), [text, None, data] else."""
+    if button.callback_data is None:
+        return [button.text, button.url]
+    return [button.text, None, button.callback_data]
+
+
+def _button(entry: list[str | None]) -> Button:
+    text, url, *data = entry
+    assert text is not None
+    return Button(text, url, data[0] if data else None)

@@ -43,10 +43,16 @@ class Media:
 
 @dataclass(frozen=True)
 class Button:
-    """An inline URL button."""
+    """An inline button: a link (``url``), or an answer the bot receives (``callback_data``,
+    such as an announcement's response button, broadcasts/responses.py)."""
 
     text: str
-    url: str
+    url: str | None = None
+    callback_data: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.url is None) == (self.callback_data is None):
+            raise ValueError("a button needs exactly one of url or callback_data")
 
 
 @dataclass(frozen=True)

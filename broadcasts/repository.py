@@ -17,6 +17,7 @@ from bot.storage.remit import audience_within
 from broadcasts.audience import Audience
 from broadcasts.deliveries import insert_payload, payload_from_row, poll_settings_from_row
 from broadcasts.payload import DeliveryKind, Payload, PollSettings
+from broadcasts.response_store import ResponseOffer, insert_offer
 from broadcasts.schedule import PlannedRun, Recurrence, Schedule, ScheduleKind
 
 
@@ -84,6 +85,7 @@ class NewBroadcast:
     poll: PollSettings | None
     payloads: list[Payload]
     runs: list[PlannedRun]
+    response: ResponseOffer | None = None
 
 
 class BroadcastRepository:
@@ -120,6 +122,9 @@ class BroadcastRepository:
                 )
             for run in new.runs:
                 await _insert_run(tx, broadcast_id, new.schedule, run)
+            if new.response is not None:
+                # With the broadcast, so no sweep can send it without its button.
+                await insert_offer(tx, broadcast_id, new.response)
         return broadcast_id
 
     async def get(self, broadcast_id: int) -> Broadcast | None:

@@ -155,7 +155,10 @@ class TelegramTransport:
 def _keyboard(payload: Payload) -> InlineKeyboardMarkup | None:
     if not payload.buttons:
         return None
-    rows = [[InlineKeyboardButton(button.text, url=button.url)] for button in payload.buttons]
+    rows = [
+        [InlineKeyboardButton(button.text, url=button.url, callback_data=button.callback_data)]
+        for button in payload.buttons
+    ]
     return InlineKeyboardMarkup(rows)
 
 

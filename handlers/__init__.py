@@ -29,6 +29,7 @@ from handlers import (
     registration,
     reminders,
     remit,
+    responses,
     retention,
     staff,
     start,
@@ -51,6 +52,8 @@ def register_all(application: Application) -> None:  # type: ignore[type-arg]
     consulate.register(application)
     subscription.register(application)
     my_data.register(application)
+    # Members answering announcements (their response button, sharing a contact).
+    responses.register(application)
     guidance.register(application)
     chat_member.register(application)
     # Staff features (refused to everyone else by the gatekeeper, see handlers/access.py).

@@ -11,7 +11,9 @@ each zone's time there and the question: the next day there, or skip those zones
 sent late) -> preview (the message in each language, the planned runs, recipients per
 language and the fallback as bands under the disclosure rule, and a warning for any
 sensitive topic the texts mention) -> submit. The preview is packed into as few messages as
-fit, Submit on the last. The service (broadcasts/compose.py) makes every decision.
+fit, Submit on the last, with the choice of a response button under the announcement ("I'm
+interested", or "I'll attend", which asks how many places). The service
+(broadcasts/compose.py) makes every decision.
 
 A persistent ConversationHandler: the draft lives in user_data (written after every update),
 so a restart resumes the wizard. Buttons are ``v1:ann:<step>:<value>``, every value re-checked.
@@ -37,6 +39,7 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot.access import Actor, Permission, StaffMember
+from bot.i18n import Translator
 from bot.registration.answers import MemberType
 from broadcasts.audience import Audience
 from broadcasts.compose import (
@@ -48,12 +51,14 @@ from broadcasts.compose import (
 )
 from broadcasts.labels import CATEGORY_LABELS, refusal_text
 from broadcasts.payload import DeliveryKind, Media, MediaKind, Payload
+from broadcasts.response_store import ResponseKind, ResponseOffer
 from broadcasts.schedule import PastZones, Recurrence, Schedule
 from handlers import callbacks
 from handlers.broadcast_view import (
     content_blocks,
     count_lines,
     describe,
+    offer_lines,
     pack,
     run_lines,
     send_messages,
@@ -84,6 +89,8 @@ FILTER_KEYS = (
     "regions",
 )
 LANGUAGES_PER_ROW = 3
+RESPONSE_CHOICES = (ResponseKind.INTERESTED.value, ResponseKind.ATTEND.value)
+MAX_PLACES = 1_000_000
 #: The toggles on the "more filters" screen: button action -> draft key.
 MORE_TOGGLES = {"ct": "countries", "int": "interests", "occ": "occupations", "reg": "regions"}
 
@@ -99,6 +106,7 @@ class State(IntEnum):
     PREVIEW = 8
     PAST = 9
     ZONE = 10
+    PLACES = 11
 
 
 data = partial(callbacks.encode, FEATURE)
@@ -395,7 +403,36 @@ def build_request(context: AppContext, actor: Actor) -> BroadcastRequest:
         ),
         schedule=build_schedule(context, actor.staff, when),
         author=actor,
+        response=chosen_offer(current),
     )
+
+
+def chosen_offer(current: dict[str, Any]) -> ResponseOffer | None:
+    """The response button chosen on the preview, if any."""
+    kind = current.get("response")
+    if kind not in (ResponseKind.INTERESTED, ResponseKind.ATTEND):
+        return None
+    return ResponseOffer(ResponseKind(kind), current.get("places"))
+
+
+def response_rows(tr: Translator, current: dict[str, Any]) -> list[list[InlineKeyboardButton]]:
+    """The preview's choice of response button: add one, or remove the one chosen."""
+    if current.get("response"):
+        return [[button(tr.gettext("Remove the response button"), "resp", "none")]]
+    return [
+        [
+            button(tr.gettext('+ "I\'m interested" button'), "resp", ResponseKind.INTERESTED),
+            button(tr.gettext('+ "I\'ll attend" button'), "resp", ResponseKind.ATTEND),
+        ]
+    ]
+
+
+async def ask_places(update: Update, context: AppContext) -> State:
+    tr = context.tr
+    text = tr.gettext("How many places? Type a number, or press No limit.")
+    keyboard = InlineKeyboardMarkup([[button(tr.gettext("No limit"), "places", "none")]])
+    await edit_or_reply(update, context, text, keyboard)
+    return State.PLACES
 
 
 def preview_text(
@@ -432,8 +469,16 @@ async def show_preview(update: Update, context: AppContext, staff: StaffMember) 
     assert chat is not None
     payloads = [preview.payloads[code] for code in sorted(preview.payloads)]
     blocks = content_blocks(tr, payloads, own_way_first=False)  # then the summary, Submit
-    summary = preview_text(context, preview, request.schedule, staff)
-    rows = [[button(tr.gettext("Submit"), "submit"), button(tr.gettext("Cancel"), "quit")]]
+    summary = "\n".join(
+        [
+            preview_text(context, preview, request.schedule, staff),
+            *offer_lines(tr, request.response),
+        ]
+    )
+    rows = [
+        *response_rows(tr, draft(context)),
+        [button(tr.gettext("Submit"), "submit"), button(tr.gettext("Cancel"), "quit")],
+    ]
     await send_messages(
         context.bot, chat.id, pack([*blocks, tr.direction(summary)]), InlineKeyboardMarkup(rows)
     )
@@ -571,6 +616,14 @@ async def on_step_button(
         return await ask_when(update, context, staff)
     if state is State.PREVIEW and action == "submit":
         return await submit(update, context, staff)
+    if state is State.PREVIEW and action == "resp" and value in ("none", *RESPONSE_CHOICES):
+        current.pop("places", None)
+        current["response"] = value if value != "none" else None
+        if value == ResponseKind.ATTEND:
+            return await ask_places(update, context)
+        return await show_preview(update, context, staff)
+    if state is State.PLACES and action == "places" and value == "none":
+        return await show_preview(update, context, staff)
     return state  # a stale or forged button: ignored
 
 
@@ -648,6 +701,13 @@ async def on_text(update: Update, context: AppContext, state: State) -> object:
             return State.WHEN
         current["at"] = when.isoformat()
         current.pop("past", None)  # a new time: ask again where it has passed
+        return await show_preview(update, context, staff)
+    if state is State.PLACES:
+        places = (message.text or "").strip()
+        if not places.isdigit() or not 0 < int(places) <= MAX_PLACES:
+            await reply(update, context, context.tr.gettext("Please type a whole number."))
+            return State.PLACES
+        current["places"] = int(places)
         return await show_preview(update, context, staff)
     await reply(update, context, context.tr.gettext("Please use the buttons, or /cancel."))
     return state

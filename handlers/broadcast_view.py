@@ -44,6 +44,8 @@ from broadcasts.labels import (
 from broadcasts.payload import MediaKind, Payload
 from broadcasts.progress import BandedProgress
 from broadcasts.repository import Broadcast
+from broadcasts.response_store import ResponseKind, ResponseOffer
+from broadcasts.responses import BUTTON_LABELS, ResponseSummary
 from broadcasts.schedule import Schedule, ScheduleKind, moved_to_next_day
 from handlers.replies import esc
 
@@ -319,6 +321,7 @@ def review_messages(
     review: Review,
     viewer: StaffMember | None,
     heading: str = "",
+    responses: ResponseSummary | None = None,
 ) -> list[str]:
     """The full view of a broadcast in the reader's language, packed into messages."""
     broadcast = review.broadcast
@@ -338,7 +341,32 @@ def review_messages(
     zone = deployment.shared_zone(viewer.consulates) if viewer else None
     facts += run_lines(tr, deployment, broadcast.schedule, runs, zone, review.zones)
     facts += warning_lines(tr, review.warnings)
+    facts += response_lines(tr, responses)
     return pack([tr.direction("\n".join(facts)), *content_blocks(tr, review.payloads)])
+
+
+def offer_lines(tr: Translator, offer: ResponseOffer | None) -> list[str]:
+    """The response button under the announcement, and its places."""
+    if offer is None:
+        return []
+    label = tr.gettext(BUTTON_LABELS[offer.kind])
+    lines = [tr.gettext("Response button: %(label)s") % {"label": esc(label)}]
+    if offer.kind is ResponseKind.ATTEND:
+        places = tr.format_number(offer.capacity) if offer.capacity else tr.gettext("no limit")
+        lines.append(tr.gettext("Places: %(places)s") % {"places": places})
+    return lines
+
+
+def response_lines(tr: Translator, summary: ResponseSummary | None) -> list[str]:
+    """The button and the answers so far, as bands."""
+    if summary is None:
+        return []
+    lines = offer_lines(tr, summary.offer)
+    lines.append(tr.gettext("Answers: %(count)s") % {"count": tr.format_band(summary.confirmed)})
+    if summary.offer.capacity:
+        waiting = tr.format_band(summary.waiting)
+        lines.append(tr.gettext("Waiting list: %(count)s") % {"count": waiting})
+    return lines
 
 
 async def send_messages(

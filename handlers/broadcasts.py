@@ -13,7 +13,8 @@ zone, sensitive-topic warnings), the buttons on its last message; any other broa
 few lines with a Show button. Every count shown is a band (bot/disclosure.py).
 
 Buttons: ``v1:bcapp:approve|reject:<id>`` (APPROVE), ``v1:bcctl:cancel|pause|resume:<id>``
-(COMPOSE; the service also checks author-or-admin), ``v1:bcview:show:<id>`` (VIEW). Every
+(COMPOSE; the service also checks author-or-admin), ``v1:bcview:show:<id>`` (VIEW),
+``v1:bccon:csv:<id>`` (SEE_CONTACTS: the contacts members shared, as CSV, audited). Every
 field is re-checked: data can be forged. The sweep (every few seconds) starts what is due;
 for each delivery it starts, the author gets one message edited every few seconds with sent,
 failed, unreachable, pending and the time left, until the delivery is done.
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import cast
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, JobQueue
@@ -48,6 +49,7 @@ logger = logging.getLogger(__name__)
 APPROVAL = "bcapp"
 CONTROL = "bcctl"
 VIEW = "bcview"
+CONTACTS = "bccon"
 SWEEP_SECONDS = 5.0
 PROGRESS_SECONDS = 5.0
 RECENT = 8
@@ -140,8 +142,42 @@ async def show_review(
     assert chat is not None
     services, tr = context.services, context.tr
     review = await services.broadcasts.review(broadcast_id, actor)
-    messages = review_messages(tr, services.deployment, review, actor.staff)
+    answers = await services.responses.summary(broadcast_id, actor)
+    if answers is not None and answers.may_see_contacts:
+        buttons = [*buttons, contacts_button(tr, broadcast_id)]
+    messages = review_messages(tr, services.deployment, review, actor.staff, responses=answers)
     await send_messages(context.bot, chat.id, messages, markup_of(buttons))
+
+
+def contacts_button(tr: Translator, broadcast_id: int) -> InlineKeyboardButton:
+    data = callbacks.encode(CONTACTS, "csv", str(broadcast_id))
+    return InlineKeyboardButton(tr.gettext("Shared contacts (CSV)"), callback_data=data)
+
+
+async def on_contacts(update: Update, context: AppContext) -> None:
+    """Send the contacts members shared for a broadcast as a CSV file (audited)."""
+    query = update.callback_query
+    assert query is not None
+    await current_staff(update, context, Permission.SEE_CONTACTS)
+    parsed = parse_action(query.data, CONTACTS, {"csv"})
+    if parsed is None:
+        await alert(update, context, context.tr.gettext("This button is no longer valid."))
+        return
+    actor = await context.acting(update)
+    try:
+        document = await context.services.responses.contacts_csv(parsed[1], actor)
+    except BroadcastError as exc:
+        await alert(update, context, refusal_text(context.tr, exc))
+        return
+    await query.answer()
+    await context.bot.send_document(
+        query.from_user.id,
+        InputFile(document.encode(), filename=f"broadcast-{parsed[1]}-contacts.csv"),
+        caption=context.tr.gettext(
+            "The names and contacts members agreed to share for this announcement. Keep it"
+            " within the programme office; members may withdraw at any time."
+        ),
+    )
 
 
 async def on_show(update: Update, context: AppContext) -> None:
@@ -412,8 +448,10 @@ def register(application: App) -> None:
     access.require(Permission.APPROVE, features=(APPROVAL,))
     access.require(Permission.COMPOSE, features=(CONTROL,))
     access.require(Permission.VIEW, features=(VIEW,))
+    access.require(Permission.SEE_CONTACTS, features=(CONTACTS,))
     application.add_handler(CommandHandler("broadcasts", broadcasts_command))
     application.add_handler(CallbackQueryHandler(on_show, pattern=callbacks.pattern(VIEW)))
+    application.add_handler(CallbackQueryHandler(on_contacts, pattern=callbacks.pattern(CONTACTS)))
     application.add_handler(CallbackQueryHandler(on_approval, pattern=callbacks.pattern(APPROVAL)))
     application.add_handler(CallbackQueryHandler(on_control, pattern=callbacks.pattern(CONTROL)))
     job_queue = application.job_queue

@@ -140,6 +140,15 @@ KEPT: tuple[Kept, ...] = (
         ),
     ),
     Kept(
+        columns=("responses.*", "shared_contacts.*"),
+        readers=("broadcasts/response_store.py",),
+        notice=N_(
+            'Your answers to announcements ("I\'m interested", "I\'ll attend") and the name '
+            "and contact you choose to share with a programme office: to count answers, keep "
+            "places in order and let that office contact you. You can withdraw each at any time."
+        ),
+    ),
+    Kept(
         columns=(
             "members.status",
             "members.consent_version",

@@ -42,3 +42,13 @@ class RetentionRepository:
             return await tx.execute(
                 "DELETE FROM departure_reminders WHERE departure_date < ?", (day.isoformat(),)
             )
+
+    async def erase_responses_finished_before(self, moment: datetime) -> int:
+        """Answers to announcements finished before ``moment``, and the contacts shared with
+        them (ON DELETE CASCADE); return the answers erased."""
+        async with self.database.transaction() as tx:
+            return await tx.execute(
+                "DELETE FROM responses WHERE broadcast_id IN (SELECT id FROM broadcasts"
+                " WHERE finished_at IS NOT NULL AND finished_at < ?)",
+                (moment.isoformat(timespec="seconds"),),
+            )

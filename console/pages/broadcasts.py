@@ -42,6 +42,8 @@ from broadcasts.payload import (
     MediaKind,
     Payload,
 )
+from broadcasts.response_store import ResponseKind, ResponseOffer
+from broadcasts.responses import BUTTON_LABELS
 from broadcasts.schedule import Recurrence, Schedule
 from console.audience import AUDIENCE_FIELDS, audience_choices, audience_from
 from console.render import SERVICES, render, translator_for
@@ -49,6 +51,7 @@ from console.security import signed_in_actor
 from console.telegram_html import safe_html
 
 WHEN_CHOICES = ("now", "at", "local", "daily", "weekly", "monthly")
+RESPONSE_CHOICES = (ResponseKind.INTERESTED.value, ResponseKind.ATTEND.value)
 
 
 class FormProblem(ValueError):
@@ -70,6 +73,8 @@ class Draft:
     date: str = ""
     time: str = ""
     zone_consulate: str = ""
+    response: str = ""  # a ResponseKind, or "" for no response button
+    places: str = ""
 
 
 def right_to_left_languages(services: Services) -> set[str]:
@@ -93,7 +98,21 @@ def draft_from(form: MultiDictProxy[Any], languages: tuple[str, ...]) -> Draft:
         date=text("date"),
         time=text("time"),
         zone_consulate=text("zone_consulate"),
+        response=text("response"),
+        places=text("places"),
     )
+
+
+def offer_of(draft: Draft, tr_gettext: Any) -> ResponseOffer | None:
+    """The response button chosen on the form (places only for "I'll attend")."""
+    if draft.response not in RESPONSE_CHOICES:
+        return None
+    kind = ResponseKind(draft.response)
+    if kind is not ResponseKind.ATTEND or not draft.places:
+        return ResponseOffer(kind)
+    if not draft.places.isdigit() or int(draft.places) < 1:
+        raise FormProblem(tr_gettext("Please type a whole number."))
+    return ResponseOffer(kind, int(draft.places))
 
 
 def schedule_of(draft: Draft, services: Services, actor: Actor, tr_gettext: Any) -> Schedule:
@@ -144,6 +163,7 @@ def request_of(draft: Draft, services: Services, actor: Actor, tr_gettext: Any) 
         audience=audience_from(draft.audience),
         schedule=schedule_of(draft, services, actor, tr_gettext),
         author=actor,
+        response=offer_of(draft, tr_gettext),
     )
 
 
@@ -195,6 +215,7 @@ async def compose_page(
             "rtl": right_to_left_languages(services),
             "max_text": MAX_TEXT,
             "max_caption": MAX_CAPTION,
+            "response_labels": BUTTON_LABELS,
             "remit": [
                 c
                 for c in services.deployment.consulates
@@ -246,6 +267,7 @@ async def preview(request: web.Request) -> web.Response:
             "zones": {run.zone: ZoneInfo(run.zone) for run in shown.runs},
             "rtl": right_to_left_languages(services),
             "now": datetime.now(UTC),
+            "response_labels": {kind.value: label for kind, label in BUTTON_LABELS.items()},
         },
     )
 
@@ -276,6 +298,10 @@ async def broadcast_page(
     report = await services.broadcasts.report(broadcast_id, actor)
     tr = await translator_for(request)
     review = report.review
+    answers = await services.responses.summary(broadcast_id, actor)
+    contacts = []
+    if answers is not None and answers.may_see_contacts:
+        contacts = await services.responses.contacts(broadcast_id, actor)
     return await render(
         request,
         "broadcast.html",
@@ -290,8 +316,26 @@ async def broadcast_page(
             "statuses": STATUS_LABELS,
             "categories": CATEGORY_LABELS,
             "problem": problem,
+            "answers": answers,
+            "contacts": contacts,
+            "response_labels": BUTTON_LABELS,
         },
         status=status,
+    )
+
+
+async def contacts_csv(request: web.Request) -> web.Response:
+    """The contacts members shared for one announcement, as CSV (the service audits it)."""
+    services: Services = request.app[SERVICES]
+    broadcast_id = _id(request)
+    text = await services.responses.contacts_csv(broadcast_id, signed_in_actor(request))
+    return web.Response(
+        text=text,
+        content_type="text/csv",
+        charset="utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="broadcast-{broadcast_id}-contacts.csv"'
+        },
     )
 
 
@@ -372,6 +416,7 @@ def routes() -> list[web.RouteDef]:
         web.post("/broadcasts/preview", preview),
         web.post("/broadcasts", submit),
         web.get("/broadcasts/{id}", show),
+        web.get("/broadcasts/{id}/contacts.csv", contacts_csv),
         web.get("/api/broadcasts/{id}/progress", progress),
         web.post("/broadcasts/{id}/{action}", act),
         web.get("/api/audience", audience_size),

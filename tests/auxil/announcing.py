@@ -9,13 +9,17 @@ from tests.auxil.chat import ChatUser, Message
 
 
 async def compose(
-    author: ChatUser, texts: dict[str, str], *ticks: str, when: str = "now"
+    author: ChatUser,
+    texts: dict[str, str],
+    *ticks: str,
+    when: str = "now",
+    category: str = "consular",
 ) -> list[Message]:
     """Run /announce with ``texts`` (English first), tick ``ticks`` on the audience screen,
     choose ``when``; return what the bot answered (for "now", the preview messages, the last
     one carrying Submit)."""
     (question,) = await author.send("/announce")
-    (question,) = await author.choose(question, "v1:ann:cat:consular")
+    (question,) = await author.choose(question, f"v1:ann:cat:{category}")
     (menu,) = await author.send(texts["en"])
     for language, text in texts.items():
         if language != "en":

@@ -24,6 +24,7 @@ MEMBER_FEATURES = {
     "remit",
     "ask",
     "rate",
+    "resp",
 }
 
 _FEATURE = re.compile(r"(?:\^|\\A)v1:([a-z_]+)")

@@ -4,8 +4,9 @@ itself once the write-ahead log is checkpointed.
 
 The member uses every feature that keeps something: registration with interests, a checklist
 tick, a departure reminder, an open segmented poll they answered, an open anonymous poll (their
-own Telegram poll and its counts), an announcement and a poll sent to them, and a draft with the
-step it is at, and a question to their consulate.
+own Telegram poll and its counts), an announcement and a poll sent to them, an answer to an
+announcement with the contact they shared for it, a draft with the step it is at, and a
+question to their consulate.
 """
 
 from __future__ import annotations
@@ -58,6 +59,21 @@ async def use_every_feature(services: Services) -> None:
             "INSERT INTO delivery_outbox (delivery_id, member_id, language, status, message_id,"
             " poll_id) VALUES (?, ?, 'fr', 'sent', 41, 'their-anonymous-poll')",
             (delivery, MEMBER_ID),
+        )
+        broadcast = await tx.insert(
+            "INSERT INTO broadcasts (kind, category, status, author, default_language, schedule,"
+            " created_at) VALUES ('message', 'investment', 'done', 'cli:x', 'en', '{}', ?)",
+            (now,),
+        )
+        await tx.execute(
+            "INSERT INTO responses (broadcast_id, member_id, status, answered_at)"
+            " VALUES (?, ?, 'confirmed', ?)",
+            (broadcast, MEMBER_ID, now),
+        )
+        await tx.execute(
+            "INSERT INTO shared_contacts (broadcast_id, member_id, name, contact_kind, contact,"
+            " shared_at) VALUES (?, ?, 'Ana', 'username', '@ana', ?)",
+            (broadcast, MEMBER_ID, now),
         )
         await tx.execute(
             "INSERT INTO conversation_user_data (telegram_user_id, data, updated_at)"
@@ -129,6 +145,7 @@ async def test_mydata_holds_every_row_that_names_the_member(services: Services) 
     await use_every_feature(services)
     found = await rows_naming_the_member(services.database)
     assert {"members", "poll_votes", "poll_variants", "delivery_outbox"} <= set(found)
+    assert {"responses", "shared_contacts"} <= set(found)
     assert {"inbox_threads", "inbox_messages"} <= set(found)
     exported = (await services.members.export(TELEGRAM_ID))["tables"]
     for table, rows in found.items():

@@ -77,3 +77,34 @@ async def test_reminders_of_departures_that_passed_go(database: Database) -> Non
     rows = await database.fetch_all("SELECT member_id FROM departure_reminders")
     assert [row[0] for row in rows] == [coming]
     assert database.path.with_name(database.path.name + "-wal").stat().st_size == 0
+
+
+async def test_answers_and_shared_contacts_go_a_period_after_their_announcement_finished(
+    database: Database,
+) -> None:
+    member = await add_member(database, 300)
+    async with database.transaction() as tx:
+        for broadcast_id, days in ((1, POLICY.responses_days + 1), (2, POLICY.responses_days - 1)):
+            await tx.execute(
+                "INSERT INTO broadcasts (id, kind, category, status, author, default_language,"
+                " schedule, created_at, finished_at) VALUES (?, 'message', 'investment', 'done',"
+                " 'cli:x', 'en', '{}', ?, ?)",
+                (broadcast_id, iso(NOW), iso(NOW - timedelta(days=days))),
+            )
+            await tx.execute(
+                "INSERT INTO responses (broadcast_id, member_id, status, answered_at)"
+                " VALUES (?, ?, 'confirmed', ?)",
+                (broadcast_id, member, iso(NOW)),
+            )
+            await tx.execute(
+                "INSERT INTO shared_contacts (broadcast_id, member_id, name, contact_kind,"
+                " contact, shared_at) VALUES (?, ?, 'Ana', 'username', '@ana', ?)",
+                (broadcast_id, member, iso(NOW)),
+            )
+
+    erased = await RetentionService(database, POLICY).erase_expired(NOW)
+
+    assert erased.responses == 1
+    for table in ("responses", "shared_contacts"):
+        rows = await database.fetch_all(f"SELECT broadcast_id FROM {table}")
+        assert [row[0] for row in rows] == [2], table

@@ -107,3 +107,58 @@ def test_cancel_as_a_staff_member_needs_their_power_and_is_audited_as_them(
             "SELECT actor FROM audit_log WHERE action = 'broadcast.cancel'"
         ).fetchall()
     assert audited == [(f"cli:{login} as tg:2000",)]
+
+
+def test_contacts_are_exported_as_csv_only_for_staff_of_its_consulates_and_audited(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    database_path = tmp_path / "bot.sqlite3"
+    monkeypatch.setenv("BOT_DB_PATH", str(database_path))
+    for telegram_id, consulate in (("2000", "london"), ("3000", "madrid")):
+        assert main.main(["staff", "add", telegram_id, "editor", "--consulates", consulate]) == 0
+    asyncio.run(_london_announcement_with_a_shared_contact(database_path))
+    capsys.readouterr()
+    assert main.main(["broadcast", "contacts", "1", "--as", "3000"]) == 2
+    login = getpass.getuser()
+    assert (
+        capsys.readouterr().err.strip() == f"error: cli:{login} as tg:3000 may not act for london"
+    )
+    assert main.main(["broadcast", "contacts", "1", "--as", "2000"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "name,contact_kind,contact,shared_at",
+        "Ana,username,@ana,2027-03-01T12:00:00+00:00",
+    ]
+    with sqlite3.connect(database_path) as db:
+        audited = db.execute(
+            "SELECT actor, subject FROM audit_log WHERE action = 'broadcast.contacts.export'"
+        ).fetchall()
+    assert audited == [(f"cli:{login} as tg:2000", "1")]
+
+
+async def _london_announcement_with_a_shared_contact(path: Path) -> None:
+    database = await Database.open(path)
+    try:
+        member_id = await add_member(database, 555, consulate_id="london", country="GB")
+        async with database.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO broadcasts (id, kind, category, status, author, audience,"
+                " default_language, schedule, created_at) VALUES (1, 'message', 'investment',"
+                " 'done', 'cli:x', ?, 'en', ?, 'now')",
+                ('{"consulates": ["london"]}', '{"kind": "now"}'),
+            )
+            await tx.execute(
+                "INSERT INTO response_offers (broadcast_id, kind) VALUES (1, 'interested')"
+            )
+            await tx.execute(
+                "INSERT INTO responses (broadcast_id, member_id, status, answered_at)"
+                " VALUES (1, ?, 'confirmed', 'now')",
+                (member_id,),
+            )
+            await tx.execute(
+                "INSERT INTO shared_contacts (broadcast_id, member_id, name, contact_kind,"
+                " contact, shared_at) VALUES (1, ?, 'Ana', 'username', '@ana',"
+                " '2027-03-01T12:00:00+00:00')",
+                (member_id,),
+            )
+    finally:
+        await database.close()

@@ -25,7 +25,7 @@ from telegram.error import InvalidToken
 from bot.app import build_application
 from bot.deployment import Deployment
 from bot.errors import ConfigError
-from bot.inbox.service import Delivery
+from bot.inbox.service import Delivery, DeliveryOutcome
 from bot.log_redaction import Redactor
 from bot.run_mode import RunMode, claim_database, highest_known_user_id
 from bot.services import Services
@@ -149,7 +149,7 @@ async def _console(application: App, settings: Settings) -> AsyncIterator[None]:
     services = application.bot_data.services
     host, port = settings.console_host, settings.console_port
 
-    async def deliver_reply(delivery: Delivery) -> bool:
+    async def deliver_reply(delivery: Delivery) -> DeliveryOutcome:
         return await deliver(application.bot, services, delivery)
 
     try:

@@ -30,9 +30,9 @@ from telegram.warnings import PTBUserWarning
 
 from bot.deployment import Consulate
 from bot.i18n import Translator
+from bot.inbox import words
 from bot.inbox.matching import matching_pages
 from bot.inbox.service import (
-    PROBLEM_TEXTS,
     QUESTION_MAX,
     REFERENCE_PATTERN,
     Attachment,
@@ -72,10 +72,8 @@ def draft(context: AppContext) -> dict[str, Any]:
 
 
 def problem_text(tr: Translator, error: InboxError) -> str:
-    """A refusal of the inbox in the reader's language."""
-    value = error.value
-    shown = tr.format_number(value) if isinstance(value, int) else esc(value)
-    return tr.format(PROBLEM_TEXTS[error.problem], value=shown)
+    """A refusal of the inbox in the reader's language, for an HTML message."""
+    return esc(words.problem_text(tr, error))
 
 
 def member_consulate(context: AppContext) -> Consulate | None:

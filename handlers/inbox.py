@@ -18,7 +18,6 @@ import logging
 import re
 from datetime import UTC, datetime
 
-from babel import Locale
 from telegram import Bot, ForceReply, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import Forbidden, TelegramError
@@ -27,7 +26,14 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from bot.access import Actor, Permission
 from bot.deployment import Deployment
 from bot.i18n import Translator
-from bot.inbox.service import REFERENCE_PATTERN, Delivery, InboxError, ThreadView
+from bot.inbox.service import (
+    REFERENCE_PATTERN,
+    Delivery,
+    DeliveryOutcome,
+    InboxError,
+    ThreadView,
+)
+from bot.inbox.words import delivery_notice, handle, topic_name
 from bot.services import Services
 from bot.storage.inbox import MessageRow, Thread
 from handlers import callbacks
@@ -45,25 +51,6 @@ REMINDER_INTERVAL_SECONDS = 300
 _REFERENCE = re.compile(REFERENCE_PATTERN)
 
 
-def handle(tr: Translator, deployment: Deployment, thread: Thread) -> str:
-    """ "Member 4821 · London · Filipino": a number drawn for the thread, the consulate's city
-    and the member's language, in the staff member's language."""
-    consulate = deployment.consulate(thread.consulate_id)
-    city = consulate.city if consulate else thread.consulate_id
-    language = Locale.parse(thread.language, sep="-").get_display_name(tr.locale) or ""
-    return tr.format(
-        "Member %(number)s · %(city)s · %(language)s",
-        number=str(thread.handle_number),
-        city=city,
-        language=language[:1].upper() + language[1:],
-    )
-
-
-def topic_name(tr: Translator, deployment: Deployment, thread: Thread) -> str:
-    topic = deployment.inbox_topic(thread.topic)
-    return topic.name_in(tr.language) if topic else thread.topic
-
-
 def heading(tr: Translator, deployment: Deployment, thread: Thread) -> str:
     return f"{STAFF_MARK} <b>{thread.reference}</b> · {esc(handle(tr, deployment, thread))}"
 
@@ -76,7 +63,7 @@ def message_line(tr: Translator, message: MessageRow) -> str:
     elif message.file_kind == "document":
         lines.append(tr.gettext("(with a document)"))
     if not message.delivered:
-        lines.append(tr.gettext("(not delivered: the member has blocked the bot)"))
+        lines.append(tr.gettext("(not delivered)"))
     return "\n".join(lines)
 
 
@@ -273,20 +260,14 @@ async def answer_member(update: Update, context: AppContext, reference: str, tex
     """Store the answer, pass it to the member, and tell the staff member what happened."""
     actor = await context.acting(update)
     delivery = await context.services.inbox.reply(actor, reference, text, datetime.now(UTC))
-    tr = context.tr
-    if await deliver(context.bot, context.services, delivery):
-        said = tr.format("Your answer to %(reference)s was delivered.", reference=reference)
-    else:
-        said = tr.format(
-            "The member has blocked the bot: your answer to %(reference)s is kept in the "
-            "thread, marked not delivered.",
-            reference=reference,
-        )
+    outcome = await deliver(context.bot, context.services, delivery)
+    said = delivery_notice(context.tr, outcome, reference)
     await reply(update, context, f"{STAFF_MARK} {said}")
 
 
-async def deliver(bot: Bot, services: Services, delivery: Delivery) -> bool:
-    """Send the answer to the member in their language; False if they blocked the bot."""
+async def deliver(bot: Bot, services: Services, delivery: Delivery) -> DeliveryOutcome:
+    """Send the answer to the member in their language. Not delivered (they blocked the bot,
+    or Telegram did not take it after the retries), it stays in the thread, marked."""
     thread = delivery.thread
     tr = services.languages.translator(thread.language)
     consulate = services.deployment.consulate(thread.consulate_id)
@@ -300,8 +281,12 @@ async def deliver(bot: Bot, services: Services, delivery: Delivery) -> bool:
     except Forbidden:
         await services.inbox.not_delivered(delivery)
         await services.members.record_reachability(delivery.member_telegram_id, False)
-        return False
-    return True
+        return DeliveryOutcome.BLOCKED
+    except TelegramError as exc:
+        logger.warning("Answer to %s not delivered: %r", delivery.thread.reference, exc)
+        await services.inbox.not_delivered(delivery)
+        return DeliveryOutcome.FAILED
+    return DeliveryOutcome.DELIVERED
 
 
 # --- reminders ---------------------------------------------------------------------------

@@ -107,6 +107,14 @@ class Delivery:
     text: str
 
 
+class DeliveryOutcome(StrEnum):
+    """What became of a staff reply passed on to the member."""
+
+    DELIVERED = "delivered"
+    BLOCKED = "blocked"  # the member blocked the bot
+    FAILED = "failed"  # Telegram did not take it now; staff may send it again later
+
+
 def _text(text: str) -> str:
     cleaned = text.strip()
     if not cleaned:
@@ -270,7 +278,8 @@ class InboxService:
         return saved.texts.get(row.thread.language) or saved.texts[self.deployment.default_language]
 
     async def not_delivered(self, delivery: Delivery) -> None:
-        """The member could not be reached (blocked the bot): the reply stays, marked."""
+        """The member could not be reached (blocked the bot, or Telegram did not take it):
+        the reply stays, marked."""
         await self.repository.mark_undelivered(delivery.message_id)
 
     async def close(self, actor: Actor, reference: str, now: datetime) -> Thread:

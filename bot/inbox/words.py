@@ -8,7 +8,7 @@ from babel import Locale
 from bot.deployment import Deployment
 from bot.i18n import N_, Translator
 from bot.inbox.measures import ConsulateMeasures
-from bot.inbox.service import PROBLEM_TEXTS, InboxError
+from bot.inbox.service import PROBLEM_TEXTS, DeliveryOutcome, InboxError
 from bot.storage.inbox import Thread
 
 #: A time or rating withheld because fewer than k threads were answered (or rated).
@@ -32,6 +32,24 @@ def handle(tr: Translator, deployment: Deployment, thread: Thread) -> str:
 def topic_name(tr: Translator, deployment: Deployment, thread: Thread) -> str:
     topic = deployment.inbox_topic(thread.topic)
     return topic.name_in(tr.language) if topic else thread.topic
+
+
+#: What the staff member is told after answering (``reference``: the question's).
+DELIVERY_NOTICES = {
+    DeliveryOutcome.DELIVERED: N_("Your answer to %(reference)s was delivered."),
+    DeliveryOutcome.BLOCKED: N_(
+        "The member has blocked the bot: your answer to %(reference)s is kept in the thread, "
+        "marked not delivered."
+    ),
+    DeliveryOutcome.FAILED: N_(
+        "Telegram did not take your answer to %(reference)s just now: it is kept in the "
+        "thread, marked not delivered. Please send it again in a few minutes."
+    ),
+}
+
+
+def delivery_notice(tr: Translator, outcome: DeliveryOutcome, reference: str) -> str:
+    return tr.format(DELIVERY_NOTICES[outcome], reference=reference)
 
 
 def problem_text(tr: Translator, error: InboxError) -> str:

@@ -133,8 +133,9 @@ KEPT: tuple[Kept, ...] = (
         columns=("inbox_threads.*", "inbox_messages.*"),
         readers=("bot/storage/inbox.py",),
         notice=N_(
-            "The questions you send your consulate with /ask and its answers: so that its "
-            "staff can answer you. Staff see them without your name or Telegram account; "
+            "The questions you send your consulate with /ask, its answers and the mark you may "
+            "give an answer: so that its staff can answer you and see how well they do. Staff "
+            "see them without your name or Telegram account; "
             "they are erased a set number of days after the question is closed, or at once "
             "with /delete."
         ),

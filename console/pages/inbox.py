@@ -20,14 +20,14 @@ from aiohttp import web
 
 from bot.deployment import SavedReply
 from bot.inbox import words
-from bot.inbox.service import REFERENCE_PATTERN, Delivery, InboxError
+from bot.inbox.service import REFERENCE_PATTERN, Delivery, DeliveryOutcome, InboxError
 from bot.services import Services
 from bot.storage.inbox import Thread
 from console.render import SERVICES, render, translator_for
 from console.security import signed_in_actor
 
-Deliverer = Callable[[Delivery], Awaitable[bool]]
-#: Passes a reply on to the member; False when they cannot be reached.
+Deliverer = Callable[[Delivery], Awaitable[DeliveryOutcome]]
+#: Passes a reply on to the member; what became of it.
 DELIVER: web.AppKey[Deliverer] = web.AppKey("inbox_deliver")
 _REFERENCE = re.compile(REFERENCE_PATTERN)
 
@@ -45,9 +45,9 @@ class SavedChoice:
 def not_deliverable(services: Services) -> Deliverer:
     """Without a bot to send through, a reply is kept, marked not delivered."""
 
-    async def keep(delivery: Delivery) -> bool:
+    async def keep(delivery: Delivery) -> DeliveryOutcome:
         await services.inbox.not_delivered(delivery)
-        return False
+        return DeliveryOutcome.FAILED
 
     return keep
 
@@ -166,15 +166,8 @@ async def reply(request: web.Request) -> web.Response:
         )
     except InboxError as error:
         return await thread_page(request, problem=words.problem_text(tr, error), status=400)
-    if await request.app[DELIVER](delivery):
-        notice = tr.format("Your answer to %(reference)s was delivered.", reference=reference)
-    else:
-        notice = tr.format(
-            "The member has blocked the bot: your answer to %(reference)s is kept in the "
-            "thread, marked not delivered.",
-            reference=reference,
-        )
-    return await thread_page(request, notice=notice)
+    outcome = await request.app[DELIVER](delivery)
+    return await thread_page(request, notice=words.delivery_notice(tr, outcome, reference))
 
 
 def routes() -> list[web.RouteDef]:

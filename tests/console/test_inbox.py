@@ -13,7 +13,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.access import Actor
-from bot.inbox.service import Delivery
+from bot.inbox.service import Delivery, DeliveryOutcome
 from bot.services import Services
 from console.app import build_console
 from handlers.context import App
@@ -35,7 +35,7 @@ async def desk(staff: None, services: Services, bot: App) -> AsyncIterator[Desk]
     """A browser signed in to a console whose replies go out through the running bot."""
     clients: list[TestClient] = []  # type: ignore[type-arg]
 
-    async def through_bot(delivery: Delivery) -> bool:
+    async def through_bot(delivery: Delivery) -> DeliveryOutcome:
         return await deliver(bot.bot, services, delivery)
 
     async def signed_in(telegram_user_id: int) -> TestClient:  # type: ignore[type-arg]

@@ -216,6 +216,25 @@ async def test_an_answer_to_a_member_who_blocked_the_bot_stays_marked_undelivere
     assert "De 9 a 17 h." in text_of(again) and "not delivered" in text_of(again)
 
 
+async def test_an_answer_telegram_fails_to_take_is_kept_and_said_so_not_lost(
+    running: tuple[ChatUser, App], client: SandboxClient, services: Services
+) -> None:
+    """Telegram answers 500 to the answer (not a block): the staff member is told it was kept
+    and not delivered, to send again later; no apology, nothing lost."""
+    member = await member_of(client, services, "Iris", "en", "london")
+    thread = await services.inbox.ask(member.id, "other", "Opening hours?", datetime.now(UTC))
+    london = await staff(client, services, "London editor", "london")
+    view = await open_thread(london, thread.reference)
+    fault = {"method": "sendMessage", "chat_id": member.id, "status": 500, "count": 3}
+    await client.set_faults(injections=[fault])
+    (told,) = await london.send("9 to 5.", reply_to=view["message_id"], timeout=20)
+    await client.set_faults(injections=[])
+    assert thread.reference in text_of(told) and "again" in text_of(told)
+    assert "blocked" not in text_of(told) and "Sorry" not in text_of(told)
+    again = await open_thread(london, thread.reference)
+    assert "9 to 5." in text_of(again) and "not delivered" in text_of(again)
+
+
 async def test_staff_are_reminded_once_of_an_unanswered_question_past_its_time(
     running: tuple[ChatUser, App], client: SandboxClient, services: Services
 ) -> None:

@@ -112,6 +112,8 @@ class Services:
         responses = ResponseService(database, deployment, languages, staff, broadcasts)
         broadcasts.payload_hooks.append(responses.with_button)
         registration = RegistrationService(member_repository, deployment)
+        inbox = InboxService(InboxRepository(database), member_repository, deployment, staff)
+        inbox.about = responses.about  # a question asked with "Tell me more" names its announcement
         reminders = ReminderService(guidance_repository)
         return cls(
             settings=settings,
@@ -137,7 +139,7 @@ class Services:
             responses=responses,
             retention=RetentionService(database, RetentionPolicy.of(deployment.policies)),
             signin=SignInService(SignInRepository(database), staff),
-            inbox=InboxService(InboxRepository(database), member_repository, deployment, staff),
+            inbox=inbox,
             inbox_measures=InboxMeasures(InboxMeasuresRepository(database), deployment),
         )
 

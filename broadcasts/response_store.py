@@ -15,7 +15,7 @@ from bot.storage.database import Database, Transaction, utc_now_iso
 
 class ResponseKind(StrEnum):
     """The button an announcement may carry. TELL_ME_MORE opens an /ask thread with its topic
-    preset: it is reserved here and handled where /ask lives (issue 13, item 1)."""
+    preset (handlers/ask.py); a press is kept as a confirmed answer, counted like the others."""
 
     INTERESTED = "interested"
     ATTEND = "attend"
@@ -41,8 +41,6 @@ class ResponseOffer:
 
     def check(self) -> None:
         """Raise ValueError for an offer this version cannot carry."""
-        if self.kind is ResponseKind.TELL_ME_MORE:
-            raise ValueError("the 'tell me more' button needs /ask, which is not available")
         if self.capacity is not None and self.kind is not ResponseKind.ATTEND:
             raise ValueError("only an 'I'll attend' button has places")
         if self.capacity is not None and self.capacity < 1:
@@ -133,6 +131,28 @@ class ResponseRepository:
             answer = await _answer(tx, broadcast_id, member_id)
         assert answer is not None
         return answer
+
+    async def pressed(self, broadcast_id: int, member_id: int) -> None:
+        """Record a "Tell me more" press (again: its time is the latest press)."""
+        async with self.database.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO responses (broadcast_id, member_id, status, answered_at)"
+                " VALUES (?, ?, 'confirmed', ?) ON CONFLICT (broadcast_id, member_id)"
+                " DO UPDATE SET answered_at = excluded.answered_at",
+                (broadcast_id, member_id, utc_now_iso()),
+            )
+
+    async def last_pressed(self, member_id: int, since: str) -> int | None:
+        """The announcement whose "Tell me more" the member pressed last, after ``since`` (an
+        ISO instant in UTC, to the second)."""
+        row = await self.database.fetch_one(
+            "SELECT r.broadcast_id FROM responses r"
+            " JOIN response_offers o ON o.broadcast_id = r.broadcast_id"
+            " WHERE r.member_id = ? AND o.kind = 'tell_me_more' AND r.answered_at > ?"
+            " ORDER BY r.answered_at DESC, r.id DESC LIMIT 1",
+            (member_id, since),
+        )
+        return int(row[0]) if row else None
 
     async def withdraw(
         self, broadcast_id: int, member_id: int, capacity: int | None

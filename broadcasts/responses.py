@@ -20,8 +20,12 @@ Rules, all here (handlers and the console only translate):
 - The list of shared contacts, and its CSV export, are for staff holding SEE_CONTACTS over
   every consulate of the announcement (``require``); each reading is written to the audit log.
 
-Not covered: "Tell me more" (ResponseKind.TELL_ME_MORE) opens an /ask thread and is handled
-where /ask lives; ``ResponseOffer.check`` refuses it until then. Answers and shared contacts
+- "Tell me more" opens an /ask thread (handlers/ask.py) under the topic that fits the
+  announcement's category (bot/inbox/announcements.py), for members it was sent to only; a
+  press is kept as an answer (counted in bands like the others, erased like them) and the
+  question the member then writes under that topic starts with "About announcement #N: ...".
+
+Answers and shared contacts
 are erased ``responses_days`` after the announcement finished (bot/retention.py), if the
 member did not withdraw them or erase their data before.
 """
@@ -32,11 +36,13 @@ import csv
 import io
 import logging
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
 from bot.access import Actor, Permission, allows, require
 from bot.deployment import Deployment
 from bot.disclosure import Band, Disclosure
 from bot.i18n import N_, Languages
+from bot.inbox.announcements import ABOUT_LINE, first_words, topic_for
 from bot.staff import StaffService
 from bot.storage.database import Database
 from broadcasts.compose import BroadcastService, Category
@@ -58,11 +64,14 @@ logger = logging.getLogger(__name__)
 #: matches the same grammar in full, see handlers/callbacks.py).
 FEATURE = "resp"
 PRESS = "press"
+#: Callback data of "Tell me more": handled by /ask (handlers/ask.py).
+TELL_ME_MORE_DATA = "v1:ask:about:{}"
 #: Categories whose announcements let members share a contact with the programme office.
 SHARING_CATEGORIES = frozenset({Category.INVESTMENT.value, Category.PROGRAMME.value})
 BUTTON_LABELS = {
     ResponseKind.INTERESTED: N_("I'm interested"),
     ResponseKind.ATTEND: N_("I'll attend"),
+    ResponseKind.TELL_ME_MORE: N_("Tell me more"),
 }
 
 
@@ -129,6 +138,8 @@ class ResponseService:
         if offer is None or offer.kind not in BUTTON_LABELS:
             return payloads
         data = callback_data(PRESS, broadcast.id)
+        if offer.kind is ResponseKind.TELL_ME_MORE:
+            data = TELL_ME_MORE_DATA.format(broadcast.id)
         return [
             replace(p, buttons=(*p.buttons, Button(self.label(offer, p.language), None, data)))
             for p in payloads
@@ -141,16 +152,40 @@ class ResponseService:
     async def press(self, broadcast_id: int, telegram_user_id: int) -> Pressed:
         """Answer, or withdraw the answer given before."""
         broadcast, offer, member_id = await self._recipient(broadcast_id, telegram_user_id)
+        if offer.kind is ResponseKind.TELL_ME_MORE:
+            raise ResponseRefused(f"broadcast {broadcast_id} carries 'tell me more'")
         if await self.repository.answer(broadcast_id, member_id) is not None:
             _, promoted = await self.repository.withdraw(broadcast_id, member_id, offer.capacity)
             return Pressed(offer.kind, None, promoted)
         answer = await self.repository.add(broadcast_id, member_id, offer.capacity)
-        return Pressed(offer.kind, answer, may_share=broadcast.category in SHARING_CATEGORIES)
+        return Pressed(offer.kind, answer, may_share=_collects_contacts(broadcast, offer))
+
+    async def tell_me_more(self, broadcast_id: int, telegram_user_id: int) -> str:
+        """Record the press; the inbox topic the member's question goes under."""
+        broadcast, offer, member_id = await self._recipient(broadcast_id, telegram_user_id)
+        if offer.kind is not ResponseKind.TELL_ME_MORE:
+            raise ResponseRefused(f"broadcast {broadcast_id} does not carry 'tell me more'")
+        await self.repository.pressed(broadcast_id, member_id)
+        return topic_for(broadcast.category)
+
+    async def about(self, member_id: int, since: datetime) -> tuple[str, str] | None:
+        """The announcement a new question is about, if the member pressed its "Tell me more"
+        after ``since``: (its topic, the first line staff see, in the deployment's language)."""
+        broadcast_id = await self.repository.last_pressed(member_id, _iso(since))
+        broadcast = await self.broadcasts.repository.get(broadcast_id) if broadcast_id else None
+        if broadcast is None:
+            return None
+        payloads = await self.broadcasts.repository.payloads(broadcast)
+        chosen = [p for p in payloads if p.language == broadcast.default_language] or payloads
+        words = first_words(chosen[0].text or "") if chosen else ""
+        tr = self.languages.translator(self.deployment.default_language)
+        line = tr.gettext(ABOUT_LINE) % {"number": str(broadcast.id), "words": words}
+        return topic_for(broadcast.category), line
 
     async def sharing_terms(self, broadcast_id: int, telegram_user_id: int) -> SharingTerms:
         """What the member would share with whom (ResponseRefused if they may not)."""
-        broadcast, _, member_id = await self._recipient(broadcast_id, telegram_user_id)
-        if broadcast.category not in SHARING_CATEGORIES:
+        broadcast, offer, member_id = await self._recipient(broadcast_id, telegram_user_id)
+        if not _collects_contacts(broadcast, offer):
             raise ResponseRefused(f"broadcast {broadcast_id} does not collect contacts")
         if await self.repository.answer(broadcast_id, member_id) is None:
             raise ResponseRefused(f"no answer to broadcast {broadcast_id}")
@@ -210,15 +245,13 @@ class ResponseService:
         if offer is None:
             return None
         counts = await self.repository.counts(broadcast_id)
-        may_see = broadcast.category in SHARING_CATEGORIES and self._may_see_contacts(
-            broadcast, actor
-        )
+        collects = _collects_contacts(broadcast, offer)
         return ResponseSummary(
             offer,
             self.disclosure.band(counts.confirmed),
             self.disclosure.band(counts.waiting),
-            may_see,
-            broadcast.category in SHARING_CATEGORIES,
+            collects and self._may_see_contacts(broadcast, actor),
+            collects,
         )
 
     async def contacts(self, broadcast_id: int, actor: Actor) -> list[SharedContact]:
@@ -251,6 +284,16 @@ class ResponseService:
 
     def _may_see_contacts(self, broadcast: Broadcast, actor: Actor) -> bool:
         return allows(actor, Permission.SEE_CONTACTS, broadcast.audience.consulates)
+
+
+def _collects_contacts(broadcast: Broadcast, offer: ResponseOffer) -> bool:
+    """Members who answered may share a contact: investment and programme announcements with
+    "I'm interested" or "I'll attend" (a "Tell me more" press leads to /ask instead)."""
+    return broadcast.category in SHARING_CATEGORIES and offer.kind is not ResponseKind.TELL_ME_MORE
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def _defused(value: str) -> str:

@@ -89,7 +89,7 @@ FILTER_KEYS = (
     "regions",
 )
 LANGUAGES_PER_ROW = 3
-RESPONSE_CHOICES = (ResponseKind.INTERESTED.value, ResponseKind.ATTEND.value)
+RESPONSE_CHOICES = tuple(kind.value for kind in ResponseKind)
 MAX_PLACES = 1_000_000
 #: The toggles on the "more filters" screen: button action -> draft key.
 MORE_TOGGLES = {"ct": "countries", "int": "interests", "occ": "occupations", "reg": "regions"}
@@ -410,7 +410,7 @@ def build_request(context: AppContext, actor: Actor) -> BroadcastRequest:
 def chosen_offer(current: dict[str, Any]) -> ResponseOffer | None:
     """The response button chosen on the preview, if any."""
     kind = current.get("response")
-    if kind not in (ResponseKind.INTERESTED, ResponseKind.ATTEND):
+    if kind not in RESPONSE_CHOICES:
         return None
     return ResponseOffer(ResponseKind(kind), current.get("places"))
 
@@ -423,7 +423,8 @@ def response_rows(tr: Translator, current: dict[str, Any]) -> list[list[InlineKe
         [
             button(tr.gettext('+ "I\'m interested" button'), "resp", ResponseKind.INTERESTED),
             button(tr.gettext('+ "I\'ll attend" button'), "resp", ResponseKind.ATTEND),
-        ]
+        ],
+        [button(tr.gettext('+ "Tell me more" button'), "resp", ResponseKind.TELL_ME_MORE)],
     ]
 
 

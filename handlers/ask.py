@@ -40,6 +40,7 @@ from bot.inbox.service import (
     InboxProblem,
 )
 from bot.storage.inbox import Thread
+from broadcasts.responses import ResponseRefused
 from handlers import callbacks
 from handlers.context import App, AppContext
 from handlers.guidance import page_text
@@ -375,6 +376,43 @@ class RepliedTo(filters.MessageFilter):
         return replied_text(message).lstrip("\u200f\u2068\u2067\u2066 ").startswith(self.mark)
 
 
+async def tell_me_more(update: Update, context: AppContext) -> object:
+    """ "Tell me more" under an announcement: the topic that fits it is chosen, so the member
+    goes straight to writing the question (refused unless the announcement was sent to them)."""
+    query = update.callback_query
+    assert query is not None
+    tr = context.tr
+    fields = callbacks.fields(query.data, FEATURE)
+    try:
+        broadcast_id = int(fields[1]) if len(fields) == 2 and fields[1].isdigit() else 0
+        topic_id = await context.services.responses.tell_me_more(broadcast_id, query.from_user.id)
+        await context.services.inbox.may_ask(query.from_user.id, datetime.now(UTC))
+    except ResponseRefused:
+        await alert(update, context, tr.gettext(STALE))
+        return END
+    except InboxError as error:
+        await query.answer()
+        await reply(update, context, problem_text(tr, error))
+        return END
+    topic = context.services.deployment.inbox_topic(topic_id)
+    if topic is None:
+        unknown = InboxError(InboxProblem.UNKNOWN_TOPIC, topic_id, "topic not in the deployment")
+        await alert(update, context, problem_text(tr, unknown))
+        return END
+    await query.answer()
+    draft(context).clear()
+    draft(context).update(topic=topic.id)
+    prompt = tr.format(
+        "Write your question in one message. You may send a photo or a PDF, JPEG or PNG "
+        "document of up to %(size)s MB with your question as its caption. Send /cancel to "
+        "stop.",
+        size=tr.format_number(FILE_MAX_MB),
+    )
+    state = await settle(update, context, State.QUESTION)
+    await reply(update, context, f"<b>{esc(topic.name_in(tr.language))}</b>\n\n{prompt}")
+    return state
+
+
 def conversation() -> ConversationHandler[AppContext]:
     private = filters.ChatType.PRIVATE
     question = (filters.TEXT & ~filters.COMMAND) | filters.PHOTO | filters.Document.ALL
@@ -392,6 +430,7 @@ def _conversation(
             CommandHandler("ask", start_ask, filters=private),
             CallbackQueryHandler(start_ask, pattern=callbacks.exact(callbacks.encode(FEATURE))),
             CallbackQueryHandler(write_more, pattern=re.compile(rf"\Av1:{FEATURE}:more:[^:]+\Z")),
+            CallbackQueryHandler(tell_me_more, pattern=re.compile(rf"\Av1:{FEATURE}:about:\d+\Z")),
         ],
         states={
             State.TOPIC: [

@@ -16,6 +16,7 @@ into a closed thread reopens it, with a new promised time. Retention: a closed t
 from __future__ import annotations
 
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -42,6 +43,13 @@ QUESTION_MAX = 2000
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 _REFERENCE_LENGTH = 6
 REFERENCE_PATTERN = rf"Q-[{_REFERENCE_ALPHABET}]{{{_REFERENCE_LENGTH}}}"
+
+
+#: The announcement a member's new question is about, if they pressed its "Tell me more" after
+#: the given instant: (its topic, the question's first line). bot/services.py sets it.
+AboutAnnouncement = Callable[[int, datetime], Awaitable[tuple[str, str] | None]]
+#: How long after pressing "Tell me more" a question under its topic is taken to be about it.
+ABOUT_WINDOW = timedelta(hours=1)
 
 
 class InboxProblem(StrEnum):
@@ -138,6 +146,7 @@ class InboxService:
         self.members = members
         self.deployment = deployment
         self.staff = staff  # the audit log: every staff action on a thread is written to it
+        self.about: AboutAnnouncement | None = None
 
     async def _audit(self, actor: Actor, action: str, reference: str) -> None:
         if self.staff is not None:
@@ -179,7 +188,7 @@ class InboxService:
         member = await self.may_ask(telegram_user_id, now)
         if self.deployment.inbox_topic(topic_id) is None:
             raise InboxError(InboxProblem.UNKNOWN_TOPIC, topic_id, f"topic {topic_id!r}")
-        question = _text(text)
+        question = await self._with_about(member.id, topic_id, _text(text), now)
         consulate_id = member.consulate_id or ""
         reference = await self._new_reference()
         await self.repository.create(
@@ -196,6 +205,20 @@ class InboxService:
             _message("member", question, now, attachment=attachment),
         )
         return await self._thread(reference)
+
+    async def _with_about(self, member_id: int, topic_id: str, question: str, now: datetime) -> str:
+        """The question, first naming the announcement it is about: one whose "Tell me more"
+        the member pressed within ABOUT_WINDOW, after their last question, under this topic."""
+        if self.about is None:
+            return question
+        since = now - ABOUT_WINDOW
+        latest = await self.repository.of_member(member_id)
+        if latest:
+            since = max(since, latest[0].thread.created_at)
+        found = await self.about(member_id, since)
+        if found is None or found[0] != topic_id:
+            return question
+        return f"{found[1]}\n\n{question}"
 
     async def write_again(
         self,

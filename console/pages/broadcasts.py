@@ -51,7 +51,7 @@ from console.security import signed_in_actor
 from console.telegram_html import safe_html
 
 WHEN_CHOICES = ("now", "at", "local", "daily", "weekly", "monthly")
-RESPONSE_CHOICES = (ResponseKind.INTERESTED.value, ResponseKind.ATTEND.value)
+RESPONSE_CHOICES = tuple(kind.value for kind in ResponseKind)
 
 
 class FormProblem(ValueError):

@@ -176,7 +176,7 @@ async def test_only_staff_of_its_consulates_see_and_export_the_contacts_audited(
     assert [(e.actor, e.subject) for e in exports] == [("tg:3", str(broadcast_id))]
 
 
-async def test_polls_and_tell_me_more_carry_no_button_yet(services: Services) -> None:
+async def test_polls_carry_no_button_and_only_attend_has_places(services: Services) -> None:
     poll = BroadcastRequest(
         kind=DeliveryKind.POLL,
         category=Category.INVESTMENT,
@@ -188,12 +188,38 @@ async def test_polls_and_tell_me_more_carry_no_button_yet(services: Services) ->
     )
     with pytest.raises(BroadcastError, match="no response button"):
         await services.broadcasts.create(poll, NOW)
-    for offer in (
-        ResponseOffer(ResponseKind.TELL_ME_MORE),
-        ResponseOffer(ResponseKind.INTERESTED, 3),
-    ):
-        with pytest.raises(BroadcastError):
-            await services.broadcasts.create(announcement(offer), NOW)
+    with pytest.raises(BroadcastError):
+        await services.broadcasts.create(
+            announcement(ResponseOffer(ResponseKind.INTERESTED, 3)), NOW
+        )
+
+
+async def test_tell_me_more_opens_the_topic_of_the_category_for_recipients_only(
+    services: Services, sent: Recorder
+) -> None:
+    responses = services.responses
+    tell_me_more = ResponseOffer(ResponseKind.TELL_ME_MORE)
+    programme = await send(services, announcement(tell_me_more, Category.PROGRAMME))
+    event = await send(services, announcement(tell_me_more, Category.EVENT))
+    member = LONDON_USERS[0]
+    assert await responses.tell_me_more(programme, member) == "investment"
+    assert await responses.tell_me_more(event, member) == "other"
+    for stranger in (MADRID_USER, 424242):
+        with pytest.raises(ResponseRefused):
+            await responses.tell_me_more(programme, stranger)
+    with pytest.raises(ResponseRefused):  # it is not an answer one can withdraw
+        await responses.press(programme, member)
+    interested = await send(services, announcement(ResponseOffer(ResponseKind.INTERESTED)))
+    with pytest.raises(ResponseRefused):  # forged data for another kind of button
+        await responses.tell_me_more(interested, member)
+    # Pressing twice counts once, in the same bands as other answers.
+    await responses.tell_me_more(programme, member)
+    assert (await responses.repository.counts(programme)).confirmed == 1
+    summary = await responses.summary(programme, OPERATOR)
+    assert summary is not None and summary.offer == tell_me_more
+    assert not summary.shares_contacts  # a press leads to /ask, not to sharing a contact
+    with pytest.raises(ResponseRefused):
+        await responses.share(programme, member, "Eve", ContactKind.USERNAME, "@eve")
 
 
 # --- the done-when, through the sandbox -------------------------------------------------

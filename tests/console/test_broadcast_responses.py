@@ -74,3 +74,35 @@ async def test_compose_with_places_then_answers_and_contacts_on_the_page(
         assert "Amal Haddad" not in await answer.text()
     log = await services.staff.audit_log(OPERATOR)
     assert len([e for e in log if e.action == "broadcast.contacts.export"]) == 1
+
+
+async def test_tell_me_more_is_offered_and_the_thread_names_the_announcement(
+    staff: None, services: Services, sign_in: SignIn
+) -> None:
+    (member,) = MEMBERS[:1]
+    await add_member(services.database, member, consulate_id="london", country="GB")
+    editor = await sign_in(LONDON_EDITOR)
+    form = await (await editor.get("/broadcasts/new")).text()
+    assert 'value="tell_me_more"' in form and "Tell me more" in form
+    fields = {
+        "csrf": csrf_of(form),
+        "category": "investment",
+        "text_en": "<b>Diaspora</b> bond fair in <i>March</i>",
+        "consulates": "london",
+        "when": "now",
+        "response": "tell_me_more",
+    }
+    preview = await (await editor.post("/broadcasts/preview", data=fields)).text()
+    assert "Response button: Tell me more" in preview
+    submitted = await editor.post("/broadcasts", data=fields, allow_redirects=False)
+    broadcast_id = int(submitted.headers["Location"].rsplit("/", 1)[1])
+    await services.broadcasts.approve(broadcast_id, APPROVER)
+    async with running_engine(services) as (engine, _):
+        (started,) = await services.broadcasts.sweep(datetime.now(UTC))
+        await engine.wait_finished(started.delivery_id)
+
+    topic = await services.responses.tell_me_more(broadcast_id, member)
+    thread = await services.inbox.ask(member, topic, "When is it?", datetime.now(UTC))
+    page = await (await editor.get(f"/inbox/{thread.reference}")).text()
+    assert f"About announcement #{broadcast_id}: Diaspora bond fair in March" in page
+    assert "When is it?" in page and str(member) not in page

@@ -19,7 +19,7 @@ from sandbox import SandboxClient
 from tests.auxil.actors import OPERATOR
 from tests.auxil.announcing import compose
 from tests.auxil.broadcasting import APPROVER
-from tests.auxil.chat import ChatUser, Message, button_data
+from tests.auxil.chat import ChatUser, Message, button_data, button_labels
 from tests.broadcasts.builders import add_member
 
 TEXT = {"en": "Diaspora bond fair", "fr": "Salon des obligations", "es": "Feria de bonos"}
@@ -180,3 +180,77 @@ async def test_staff_add_the_button_and_see_answers_and_only_their_contacts(
     log = await services.staff.audit_log(OPERATOR)
     exports = [e.actor for e in log if e.action == "broadcast.contacts.export"]
     assert exports == [f"tg:{london.id}"]
+
+
+async def ask(user: ChatUser, question: str) -> Message:
+    """Send the question, and send it anyway if guidance pages are offered first."""
+    (sent,) = await user.send(question)
+    if sent.get("inline_keyboard"):
+        (sent,) = await user.press(sent, "Send anyway")
+    return sent
+
+
+async def test_tell_me_more_opens_a_question_about_the_announcement_for_london_staff(
+    running: tuple[ChatUser, App], client: SandboxClient, services: Services
+) -> None:
+    admin, _ = running
+    english = await member(client, services, "Grace", "en")
+    stranger = await member(client, services, "Pablo", "es", consulate="madrid")
+    preview = await compose(admin, {"en": TEXT["en"]}, "v1:ann:con:london", category="programme")
+    assert '+ "Tell me more" button' in button_labels(preview[-1])
+    (preview,) = await admin.choose(preview[-1], "v1:ann:resp:tell_me_more")
+    assert "Tell me more" in preview["text"]
+    (done,) = await admin.choose(preview, "v1:ann:submit")
+    broadcast_id = int(done["text"].split("#")[1].split("<")[0].split()[0].rstrip(":"))
+    await services.broadcasts.approve(broadcast_id, APPROVER)
+    message = await received(english, TEXT["en"])
+    data = button_data(message, "Tell me more")
+    assert data == f"v1:ask:about:{broadcast_id}"
+
+    # Someone it was not sent to presses with the same data: refused, no prompt, no count.
+    refused = await stranger.press_data(message["message_id"], data, forge=True)
+    assert "ya no es válido" in await stranger.callback_answer(refused["callback_query"]["id"])
+    assert (await services.responses.repository.counts(broadcast_id)).confirmed == 0
+    assert not [m for m in await stranger.bot_messages() if "/cancel" in (m.get("text") or "")]
+
+    # The member goes straight to writing, under the investment topic (no topic buttons).
+    (prompt,) = await english.press(message, "Tell me more")
+    assert "Investment and programmes" in prompt["text"] and "/cancel" in prompt["text"]
+    assert not prompt.get("inline_keyboard")
+    assert (await services.responses.repository.counts(broadcast_id)).confirmed == 1
+    sent = await ask(english, "Can I join from abroad?")
+    assert "Q-" in sent["text"]
+    (thread,) = await services.inbox.threads_of(english.id)
+    assert thread.topic == "investment"
+
+    # A London editor sees which announcement it is about, and still not who asked.
+    editor = ChatUser(client, await client.create_user("London editor", "en"))
+    await services.staff.put(OPERATOR, editor.id, "editor", ["london"])
+    listing = await editor.send("/inbox")
+    opened = await editor.press(listing[-1], thread.reference)
+    shown = "".join(m.get("text") or "" for m in opened)
+    assert f"About announcement #{broadcast_id}: Diaspora bond fair" in shown
+    assert "Can I join from abroad?" in shown
+    assert "Grace" not in shown and str(english.id) not in shown
+
+    # A question asked later with /ask is not taken to be about it.
+    topics = await english.send("/ask")
+    await english.press(topics[-1], "Investment and programmes")
+    await ask(english, "Another question")
+    latest, _ = await services.inbox.threads_of(english.id)
+    view = await services.inbox.view(OPERATOR, latest.reference)
+    assert view.messages[0].text == "Another question"
+
+
+async def test_tell_me_more_keeps_to_the_daily_question_limit(
+    running: tuple[ChatUser, App], client: SandboxClient, services: Services
+) -> None:
+    english = await member(client, services, "Grace", "en")
+    await announce(services, ResponseOffer(ResponseKind.TELL_ME_MORE), Category.EVENT)
+    message = await received(english, TEXT["en"])
+    limit = services.deployment.policies.questions_per_day
+    for number in range(limit):
+        await services.inbox.ask(english.id, "other", f"Question {number}", datetime.now(UTC))
+    (refused,) = await english.press(message, "Tell me more")
+    assert "the most we accept" in refused["text"] and "/cancel" not in refused["text"]
+    assert len(await services.inbox.threads_of(english.id)) == limit

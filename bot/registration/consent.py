@@ -134,9 +134,10 @@ KEPT: tuple[Kept, ...] = (
         readers=("bot/storage/inbox.py",),
         notice=N_(
             "The questions you send your consulate with /ask and its answers: so that its "
-            "staff can answer you. Staff see them without your name or Telegram account; "
-            "they are erased a set number of days after the question is closed, or at once "
-            "with /delete."
+            "staff can answer you. Staff see them without your name or Telegram account, and "
+            "see your phone number only if you share it for a call-back, in that question only, "
+            "until you stop sharing it; they are erased a set number of days after the question "
+            "is closed, or at once with /delete."
         ),
     ),
     Kept(

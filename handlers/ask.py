@@ -6,6 +6,10 @@ guidance pages whose words match it, in their language, with "Send anyway", then
 reference number and the time an answer is promised by. A small persistent conversation keeps
 the step; the question waits in the member's conversation data until sent (/delete clears it).
 
+The confirmation offers "📞 Ask for a call-back": the member may then share their own phone
+number, with Telegram's contact button, for that question only (its staff see it in that
+thread's view); "Stop sharing my number" there or in /mydata erases it.
+
 Answers reach the member with the reference and a "Write again" button; a member who replies
 to an answer, or presses the button, writes into that thread (a closed one opens again).
 """
@@ -18,7 +22,7 @@ import warnings
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardMarkup, Message, ReplyKeyboardRemove, Update
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -42,6 +46,7 @@ from bot.inbox.service import (
 from bot.storage.inbox import Thread
 from broadcasts.responses import ResponseRefused
 from handlers import callbacks
+from handlers.contact_button import contact_keyboard, waiting_for_contact
 from handlers.context import App, AppContext
 from handlers.guidance import page_text
 from handlers.persistence_flush import save_before_reply
@@ -56,12 +61,16 @@ MEMBER_MARK = "💬"
 FILE_MAX_MB = 20
 FILE_TYPES = frozenset({"application/pdf", "image/jpeg", "image/png"})
 _REFERENCE = re.compile(REFERENCE_PATTERN)
+#: The conversation that waits for the member's contact after "Ask for a call-back".
+CALLBACK_CONVERSATION = "ask_callback"
+CALL, NO_CALL = "call", "nocall"
 
 
 class State(enum.IntEnum):
     TOPIC = 1
     QUESTION = 2
     CONFIRM = 3
+    CONTACT = 4
 
 
 def draft(context: AppContext) -> dict[str, Any]:
@@ -282,8 +291,14 @@ async def send_question(update: Update, context: AppContext) -> object:
         await reply(update, context, problem_text(tr, error))
         return END
     state = await settle(update, context, END)
-    await reply(update, context, f"{MEMBER_MARK} {text}")
+    await reply(update, context, f"{MEMBER_MARK} {text}", sent_markup(tr, thread.reference))
     return state
+
+
+def sent_markup(tr: Translator, reference: str) -> InlineKeyboardMarkup:
+    """Under the confirmation: the one optional step, a call-back."""
+    label = tr.gettext("📞 Ask for a call-back")
+    return InlineKeyboardMarkup([[callbacks.button(FEATURE, label, CALL, reference)]])
 
 
 def sent_text(context: AppContext, thread: Thread) -> str:
@@ -316,6 +331,125 @@ async def on_cancel(update: Update, context: AppContext) -> object:
     else:
         await reply(update, context, text)
     return END
+
+
+# --- a call-back ---------------------------------------------------------------------------
+
+
+def reference_in(update: Update) -> str | None:
+    """The reference a call-back button carries (None: not a well-formed one)."""
+    query = update.callback_query
+    fields = callbacks.fields(query.data if query else None, FEATURE)
+    found = len(fields) == 2 and _REFERENCE.fullmatch(fields[1])
+    return fields[1] if found else None
+
+
+async def ask_for_contact(update: Update, context: AppContext) -> object:
+    """ "Ask for a call-back": say who will see the number, then offer the contact button."""
+    reference = reference_in(update)
+    if reference is None:
+        await alert(update, context, context.tr.gettext(STALE))
+        return END
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    draft(context)["callback"] = reference
+    tr = context.tr
+    keyboard = contact_keyboard(tr, tr.gettext("📞 Send my phone number"))
+    text = tr.format(
+        "Only the consulate's staff answering question %(reference)s will see your phone "
+        "number, so that they can call you back. You can stop sharing it at any time. Press "
+        "the button below to send it, or Cancel.",
+        reference=reference,
+    )
+    await reply(update, context, text, keyboard)
+    return State.CONTACT
+
+
+async def on_contact(update: Update, context: AppContext) -> object:
+    """The member's own contact: kept for that question. Anyone else's: refused."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and message.contact is not None and user is not None
+    reference = draft(context).pop("callback", None)
+    tr = context.tr
+    if not isinstance(reference, str):
+        await reply(update, context, tr.gettext(STALE), ReplyKeyboardRemove())
+        return END
+    contact = message.contact
+    try:
+        phone = await context.services.inbox.share_callback_phone(
+            user.id, reference, contact.user_id, contact.phone_number
+        )
+    except InboxError as error:
+        await reply(update, context, problem_text(tr, error), ReplyKeyboardRemove())
+        return END
+    await reply(update, context, tr.gettext("Thank you."), ReplyKeyboardRemove())
+    text = tr.format(
+        "Call-back requested for question %(reference)s: %(phone)s.",
+        reference=reference,
+        phone=esc(phone),
+    )
+    await reply(update, context, text, stop_sharing_markup(tr, reference))
+    return END
+
+
+def stop_sharing_markup(tr: Translator, reference: str) -> InlineKeyboardMarkup:
+    label = tr.gettext("Stop sharing my number")
+    return InlineKeyboardMarkup([[callbacks.button(FEATURE, label, NO_CALL, reference)]])
+
+
+async def no_contact(update: Update, context: AppContext) -> object:
+    """Anything but a contact (Cancel, say) while one is awaited: nothing is shared."""
+    draft(context).pop("callback", None)
+    await reply(update, context, context.tr.gettext("Nothing was shared."), ReplyKeyboardRemove())
+    return END
+
+
+async def stop_sharing(update: Update, context: AppContext) -> None:
+    """ "Stop sharing my number" (on the confirmation or in /mydata): erase it."""
+    reference, user = reference_in(update), update.effective_user
+    assert user is not None
+    if reference is None:
+        await alert(update, context, context.tr.gettext(STALE))
+        return
+    try:
+        await context.services.inbox.withdraw_callback_phone(user.id, reference)
+    except InboxError:
+        await alert(update, context, context.tr.gettext(STALE))
+        return
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    text = context.tr.format(
+        "Your phone number is no longer shared for question %(reference)s.", reference=reference
+    )
+    await edit_or_reply(update, context, text)
+
+
+async def send_callback_phones(update: Update, context: AppContext) -> None:
+    """For /mydata: each question in which the member shares a number, to stop sharing it."""
+    user = update.effective_user
+    shared = await context.services.inbox.callback_phones_of(user.id) if user else []
+    if shared:
+        text = context.tr.gettext("You share your phone number for a call-back in these questions.")
+        await reply(update, context, text, callback_phones_markup(context.tr, shared))
+
+
+def callback_phones_markup(tr: Translator, shared: list[tuple[str, str]]) -> InlineKeyboardMarkup:
+    """A "Stop sharing" button for each (reference, number)."""
+    rows = []
+    for reference, phone in shared:
+        label = tr.format(
+            "Stop sharing %(phone)s (question %(reference)s)", phone=phone, reference=reference
+        )
+        rows.append([callbacks.button(FEATURE, label, NO_CALL, reference)])
+    return InlineKeyboardMarkup(rows)
+
+
+def callback_conversation() -> ConversationHandler[AppContext]:
+    """Waiting for the contact, entered by "Ask for a call-back" only."""
+    call = re.compile(rf"\Av1:{FEATURE}:{CALL}:[^:]+\Z")
+    return waiting_for_contact(
+        CALLBACK_CONVERSATION, ask_for_contact, call, State.CONTACT, on_contact, no_contact
+    )
 
 
 # --- writing again -----------------------------------------------------------------------
@@ -461,6 +595,10 @@ def _conversation(
 
 def register(application: App) -> None:
     application.add_handler(conversation())
+    application.add_handler(callback_conversation())
+    application.add_handler(
+        CallbackQueryHandler(stop_sharing, pattern=re.compile(rf"\Av1:{FEATURE}:{NO_CALL}:"))
+    )
     application.add_handler(
         MessageHandler(
             filters.ChatType.PRIVATE & ~filters.COMMAND & RepliedTo(MEMBER_MARK),

@@ -83,12 +83,21 @@ def view_text(tr: Translator, deployment: Deployment, view: ThreadView, actor: A
         tr.format("Topic: %(topic)s", topic=esc(topic_name(tr, deployment, thread))),
         f"{status} · {assigned}",
         tr.format("Answer due: %(due)s", due=tr.format_datetime(thread.due_at, zone, "short")),
+        *callback_lines(tr, view),
         "",
         *(message_line(tr, message) for message in view.messages),
         "",
         f"<i>{tr.gettext('Reply to this message to answer the member.')}</i>",
     ]
     return "\n".join(lines)
+
+
+def callback_lines(tr: Translator, view: ThreadView) -> list[str]:
+    """The number the member shares for a call-back in this thread (this view only)."""
+    if view.callback_phone is None:
+        return []
+    phone = f"<b>{esc(view.callback_phone)}</b>"
+    return [tr.format("📞 Call-back requested: %(phone)s", phone=phone)]
 
 
 def thread_markup(tr: Translator, thread: Thread) -> InlineKeyboardMarkup:

@@ -8,7 +8,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Upda
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.persistence import SQLitePersistence
-from handlers import callbacks, responses
+from handlers import ask, callbacks, responses
 from handlers.context import App, AppContext
 from handlers.replies import STALE, alert, edit_or_reply, reply
 
@@ -35,6 +35,7 @@ async def send_my_data(update: Update, context: AppContext) -> None:
         ),
     )
     await responses.send_shared_contacts(update, context)
+    await ask.send_callback_phones(update, context)
 
 
 async def ask_to_delete(update: Update, context: AppContext) -> None:

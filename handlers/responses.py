@@ -12,19 +12,15 @@ from __future__ import annotations
 import enum
 import logging
 import re
-import warnings
 
 from telegram import (
     InlineKeyboardMarkup,
-    KeyboardButton,
-    ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
     ReplyParameters,
     Update,
 )
 from telegram.error import TelegramError
-from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler, filters
-from telegram.warnings import PTBUserWarning
+from telegram.ext import CallbackQueryHandler, ConversationHandler
 
 from bot.i18n import Translator
 from broadcasts.response_store import (
@@ -36,6 +32,7 @@ from broadcasts.response_store import (
 )
 from broadcasts.responses import FEATURE, PRESS, Pressed, ResponseRefused, SharingTerms
 from handlers import callbacks
+from handlers.contact_button import contact_keyboard, waiting_for_contact
 from handlers.context import App, AppContext
 from handlers.replies import STALE, alert, edit_or_reply, esc, reply
 
@@ -220,14 +217,7 @@ async def ask_phone(update: Update, context: AppContext, broadcast_id: int) -> i
     await query.answer()
     awaited(context)[AWAITED] = broadcast_id
     tr = context.tr
-    keyboard = ReplyKeyboardMarkup(
-        [
-            [KeyboardButton(tr.gettext("Send my phone number"), request_contact=True)],
-            [KeyboardButton(tr.gettext("Cancel"))],
-        ],
-        one_time_keyboard=True,
-        resize_keyboard=True,
-    )
+    keyboard = contact_keyboard(tr, tr.gettext("Send my phone number"))
     await reply(
         update,
         context,
@@ -316,23 +306,10 @@ _ACTIONS = {
 
 def conversation() -> ConversationHandler[AppContext]:
     """Waiting for the phone number, entered by the "phone number" button only."""
-    private = filters.ChatType.PRIVATE
     phone = re.compile(rf"\A{re.escape(callbacks.encode(FEATURE, PHONE))}:[0-9]{{1,18}}\Z")
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", category=PTBUserWarning, message=".*per_message.*")
-        return ConversationHandler(
-            entry_points=[CallbackQueryHandler(on_button, pattern=phone)],
-            states={
-                State.PHONE: [
-                    MessageHandler(filters.CONTACT & private, on_contact),
-                    MessageHandler(filters.TEXT & ~filters.COMMAND & private, on_other_message),
-                ]
-            },
-            fallbacks=[],
-            allow_reentry=True,
-            name=CONVERSATION,
-            persistent=True,
-        )
+    return waiting_for_contact(
+        CONVERSATION, on_button, phone, State.PHONE, on_contact, on_other_message
+    )
 
 
 def register(application: App) -> None:

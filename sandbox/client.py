@@ -111,8 +111,13 @@ class SandboxClient:
         body = {"poll_id": poll_id, "option_ids": option_ids}
         return await self._call("POST", f"users/{user_id}/vote", body)
 
-    async def contact(self, user_id: int, phone_number: str | None = None) -> dict[str, Any]:
-        body = {"phone_number": phone_number} if phone_number else {}
+    async def contact(
+        self, user_id: int, phone_number: str | None = None, of_user: int | None = None
+    ) -> dict[str, Any]:
+        """Share a contact: the user's own, or (``of_user``) someone else's card."""
+        body: dict[str, Any] = {"phone_number": phone_number} if phone_number else {}
+        if of_user is not None:
+            body["user_id"] = of_user
         return await self._call("POST", f"users/{user_id}/contact", body)
 
     async def block(self, user_id: int) -> dict[str, Any]:

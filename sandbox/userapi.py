@@ -207,7 +207,15 @@ class UserApi:
             "first_name": user.first_name,
             "user_id": user.id,
         }
-        if user.last_name:
+        owner = body.get("user_id")
+        if isinstance(owner, int) and owner != user.id:
+            # A contact card of someone else, picked from the address book.
+            other = self.state.users.get(owner)
+            contact["user_id"] = owner
+            contact["first_name"] = other.first_name if other else "Someone"
+            if other and not body.get("phone_number"):
+                contact["phone_number"] = other.phone_number
+        elif user.last_name:
             contact["last_name"] = user.last_name
         stored = self.state.add_message(user.id, "user", {"contact": contact})
         self.state.enqueue_update("message", stored.data)

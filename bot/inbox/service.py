@@ -3,9 +3,12 @@
 A question opens a thread with a reference number, a topic from the deployment and the
 member's consulate. Staff see it under a pseudonymous handle (a number drawn at random for the
 thread, the consulate and the member's language: ``Member 4821 · London · Filipino``): never
-the member's Telegram id, username or phone. Staff may only see and act on threads of their
-consulates: every staff method checks ``require(actor, permission, [consulate])`` itself
-(viewing needs VIEW; assigning, replying and closing need COMPOSE).
+the member's Telegram id, username or phone, unless the member chose to share a phone number
+for a call-back in that thread (their own, through Telegram's contact button): then that
+thread's view, and only it, shows the number until the member withdraws it. Staff may only
+see and act on threads of their consulates: every staff method checks
+``require(actor, permission, [consulate])`` itself (viewing needs VIEW; assigning, replying
+and closing need COMPOSE).
 
 Limits: a question is at most ``QUESTION_MAX`` characters; a member may ask
 ``questions_per_day`` questions in any 24 hours (the deployment's policies). A member writing
@@ -60,6 +63,7 @@ class InboxProblem(StrEnum):
     DAILY_LIMIT = "daily_limit"
     UNKNOWN_THREAD = "unknown_thread"
     UNKNOWN_REPLY = "unknown_reply"
+    NOT_OWN_CONTACT = "not_own_contact"
 
 
 #: Each problem as the chat says it (``value``: a number or a reference).
@@ -78,6 +82,9 @@ PROBLEM_TEXTS = {
     ),
     InboxProblem.UNKNOWN_THREAD: N_("There is no open question %(value)s you can act on."),
     InboxProblem.UNKNOWN_REPLY: N_("This saved reply is no longer offered."),
+    InboxProblem.NOT_OWN_CONTACT: N_(
+        "Only your own phone number can be shared, with the button. Nothing was shared."
+    ),
 }
 
 
@@ -103,6 +110,8 @@ class Attachment:
 class ThreadView:
     thread: Thread
     messages: list[MessageRow]
+    #: The number the member shares for a call-back in this thread (None: not shared).
+    callback_phone: str | None = None
 
 
 @dataclass(frozen=True)
@@ -229,15 +238,43 @@ class InboxService:
         attachment: Attachment | None = None,
     ) -> Thread:
         """The member writes into one of their threads; a closed one opens again."""
-        member = await self._member(telegram_user_id)
-        row = await self.repository.by_reference(reference)
-        if row is None or row.member_id != member.id:
-            raise InboxError(InboxProblem.UNKNOWN_THREAD, reference, f"no thread {reference}")
+        row = await self._own_row(await self._member(telegram_user_id), reference)
         reopen = self.due(row.consulate_id, now) if row.thread.status == "closed" else None
         await self.repository.add_message(
             row, _message("member", _text(text), now, attachment=attachment), reopen_due=reopen
         )
         return await self._thread(reference)
+
+    async def _own_row(self, member: MemberRow, reference: str) -> ThreadRow:
+        row = await self.repository.by_reference(reference)
+        if row is None or row.member_id != member.id:
+            raise InboxError(InboxProblem.UNKNOWN_THREAD, reference, f"no thread {reference}")
+        return row
+
+    async def share_callback_phone(
+        self, telegram_user_id: int, reference: str, contact_user_id: int | None, phone: str
+    ) -> str:
+        """Keep the member's own number for a call-back in one of their threads; return it.
+        A contact card of anyone else (or of no Telegram account) is refused."""
+        member = await self._member(telegram_user_id)
+        row = await self._own_row(member, reference)
+        number = phone.strip()
+        if contact_user_id != telegram_user_id or not number:
+            raise InboxError(InboxProblem.NOT_OWN_CONTACT, "", "not the member's own contact")
+        if not number.startswith("+"):
+            number = f"+{number}"  # Telegram sends the number without its plus
+        await self.repository.set_callback_phone(row.id, number)
+        return number
+
+    async def withdraw_callback_phone(self, telegram_user_id: int, reference: str) -> None:
+        """The member stops sharing their number in that thread: it is erased."""
+        member = await self._member(telegram_user_id)
+        await self.repository.set_callback_phone((await self._own_row(member, reference)).id, None)
+
+    async def callback_phones_of(self, telegram_user_id: int) -> list[tuple[str, str]]:
+        """(reference, number) of each thread in which the member shares a number."""
+        member = await self.members.get_by_telegram_id(telegram_user_id)
+        return await self.repository.callback_phones(member.id) if member else []
 
     async def threads_of(self, telegram_user_id: int) -> list[Thread]:
         member = await self.members.get_by_telegram_id(telegram_user_id)
@@ -266,7 +303,8 @@ class InboxService:
 
     async def view(self, actor: Actor, reference: str) -> ThreadView:
         row = await self._staff_row(actor, Permission.VIEW, reference)
-        return ThreadView(row.thread, await self.repository.messages(row.id))
+        messages = await self.repository.messages(row.id)
+        return ThreadView(row.thread, messages, await self.repository.callback_phone(row.id))
 
     async def may_answer(self, actor: Actor, reference: str) -> Thread:
         """The thread, if the actor may answer it (before asking them for the text)."""

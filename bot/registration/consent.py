@@ -135,7 +135,8 @@ KEPT: tuple[Kept, ...] = (
         notice=N_(
             "The questions you send your consulate with /ask, its answers and the mark you may "
             "give an answer: so that its staff can answer you and see how well they do. Staff "
-            "see them without your name or Telegram account; "
+            "see them without your name or Telegram account, and see your phone number only if "
+            "you share it for a call-back, in that question only, until you stop sharing it; "
             "they are erased a set number of days after the question is closed, or at once "
             "with /delete."
         ),

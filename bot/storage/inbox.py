@@ -243,6 +243,29 @@ class InboxRepository:
                 "UPDATE inbox_threads SET reminded_at = ? WHERE id = ?", (_iso(now), thread_id)
             )
 
+    async def callback_phone(self, thread_id: int) -> str | None:
+        """The number the member shares for a call-back in this thread, if any."""
+        row = await self.database.fetch_one(
+            "SELECT callback_phone FROM inbox_threads WHERE id = ?", (thread_id,)
+        )
+        return str(row[0]) if row and row[0] else None
+
+    async def set_callback_phone(self, thread_id: int, phone: str | None) -> None:
+        """Keep (or, with None, erase) the number shared for a call-back in this thread."""
+        async with self.database.transaction() as tx:
+            await tx.execute(
+                "UPDATE inbox_threads SET callback_phone = ? WHERE id = ?", (phone, thread_id)
+            )
+
+    async def callback_phones(self, member_id: int) -> list[tuple[str, str]]:
+        """(reference, number) of each thread in which the member shares a number."""
+        rows = await self.database.fetch_all(
+            "SELECT reference, callback_phone FROM inbox_threads"
+            " WHERE member_id = ? AND callback_phone IS NOT NULL ORDER BY created_at",
+            (member_id,),
+        )
+        return [(str(r[0]), str(r[1])) for r in rows]
+
     async def erase_closed_before(self, moment: datetime) -> int:
         """Erase threads closed before ``moment`` with their messages; return threads erased."""
         async with self.database.transaction() as tx:

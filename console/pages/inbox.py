@@ -100,6 +100,7 @@ async def thread_page(
         {
             "thread": thread,
             "messages": view.messages,
+            "callback_phone": view.callback_phone,
             "handle": words.handle(tr, deployment, thread),
             "topic": words.topic_name(tr, deployment, thread),
             "when": lambda moment: tr.format_datetime(moment, zone, "short"),

@@ -108,8 +108,11 @@ class ChatUser:
             lambda: self.client.attach(self.id, content, file_name, mime_type, caption), timeout
         )
 
-    async def share_contact(self, timeout: float = 5.0) -> list[Message]:
-        return await self._act(lambda: self.client.contact(self.id), timeout)
+    async def share_contact(
+        self, timeout: float = 5.0, *, phone: str | None = None, of_user: int | None = None
+    ) -> list[Message]:
+        """Press the contact button (own number), or send ``of_user``'s contact card."""
+        return await self._act(lambda: self.client.contact(self.id, phone, of_user), timeout)
 
     async def callback_answer(self, query_id: str) -> str:
         """The text the bot answered a button press with (an alert or a toast), once it has."""

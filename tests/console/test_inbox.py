@@ -158,6 +158,23 @@ async def test_a_viewer_reads_but_gets_no_buttons_and_madrid_sees_nothing(
     assert (await madrid.get("/inbox/Q-AAAAAA")).status == 404
 
 
+async def test_a_call_back_number_shows_on_its_thread_page_only_and_madrid_sees_nothing(
+    desk: Desk, client: SandboxClient, services: Services
+) -> None:
+    member, reference = await member_asks(client, services, "en", "london", datetime.now(UTC))
+    phone = "+447700900123"
+    await services.inbox.share_callback_phone(member.id, reference, member.id, phone)
+    london = await desk(LONDON_EDITOR)
+    page = await (await london.get(f"/inbox/{reference}")).text()
+    assert "Call-back requested" in page and phone in page
+    assert phone not in await (await london.get("/inbox")).text()
+    refused = await (await desk(MADRID_EDITOR)).get(f"/inbox/{reference}")
+    assert refused.status == 403 and phone not in await refused.text()
+    await services.inbox.withdraw_callback_phone(member.id, reference)
+    page = await (await london.get(f"/inbox/{reference}")).text()
+    assert "Call-back requested" not in page and phone not in page
+
+
 async def test_the_measures_show_no_time_until_k_questions_were_answered(
     desk: Desk, client: SandboxClient, services: Services
 ) -> None:

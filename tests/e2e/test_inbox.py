@@ -274,3 +274,91 @@ async def test_a_kill_right_after_each_step_keeps_the_member_where_they_were(
         REFERENCE.search(text_of(m)) or "v1:ask:send" in str(m.get("inline_keyboard"))
         for m in answered
     ), answered
+
+
+# --- a call-back (issue 13, item 2) ------------------------------------------------------------
+
+
+async def ask_for_call_back(member: ChatUser, confirmation: Message, reference: str) -> None:
+    """Press "Ask for a call-back" on the confirmation: the contact button is offered."""
+    (offer,) = await member.choose(confirmation, f"v1:ask:call:{reference}")
+    assert reference in text_of(offer) and "only" in text_of(offer).lower()
+    keyboard = await member.client.chat_state(member.id)
+    buttons = [b for row in keyboard["reply_keyboard"]["keyboard"] for b in row]
+    assert any(button.get("request_contact") for button in buttons), buttons
+
+
+async def callback_phone(services: Services, reference: str) -> object:
+    row = await services.database.fetch_one(
+        "SELECT callback_phone FROM inbox_threads WHERE reference = ?", (reference,)
+    )
+    assert row is not None
+    return row[0]
+
+
+async def test_a_member_shares_a_number_for_a_call_back_in_one_thread_only(
+    running: tuple[ChatUser, App], client: SandboxClient, services: Services
+) -> None:
+    member = await member_of(client, services, "Grace Mensah", "en", "london")
+    await pick_topic(member, "other")
+    (sent,) = await member.send("Zqx plugh xyzzy")
+    found = REFERENCE.search(text_of(sent))
+    assert found, text_of(sent)
+    reference = found.group(0)
+    other = await services.inbox.ask(member.id, "other", "Zqx second question", datetime.now(UTC))
+
+    await ask_for_call_back(member, sent, reference)
+    answer = await member.share_contact(phone="447700900123")
+    shared = with_button(answer, f"v1:ask:nocall:{reference}")
+    assert "+447700900123" in text_of(shared) and reference in text_of(shared)
+    assert await callback_phone(services, reference) == "+447700900123"
+    assert await callback_phone(services, other.reference) is None
+
+    # London's editor sees it in that thread's view, never in /inbox's list; not in the other.
+    london = await staff(client, services, "London editor", "london")
+    listing = await london.send("/inbox")
+    assert "447700900123" not in str(listing)
+    view = await open_thread(london, reference)
+    assert "Call-back requested: +447700900123" in text_of(view)
+    assert "447700900123" not in text_of(await open_thread(london, other.reference))
+
+    # Madrid's editor cannot open the thread at all.
+    madrid = await staff(client, services, "Madrid editor", "madrid")
+    assert reference not in str(await madrid.send("/inbox"))
+    update = await madrid.press_data(0, f"v1:inbox:open:{reference}", forge=True)
+    assert await madrid.callback_answer(update["callback_query"]["id"]) == REFUSAL
+    assert "447700900123" not in str(await madrid.bot_messages())
+
+    # /mydata holds it (the export and a button to stop sharing it).
+    mine = await member.send("/mydata")
+    assert any("+447700900123" in str(message) for message in mine), mine
+    with_button(mine, f"v1:ask:nocall:{reference}")
+    export = await services.members.export(member.id)
+    assert "+447700900123" in str(export["tables"]["inbox_threads"])
+
+    # The member withdraws it: gone from the database and from the staff's view.
+    (withdrawn,) = await member.choose(shared, f"v1:ask:nocall:{reference}")
+    assert "no longer shared" in text_of(withdrawn)
+    assert await callback_phone(services, reference) is None
+    assert "447700900123" not in str(await open_thread(london, reference))
+
+
+async def test_a_contact_of_someone_else_is_refused_for_a_call_back(
+    running: tuple[ChatUser, App], client: SandboxClient, services: Services
+) -> None:
+    member = await member_of(client, services, "Omar", "en", "london")
+    stranger = await ChatUser.create(client, "Stranger", "en")
+    await pick_topic(member, "other")
+    (sent,) = await member.send("Zqx plugh")
+    found = REFERENCE.search(text_of(sent))
+    assert found, text_of(sent)
+    await ask_for_call_back(member, sent, found.group(0))
+    (refused,) = await member.share_contact(of_user=stranger.id)
+    english = services.languages.translator("en")
+    assert text_of(refused) == english.gettext(PROBLEM_TEXTS[InboxProblem.NOT_OWN_CONTACT])
+    assert await callback_phone(services, found.group(0)) is None
+    # Cancel instead of the button: nothing is shared either.
+    await ask_for_call_back(member, sent, found.group(0))
+    (cancelled,) = await member.send("Cancel")
+    assert text_of(cancelled) == "Nothing was shared."
+    assert await callback_phone(services, found.group(0)) is None

@@ -199,3 +199,64 @@ async def test_staff_reopen_a_closed_thread_and_every_action_is_audited(ready: S
     done = [(row.actor, row.action, row.subject) for row in reversed(log)]
     actions = ["inbox.assign", "inbox.reply", "inbox.close", "inbox.reopen"]
     assert done[-4:] == [(f"tg:{LONDON_STAFF}", action, thread.reference) for action in actions]
+
+
+PHONE = "+447700900123"
+
+
+async def numbers_stored(services: Services) -> list[object]:
+    rows = await services.database.fetch_all(
+        "SELECT callback_phone FROM inbox_threads WHERE callback_phone IS NOT NULL"
+    )
+    return [row[0] for row in rows]
+
+
+async def test_a_call_back_number_is_kept_for_one_thread_and_shown_only_in_its_view(
+    ready: Services,
+) -> None:
+    thread = await ready.inbox.ask(MEMBER, "other", "Call me", NOW)
+    other = await ready.inbox.ask(MEMBER, "other", "Another", NOW)
+    shared = await ready.inbox.share_callback_phone(MEMBER, thread.reference, MEMBER, "4477009")
+    assert shared == "+4477009"  # Telegram sends it without its plus
+    await ready.inbox.share_callback_phone(MEMBER, thread.reference, MEMBER, PHONE)
+    london = await as_staff(ready, LONDON_STAFF)
+    assert (await ready.inbox.view(london, thread.reference)).callback_phone == PHONE
+    assert (await ready.inbox.view(london, other.reference)).callback_phone is None
+    assert PHONE not in repr(await ready.inbox.open_threads(london))
+    assert PHONE not in repr(await ready.inbox.threads_of(MEMBER))
+    with pytest.raises(AccessDenied):
+        await ready.inbox.view(await as_staff(ready, MADRID_STAFF), thread.reference)
+    assert await ready.inbox.callback_phones_of(MEMBER) == [(thread.reference, PHONE)]
+    await ready.inbox.withdraw_callback_phone(MEMBER, thread.reference)
+    assert (await ready.inbox.view(london, thread.reference)).callback_phone is None
+    assert await numbers_stored(ready) == []
+
+
+async def test_only_the_members_own_contact_for_their_own_thread_is_taken(
+    ready: Services,
+) -> None:
+    thread = await ready.inbox.ask(MEMBER, "other", "Call me", NOW)
+    for contact_user in (MADRID_STAFF, None):
+        with pytest.raises(InboxError) as refused:
+            await ready.inbox.share_callback_phone(MEMBER, thread.reference, contact_user, PHONE)
+        assert refused.value.problem == InboxProblem.NOT_OWN_CONTACT
+    someone = 6_100_200_999
+    await add_member(ready, someone, language="en", consulate_id="london")
+    with pytest.raises(InboxError) as not_theirs:
+        await ready.inbox.share_callback_phone(someone, thread.reference, someone, PHONE)
+    assert not_theirs.value.problem == InboxProblem.UNKNOWN_THREAD
+    assert await numbers_stored(ready) == []
+
+
+async def test_a_call_back_number_goes_with_its_thread(ready: Services) -> None:
+    closed = await ready.inbox.ask(MEMBER, "other", "Old", NOW)
+    await ready.inbox.share_callback_phone(MEMBER, closed.reference, MEMBER, PHONE)
+    await ready.inbox.close(await as_staff(ready, LONDON_STAFF), closed.reference, NOW)
+    policy = RetentionPolicy(outbox_days=30, audit_days=5 * 365, inbox_days=90)
+    await RetentionService(ready.database, policy).erase_expired(NOW + timedelta(days=100))
+    assert await numbers_stored(ready) == []
+    kept = await ready.inbox.ask(MEMBER, "other", "New", NOW + timedelta(days=100))
+    await ready.inbox.share_callback_phone(MEMBER, kept.reference, MEMBER, PHONE)
+    assert PHONE in repr((await ready.members.export(MEMBER))["tables"]["inbox_threads"])
+    await ready.members.erase(MEMBER)
+    assert await numbers_stored(ready) == []

@@ -142,18 +142,6 @@ class ResponseRepository:
                 (broadcast_id, member_id, utc_now_iso()),
             )
 
-    async def last_pressed(self, member_id: int, since: str) -> int | None:
-        """The announcement whose "Tell me more" the member pressed last, after ``since`` (an
-        ISO instant in UTC, to the second)."""
-        row = await self.database.fetch_one(
-            "SELECT r.broadcast_id FROM responses r"
-            " JOIN response_offers o ON o.broadcast_id = r.broadcast_id"
-            " WHERE r.member_id = ? AND o.kind = 'tell_me_more' AND r.answered_at > ?"
-            " ORDER BY r.answered_at DESC, r.id DESC LIMIT 1",
-            (member_id, since),
-        )
-        return int(row[0]) if row else None
-
     async def withdraw(
         self, broadcast_id: int, member_id: int, capacity: int | None
     ) -> tuple[bool, Promoted | None]:

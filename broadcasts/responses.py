@@ -168,19 +168,21 @@ class ResponseService:
         await self.repository.pressed(broadcast_id, member_id)
         return topic_for(broadcast.category)
 
-    async def about(self, member_id: int, since: datetime) -> tuple[str, str] | None:
-        """The announcement a new question is about, if the member pressed its "Tell me more"
-        after ``since``: (its topic, the first line staff see, in the deployment's language)."""
-        broadcast_id = await self.repository.last_pressed(member_id, _iso(since))
-        broadcast = await self.broadcasts.repository.get(broadcast_id) if broadcast_id else None
+    async def about(self, member_id: int, broadcast_id: int) -> str | None:
+        """The first line staff see on a question asked with this announcement's "Tell me
+        more" (in the deployment's language); None unless the member pressed it."""
+        offer = await self.repository.offer(broadcast_id)
+        pressed = await self.repository.answer(broadcast_id, member_id)
+        if offer is None or offer.kind is not ResponseKind.TELL_ME_MORE or pressed is None:
+            return None
+        broadcast = await self.broadcasts.repository.get(broadcast_id)
         if broadcast is None:
             return None
         payloads = await self.broadcasts.repository.payloads(broadcast)
         chosen = [p for p in payloads if p.language == broadcast.default_language] or payloads
         words = first_words(chosen[0].text or "") if chosen else ""
         tr = self.languages.translator(self.deployment.default_language)
-        line = tr.gettext(ABOUT_LINE) % {"number": str(broadcast.id), "words": words}
-        return topic_for(broadcast.category), line
+        return tr.gettext(ABOUT_LINE) % {"number": str(broadcast.id), "words": words}
 
     async def sharing_terms(self, broadcast_id: int, telegram_user_id: int) -> SharingTerms:
         """What the member would share with whom (ResponseRefused if they may not)."""

@@ -284,7 +284,12 @@ async def send_question(update: Update, context: AppContext) -> object:
             )
         else:
             thread = await inbox.ask(
-                user.id, current.get("topic", ""), current.get("text", ""), now, attachment
+                user.id,
+                current.get("topic", ""),
+                current.get("text", ""),
+                now,
+                attachment,
+                about=current.get("about"),
             )
             text = sent_text(context, thread)
     except InboxError as error:
@@ -535,7 +540,7 @@ async def tell_me_more(update: Update, context: AppContext) -> object:
         return END
     await query.answer()
     draft(context).clear()
-    draft(context).update(topic=topic.id)
+    draft(context).update(topic=topic.id, about=broadcast_id)
     prompt = tr.format(
         "Write your question in one message. You may send a photo or a PDF, JPEG or PNG "
         "document of up to %(size)s MB with your question as its caption. Send /cancel to "

@@ -48,11 +48,9 @@ _REFERENCE_LENGTH = 6
 REFERENCE_PATTERN = rf"Q-[{_REFERENCE_ALPHABET}]{{{_REFERENCE_LENGTH}}}"
 
 
-#: The announcement a member's new question is about, if they pressed its "Tell me more" after
-#: the given instant: (its topic, the question's first line). bot/services.py sets it.
-AboutAnnouncement = Callable[[int, datetime], Awaitable[tuple[str, str] | None]]
-#: How long after pressing "Tell me more" a question under its topic is taken to be about it.
-ABOUT_WINDOW = timedelta(hours=1)
+#: The first line of a question asked with an announcement's "Tell me more" (member id,
+#: announcement id), None unless the member pressed it there. bot/services.py sets it.
+AboutAnnouncement = Callable[[int, int], Awaitable[str | None]]
 
 
 class InboxProblem(StrEnum):
@@ -192,12 +190,14 @@ class InboxService:
         text: str,
         now: datetime,
         attachment: Attachment | None = None,
+        about: int | None = None,
     ) -> Thread:
-        """Open a thread with the member's question; return it (reference, promised time)."""
+        """Open a thread with the member's question; return it (reference, promised time).
+        ``about``: the announcement whose "Tell me more" the member pressed to ask it."""
         member = await self.may_ask(telegram_user_id, now)
         if self.deployment.inbox_topic(topic_id) is None:
             raise InboxError(InboxProblem.UNKNOWN_TOPIC, topic_id, f"topic {topic_id!r}")
-        question = await self._with_about(member.id, topic_id, _text(text), now)
+        question = await self._with_about(member.id, about, _text(text))
         consulate_id = member.consulate_id or ""
         reference = await self._new_reference()
         await self.repository.create(
@@ -215,19 +215,11 @@ class InboxService:
         )
         return await self._thread(reference)
 
-    async def _with_about(self, member_id: int, topic_id: str, question: str, now: datetime) -> str:
-        """The question, first naming the announcement it is about: one whose "Tell me more"
-        the member pressed within ABOUT_WINDOW, after their last question, under this topic."""
-        if self.about is None:
-            return question
-        since = now - ABOUT_WINDOW
-        latest = await self.repository.of_member(member_id)
-        if latest:
-            since = max(since, latest[0].thread.created_at)
-        found = await self.about(member_id, since)
-        if found is None or found[0] != topic_id:
-            return question
-        return f"{found[1]}\n\n{question}"
+    async def _with_about(self, member_id: int, about: int | None, question: str) -> str:
+        """The question, first naming the announcement it was asked about (``about``: the
+        announcement whose "Tell me more" the member pressed to ask it)."""
+        line = await self.about(member_id, about) if about and self.about else None
+        return f"{line}\n\n{question}" if line else question
 
     async def write_again(
         self,

@@ -102,7 +102,9 @@ async def test_tell_me_more_is_offered_and_the_thread_names_the_announcement(
         await engine.wait_finished(started.delivery_id)
 
     topic = await services.responses.tell_me_more(broadcast_id, member)
-    thread = await services.inbox.ask(member, topic, "When is it?", datetime.now(UTC))
+    thread = await services.inbox.ask(
+        member, topic, "When is it?", datetime.now(UTC), about=broadcast_id
+    )
     page = await (await editor.get(f"/inbox/{thread.reference}")).text()
     assert f"About announcement #{broadcast_id}: Diaspora bond fair in March" in page
     assert "When is it?" in page and str(member) not in page

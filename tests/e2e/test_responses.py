@@ -213,6 +213,16 @@ async def test_tell_me_more_opens_a_question_about_the_announcement_for_london_s
     assert (await services.responses.repository.counts(broadcast_id)).confirmed == 0
     assert not [m for m in await stranger.bot_messages() if "/cancel" in (m.get("text") or "")]
 
+    # Pressed, then cancelled: a question asked next with /ask is not about the announcement.
+    await english.press(message, "Tell me more")
+    await english.send("/cancel")
+    topics = await english.send("/ask")
+    await english.press(topics[-1], "Investment and programmes")
+    await ask(english, "Where is the embassy?")
+    (unrelated,) = await services.inbox.threads_of(english.id)
+    first = await services.inbox.view(OPERATOR, unrelated.reference)
+    assert first.messages[0].text == "Where is the embassy?"
+
     # The member goes straight to writing, under the investment topic (no topic buttons).
     (prompt,) = await english.press(message, "Tell me more")
     assert "Investment and programmes" in prompt["text"] and "/cancel" in prompt["text"]
@@ -220,7 +230,7 @@ async def test_tell_me_more_opens_a_question_about_the_announcement_for_london_s
     assert (await services.responses.repository.counts(broadcast_id)).confirmed == 1
     sent = await ask(english, "Can I join from abroad?")
     assert "Q-" in sent["text"]
-    (thread,) = await services.inbox.threads_of(english.id)
+    thread, _ = await services.inbox.threads_of(english.id)
     assert thread.topic == "investment"
 
     # A London editor sees which announcement it is about, and still not who asked.
@@ -237,7 +247,7 @@ async def test_tell_me_more_opens_a_question_about_the_announcement_for_london_s
     topics = await english.send("/ask")
     await english.press(topics[-1], "Investment and programmes")
     await ask(english, "Another question")
-    latest, _ = await services.inbox.threads_of(english.id)
+    latest, *_ = await services.inbox.threads_of(english.id)
     view = await services.inbox.view(OPERATOR, latest.reference)
     assert view.messages[0].text == "Another question"
 

@@ -524,8 +524,9 @@ async def tell_me_more(update: Update, context: AppContext) -> object:
     fields = callbacks.fields(query.data, FEATURE)
     try:
         broadcast_id = int(fields[1]) if len(fields) == 2 and fields[1].isdigit() else 0
-        topic_id = await context.services.responses.tell_me_more(broadcast_id, query.from_user.id)
+        # The limit first: a press that cannot lead to a question is not counted as interest.
         await context.services.inbox.may_ask(query.from_user.id, datetime.now(UTC))
+        topic_id = await context.services.responses.tell_me_more(broadcast_id, query.from_user.id)
     except ResponseRefused:
         await alert(update, context, tr.gettext(STALE))
         return END

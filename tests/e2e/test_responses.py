@@ -256,7 +256,9 @@ async def test_tell_me_more_keeps_to_the_daily_question_limit(
     running: tuple[ChatUser, App], client: SandboxClient, services: Services
 ) -> None:
     english = await member(client, services, "Grace", "en")
-    await announce(services, ResponseOffer(ResponseKind.TELL_ME_MORE), Category.EVENT)
+    broadcast_id = await announce(
+        services, ResponseOffer(ResponseKind.TELL_ME_MORE), Category.EVENT
+    )
     message = await received(english, TEXT["en"])
     limit = services.deployment.policies.questions_per_day
     for number in range(limit):
@@ -264,3 +266,5 @@ async def test_tell_me_more_keeps_to_the_daily_question_limit(
     (refused,) = await english.press(message, "Tell me more")
     assert "the most we accept" in refused["text"] and "/cancel" not in refused["text"]
     assert len(await services.inbox.threads_of(english.id)) == limit
+    # A press that could not lead to a question is not counted as interest.
+    assert (await services.responses.repository.counts(broadcast_id)).confirmed == 0

@@ -23,6 +23,15 @@ SERVICES = web.AppKey("services", Services)
 LANGUAGE_COOKIE = "console_language"
 
 
+def path_id(request: web.Request) -> int:
+    """The number in the route's ``{id}``; anything else is a page that does not exist (the
+    app answers LookupError with "not found")."""
+    raw = request.match_info["id"]
+    if not raw.isdigit():
+        raise LookupError(raw)
+    return int(raw)
+
+
 async def translator_for(request: web.Request) -> Translator:
     """The signed-in staff member's language (their own choice here, else the language they
     use with the bot, else the deployment's default)."""

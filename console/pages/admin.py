@@ -10,7 +10,7 @@ from bot.access import Role
 from bot.services import Services
 from bot.staff import PROBLEM_TEXTS, StaffError
 from bot.storage.staff import AuditSearch
-from console.render import SERVICES, render, translator_for
+from console.render import SERVICES, path_id, render, translator_for
 from console.security import signed_in_actor
 
 AUDIT_ROWS = 200
@@ -69,11 +69,8 @@ async def refusal(request: web.Request, refused: StaffError) -> str:
 
 async def remove_staff(request: web.Request) -> web.Response:
     services: Services = request.app[SERVICES]
-    raw_id = request.match_info["id"]
-    if not raw_id.isdigit():
-        raise LookupError(raw_id)
     try:
-        await services.staff.remove(signed_in_actor(request), int(raw_id))
+        await services.staff.remove(signed_in_actor(request), path_id(request))
     except StaffError as refused:
         return await staff_page(request, await refusal(request, refused))
     raise web.HTTPSeeOther("/admin")

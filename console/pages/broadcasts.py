@@ -46,7 +46,7 @@ from broadcasts.response_store import ResponseKind, ResponseOffer
 from broadcasts.responses import BUTTON_LABELS
 from broadcasts.schedule import Recurrence, Schedule
 from console.audience import AUDIENCE_FIELDS, audience_choices, audience_from
-from console.render import SERVICES, render, translator_for
+from console.render import SERVICES, path_id, render, translator_for
 from console.security import signed_in_actor
 from console.telegram_html import safe_html
 
@@ -327,7 +327,7 @@ async def broadcast_page(
 async def contacts_csv(request: web.Request) -> web.Response:
     """The contacts members shared for one announcement, as CSV (the service audits it)."""
     services: Services = request.app[SERVICES]
-    broadcast_id = _id(request)
+    broadcast_id = path_id(request)
     text = await services.responses.contacts_csv(broadcast_id, signed_in_actor(request))
     return web.Response(
         text=text,
@@ -340,13 +340,13 @@ async def contacts_csv(request: web.Request) -> web.Response:
 
 
 async def show(request: web.Request) -> web.Response:
-    return await broadcast_page(request, _id(request))
+    return await broadcast_page(request, path_id(request))
 
 
 async def progress(request: web.Request) -> web.Response:
     """The progress of one announcement as JSON of formatted bands (for the live bar)."""
     services: Services = request.app[SERVICES]
-    report = await services.broadcasts.report(_id(request), signed_in_actor(request))
+    report = await services.broadcasts.report(path_id(request), signed_in_actor(request))
     tr = await translator_for(request)
     totals = report.totals
 
@@ -369,7 +369,7 @@ async def act(request: web.Request) -> web.Response:
     """Approve, reject (with a comment the author sees), cancel, pause or resume."""
     services: Services = request.app[SERVICES]
     actor = signed_in_actor(request)
-    broadcast_id, action = _id(request), request.match_info["action"]
+    broadcast_id, action = path_id(request), request.match_info["action"]
     comment = str((await request.post()).get("comment", "")).strip()[:1000]
     try:
         if action == "approve":
@@ -399,13 +399,6 @@ async def audience_size(request: web.Request) -> web.Response:
     band = await services.broadcasts.audience_band(audience, actor)
     tr = await translator_for(request)
     return web.json_response({"size": tr.format_band(band)})
-
-
-def _id(request: web.Request) -> int:
-    raw = request.match_info["id"]
-    if not raw.isdigit():
-        raise LookupError(raw)
-    return int(raw)
 
 
 def routes() -> list[web.RouteDef]:

@@ -21,7 +21,7 @@ from broadcasts.compose import BroadcastError
 from broadcasts.labels import refusal_text
 from console.audience import AUDIENCE_FIELDS, audience_choices, audience_from
 from console.pages.home import staff_zone
-from console.render import SERVICES, render, translator_for
+from console.render import SERVICES, path_id, render, translator_for
 from console.security import signed_in_actor
 from polls.chart import HIDDEN, draw_report_chart
 from polls.counting import ANONYMOUS, SEGMENTED
@@ -152,10 +152,8 @@ async def create(request: web.Request) -> web.Response:
 async def report_of(request: web.Request, formats: tuple[str, ...]) -> PollReport:
     services: Services = request.app[SERVICES]
     tr = await translator_for(request)
-    raw = request.match_info["id"]
-    if not raw.isdigit():
-        raise LookupError(raw)
-    return await services.polls.report(int(raw), tr.language, signed_in_actor(request), formats)
+    poll_id = path_id(request)
+    return await services.polls.report(poll_id, tr.language, signed_in_actor(request), formats)
 
 
 async def results(request: web.Request) -> web.Response:
@@ -227,11 +225,9 @@ async def png_download(request: web.Request) -> web.Response:
 
 async def close(request: web.Request) -> web.Response:
     services: Services = request.app[SERVICES]
-    raw = request.match_info["id"]
-    if not raw.isdigit():
-        raise LookupError(raw)
-    await services.polls.close(int(raw), signed_in_actor(request))
-    raise web.HTTPSeeOther(f"/polls/{raw}")
+    poll_id = path_id(request)
+    await services.polls.close(poll_id, signed_in_actor(request))
+    raise web.HTTPSeeOther(f"/polls/{poll_id}")
 
 
 def routes() -> list[web.RouteDef]:

@@ -36,7 +36,6 @@ import csv
 import io
 import logging
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 
 from bot.access import Actor, Permission, allows, require
 from bot.deployment import Deployment
@@ -292,10 +291,6 @@ def _collects_contacts(broadcast: Broadcast, offer: ResponseOffer) -> bool:
     """Members who answered may share a contact: investment and programme announcements with
     "I'm interested" or "I'll attend" (a "Tell me more" press leads to /ask instead)."""
     return broadcast.category in SHARING_CATEGORIES and offer.kind is not ResponseKind.TELL_ME_MORE
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def _defused(value: str) -> str:

@@ -217,13 +217,12 @@ class PollService:
     ) -> AnswerResult:
         """Apply a poll_answer update (segmented polls)."""
         await self.ensure_variant(telegram_poll_id)
-        result = await self.counter.record_answer(
+        return await self.counter.record_answer(
             update_id=update_id,
             telegram_poll_id=telegram_poll_id,
             telegram_user_id=telegram_user_id,
             option_ids=option_ids,
         )
-        return result
 
     async def record_counts(
         self,
@@ -235,14 +234,13 @@ class PollService:
     ) -> AnswerResult:
         """Apply a poll update (anonymous polls; ignored for segmented ones)."""
         await self.ensure_variant(telegram_poll_id)
-        result = await self.counter.record_counts(
+        return await self.counter.record_counts(
             update_id=update_id,
             telegram_poll_id=telegram_poll_id,
             voter_counts=voter_counts,
             total_voter_count=total_voter_count,
             is_closed_by_telegram=is_closed,
         )
-        return result
 
     async def ensure_variant(self, telegram_poll_id: str) -> bool:
         """Make sure the Telegram poll is a known variant; False if no delivery sent it."""

@@ -335,6 +335,14 @@ def status_guard(expected: Iterable[StrEnum]) -> tuple[str, tuple[object, ...]]:
     return f" AND status IN ({', '.join('?' * len(states))})", states
 
 
+def to_utc_text(instant: datetime) -> str:
+    """An aware instant as stored in every *_at column: UTC, ISO 8601 to the second (text
+    order = time order)."""
+    if instant.tzinfo is None:
+        raise ValueError("expected an aware datetime")
+    return instant.astimezone(UTC).isoformat(timespec="seconds")
+
+
 def utc_now_iso() -> str:
-    """The current instant in UTC, ISO 8601, as stored in every *_at column."""
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    """The current instant, as stored in every *_at column."""
+    return to_utc_text(datetime.now(UTC))

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import aiosqlite
 
-from bot.storage.database import Database
+from bot.storage.database import Database, to_utc_text
 
 
 @dataclass(frozen=True)
@@ -33,13 +33,6 @@ class DueReminderRow:
     days_before: int
     departure_date: date
     due_at: datetime
-
-
-def to_utc_text(instant: datetime) -> str:
-    """An aware instant as stored: UTC, ISO 8601 to the second (text order = time order)."""
-    if instant.tzinfo is None:
-        raise ValueError("expected an aware datetime")
-    return instant.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def _reminder(row: aiosqlite.Row) -> ReminderRow:

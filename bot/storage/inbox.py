@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import aiosqlite
 
-from bot.storage.database import Database, Transaction
+from bot.storage.database import Database, Transaction, to_utc_text
 
 _THREAD_COLUMNS = (
     "t.id, t.reference, t.member_id, m.telegram_user_id, t.consulate_id, t.topic, t.language,"
@@ -15,10 +15,6 @@ _THREAD_COLUMNS = (
     " t.closed_at"
 )
 _FROM = " FROM inbox_threads AS t JOIN members AS m ON m.id = t.member_id"
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True)
@@ -128,8 +124,8 @@ class InboxRepository:
                     thread.topic,
                     thread.language,
                     thread.handle_number,
-                    _iso(thread.created_at),
-                    _iso(thread.due_at),
+                    to_utc_text(thread.created_at),
+                    to_utc_text(thread.due_at),
                 ),
             )
             await _add_message(tx, thread_id, thread.member_id, first)
@@ -145,13 +141,13 @@ class InboxRepository:
             if message.sender == "staff":
                 await tx.execute(
                     "UPDATE inbox_threads SET answered_at = ? WHERE id = ?",
-                    (_iso(message.created_at), thread.id),
+                    (to_utc_text(message.created_at), thread.id),
                 )
             elif reopen_due is not None:
                 await tx.execute(
                     "UPDATE inbox_threads SET status = 'open', closed_at = NULL,"
                     " answered_at = NULL, reminded_at = NULL, due_at = ? WHERE id = ?",
-                    (_iso(reopen_due), thread.id),
+                    (to_utc_text(reopen_due), thread.id),
                 )
         return message_id
 
@@ -199,7 +195,7 @@ class InboxRepository:
     async def count_asked_since(self, member_id: int, since: datetime) -> int:
         row = await self.database.fetch_one(
             "SELECT count(*) FROM inbox_threads WHERE member_id = ? AND created_at >= ?",
-            (member_id, _iso(since)),
+            (member_id, to_utc_text(since)),
         )
         return int(row[0]) if row else 0
 
@@ -213,7 +209,7 @@ class InboxRepository:
         async with self.database.transaction() as tx:
             await tx.execute(
                 "UPDATE inbox_threads SET status = 'closed', closed_at = ? WHERE id = ?",
-                (_iso(now), thread_id),
+                (to_utc_text(now), thread_id),
             )
 
     async def reopen(self, thread_id: int, due: datetime) -> None:
@@ -221,7 +217,7 @@ class InboxRepository:
             await tx.execute(
                 "UPDATE inbox_threads SET status = 'open', closed_at = NULL, reminded_at = NULL,"
                 " due_at = ? WHERE id = ?",
-                (_iso(due), thread_id),
+                (to_utc_text(due), thread_id),
             )
 
     async def mark_undelivered(self, message_id: int) -> None:
@@ -233,14 +229,15 @@ class InboxRepository:
         rows = await self.database.fetch_all(
             f"SELECT {_THREAD_COLUMNS}{_FROM} WHERE t.status = 'open' AND t.answered_at IS NULL"
             " AND t.reminded_at IS NULL AND t.due_at < ? ORDER BY t.due_at",
-            (_iso(now),),
+            (to_utc_text(now),),
         )
         return [_thread(row) for row in rows]
 
     async def mark_reminded(self, thread_id: int, now: datetime) -> None:
         async with self.database.transaction() as tx:
             await tx.execute(
-                "UPDATE inbox_threads SET reminded_at = ? WHERE id = ?", (_iso(now), thread_id)
+                "UPDATE inbox_threads SET reminded_at = ? WHERE id = ?",
+                (to_utc_text(now), thread_id),
             )
 
     async def callback_phone(self, thread_id: int) -> str | None:
@@ -271,7 +268,7 @@ class InboxRepository:
         async with self.database.transaction() as tx:
             return await tx.execute(
                 "DELETE FROM inbox_threads WHERE status = 'closed' AND closed_at < ?",
-                (_iso(moment),),
+                (to_utc_text(moment),),
             )
 
 
@@ -287,6 +284,6 @@ async def _add_message(tx: Transaction, thread_id: int, member_id: int, message:
             message.text,
             message.file_kind,
             message.file_id,
-            _iso(message.created_at),
+            to_utc_text(message.created_at),
         ),
     )

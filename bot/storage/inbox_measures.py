@@ -4,13 +4,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
-from bot.storage.database import Database
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
+from bot.storage.database import Database, to_utc_text
 
 
 @dataclass(frozen=True)
@@ -49,7 +45,7 @@ class InboxMeasuresRepository:
             " (SELECT min(m.created_at) FROM inbox_messages AS m"
             "  WHERE m.thread_id = t.id AND m.sender = 'staff')"
             f" FROM inbox_threads AS t WHERE t.consulate_id IN ({marks}) AND t.created_at >= ?",
-            (*sorted(consulates), _iso(since) if since else ""),
+            (*sorted(consulates), to_utc_text(since) if since else ""),
         )
         return [
             ThreadTiming(
@@ -76,7 +72,8 @@ class InboxMeasuresRepository:
     async def mark_rating_asked(self, thread_id: int, now: datetime) -> None:
         async with self.database.transaction() as tx:
             await tx.execute(
-                "UPDATE inbox_threads SET rating_asked_at = ? WHERE id = ?", (_iso(now), thread_id)
+                "UPDATE inbox_threads SET rating_asked_at = ? WHERE id = ?",
+                (to_utc_text(now), thread_id),
             )
 
     async def rate(self, reference: str, member_telegram_id: int, rating: int) -> bool:

@@ -36,6 +36,7 @@ from pathlib import Path
 import aiosqlite
 
 from bot.errors import ConfigError
+from bot.storage.dialect import SQLITE, Dialect
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +69,8 @@ def bundled_migrations() -> list[Migration]:
 
 class Database:
     """The process's one connection to the SQLite file."""
+
+    dialect: Dialect = SQLITE
 
     def __init__(self, connection: aiosqlite.Connection, path: Path) -> None:
         self.connection = connection

@@ -122,7 +122,7 @@ async def build_london_world(services: Services, client: SandboxClient) -> Londo
 
 #: Rows that change with the clock, not with anything a person does: the engine's heartbeat
 #: and the exchange rates the bot fetches at start.
-VOLATILE_TABLES = {"engine_lease", "fx_rates"}
+VOLATILE_TABLES = {"leases", "fx_rates"}
 
 
 async def database_snapshot(database: Database) -> dict[str, list[tuple[Any, ...]]]:

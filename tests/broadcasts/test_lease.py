@@ -36,7 +36,9 @@ class Silent:
 async def hold_lease(database: Database, holder: str, expires_at: float) -> None:
     async with database.transaction() as tx:
         await tx.execute(
-            "INSERT OR REPLACE INTO engine_lease (id, holder, expires_at) VALUES (1, ?, ?)",
+            "INSERT INTO leases (name, holder, expires_at) VALUES ('engine', ?, ?)"
+            " ON CONFLICT (name) DO UPDATE SET holder = excluded.holder,"
+            " expires_at = excluded.expires_at",
             (holder, expires_at),
         )
 

@@ -170,7 +170,8 @@ class SQLitePersistence(BasePersistence[UserData, dict[Any, Any], Any]):
         """
         async with self.database.transaction() as tx:
             await tx.execute(
-                "DELETE FROM conversation_states WHERE json_extract(key, '$[#-1]') = ?"
+                "DELETE FROM conversation_states WHERE"
+                f" {self.database.dialect.last_json_item('key')} = ?"
                 " AND (? IS NULL OR name = ?)",
                 (user_id, name, name),
             )

@@ -71,7 +71,7 @@ async def _check_database(settings: Settings) -> int | None:
     Read before Services.open adds the BOT_ADMIN_IDS, so a new database's sandbox still
     numbers its first user 5000001 (which README suggests making an admin)."""
     mode = RunMode.SANDBOX if settings.sandbox_mode else RunMode.TELEGRAM
-    database = await Database.open(settings.db_path)
+    database = await Database.open(settings.database)
     try:
         await claim_database(database, mode)
         return await highest_known_user_id(database)

@@ -55,6 +55,13 @@ class Settings:
     sandbox_mode: bool = False
     # `run --sandbox --demo`: seed the demo's staff and members (bot/demo.py).
     sandbox_demo: bool = False
+    # BOT_DATABASE_URL=postgresql://...: PostgreSQL instead of the SQLite file at db_path.
+    database_url: str | None = None
+
+    @property
+    def database(self) -> Path | str:
+        """What ``Database.open`` opens: the PostgreSQL URL when set, else the SQLite file."""
+        return self.database_url or self.db_path
 
     def for_run(self, sandbox: bool, demo: bool = False) -> Settings:
         """The settings of ``main.py run [--sandbox [--demo]]``: a token or --sandbox, one of
@@ -114,7 +121,21 @@ class Settings:
             ecb_rates_url=_http_url(env, "ECB_RATES_URL", DEFAULT_ECB_RATES_URL),
             paid_broadcast=_flag(env, "BOT_PAID_BROADCAST"),
             media_dir=Path(env.get("BOT_MEDIA_DIR") or DEFAULT_MEDIA_DIR),
+            database_url=_optional_postgresql_url(env, "BOT_DATABASE_URL"),
         )
+
+
+def _optional_postgresql_url(env: Mapping[str, str], name: str) -> str | None:
+    """A postgresql:// URL, or None (the SQLite file). Never echoed: it may hold a password."""
+    value = _optional(env, name)
+    if value is None:
+        return None
+    if not value.startswith(("postgresql://", "postgres://")):
+        raise ConfigError(
+            f"{name}: expected postgresql://user:password@host:port/database (unset it to use"
+            " the SQLite file at BOT_DB_PATH)"
+        )
+    return value
 
 
 def _optional(env: Mapping[str, str], name: str) -> str | None:

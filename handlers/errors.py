@@ -8,6 +8,7 @@ from telegram import Update
 from telegram.error import Forbidden, NetworkError
 
 from bot.access import AccessDenied
+from bot.metrics import METRICS
 from handlers.context import App, AppContext
 from handlers.gatekeeper import find_member_and_language
 from handlers.replies import refuse, reply
@@ -23,6 +24,8 @@ async def on_error(update: object, context: AppContext) -> None:
         await find_member_and_language(update, context)
     except Exception:  # the database itself may be what failed: answer in the default language
         logger.warning("No language for the answer to update %s", update_id)
+    if not isinstance(error, AccessDenied):  # a refusal is the rule at work, not an error
+        METRICS.error(type(error).__name__)
     if isinstance(error, AccessDenied) and isinstance(update, Update):
         # A service refused (bot/access.py): the person gets the one short refusal; the
         # reason names staff by their audit name and strangers not at all.

@@ -68,6 +68,7 @@ def settings(tmp_path: Path) -> Settings:
             "BOT_DB_PATH": str(tmp_path / "bot.sqlite3"),
             "BOT_MEDIA_DIR": str(tmp_path / "media"),
             "CONSOLE_PORT": "0",
+            "BOT_OPS_PORT": "0",
         }
     ).for_run(sandbox=True)
 

@@ -20,12 +20,12 @@ async def on_error(update: object, context: AppContext) -> None:
     """Log the exception with the update's id only, then tell the user, in their language."""
     error = context.error
     update_id = update.update_id if isinstance(update, Update) else None
+    if not isinstance(error, AccessDenied):  # a refusal is the rule at work, not an error
+        METRICS.error(type(error).__name__)
     try:
         await find_member_and_language(update, context)
     except Exception:  # the database itself may be what failed: answer in the default language
         logger.warning("No language for the answer to update %s", update_id)
-    if not isinstance(error, AccessDenied):  # a refusal is the rule at work, not an error
-        METRICS.error(type(error).__name__)
     if isinstance(error, AccessDenied) and isinstance(update, Update):
         # A service refused (bot/access.py): the person gets the one short refusal; the
         # reason names staff by their audit name and strangers not at all.

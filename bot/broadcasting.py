@@ -3,7 +3,8 @@ no AIORateLimiter, since the engine has its token bucket), started after the app
 starts and stopped before it stops, so shutdown finishes the sends in flight and flushes
 their statuses. While it runs, ``services.broadcasts.engine`` is set and the sweep can start
 deliveries. If another process's engine holds the lease (a ``broadcast send --foreground``),
-the bot starts without sending and takes over once that process stops.
+the bot starts without sending and takes over once that process stops. While it runs, the
+metrics read the outbox depth from the database at each scrape (bot/metrics.py).
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 
+from bot.metrics import METRICS
 from bot.services import Services
 from broadcasts.engine import DeliveryEngine, EngineConfig, effective_rate
 from broadcasts.lease import EngineBusy
@@ -40,10 +43,12 @@ class BroadcastRuntime:
         self.engine = DeliveryEngine(services.database, self.transport, config)
         self._running = False
         self._waiting: asyncio.Task[None] | None = None
+        self._stop_observing: Callable[[], None] | None = None
 
     async def start(self) -> None:
         await self.transport.start()
         self._running = True
+        self._stop_observing = METRICS.observe_outbox_depth(self.engine.outbox.depth)
         try:
             await self._start_engine()
         except EngineBusy as busy:
@@ -67,6 +72,8 @@ class BroadcastRuntime:
         if not self._running:
             return
         self._running = False
+        if self._stop_observing is not None:
+            self._stop_observing()
         if self._waiting is not None:
             self._waiting.cancel()
             await asyncio.gather(self._waiting, return_exceptions=True)

@@ -27,6 +27,7 @@ from bot.deployment import Deployment
 from bot.errors import ConfigError
 from bot.inbox.service import Delivery, DeliveryOutcome
 from bot.log_redaction import Redactor
+from bot.operations import Readiness, serve_operations
 from bot.run_mode import RunMode, claim_database, highest_known_user_id
 from bot.services import Services
 from bot.settings import Settings
@@ -100,6 +101,12 @@ async def _start_sandbox(settings: Settings, highest_user_id: int | None) -> San
 async def run_application(application: App, settings: Settings, stop: asyncio.Event) -> None:
     """Start the application, take updates until ``stop`` is set, then stop cleanly."""
     async with AsyncExitStack() as stack:
+        # Health and metrics first and last: /readyz says 503 until every role has started
+        # and from the moment the process begins to stop (bot/operations.py).
+        readiness = Readiness()
+        application.bot_data.ops_url = await stack.enter_async_context(
+            serve_operations(settings, application.bot_data.services.database, readiness)
+        )
         # Unwound in reverse: stop taking updates, the delivery engine, the application.
         await stack.enter_async_context(_initialized(application))
         if application.post_init:
@@ -110,12 +117,16 @@ async def run_application(application: App, settings: Settings, stop: asyncio.Ev
         broadcasting = application.bot_data.broadcasting
         await broadcasting.start()
         stack.push_async_callback(broadcasting.stop)
+        readiness.started("engine")
         await stack.enter_async_context(_console(application, settings))
+        readiness.started("console")
         if settings.webhook_url:
             await stack.enter_async_context(_webhook(application, settings))
         else:
             await stack.enter_async_context(_long_polling(application))
+        readiness.started("bot")
         await stop.wait()
+        readiness.stopping()
         logger.info("Shutting down: finishing the updates in progress")
 
 

@@ -50,6 +50,9 @@ class Settings:
     console_host: str = "127.0.0.1"
     console_port: int = 8081
     console_url: str | None = None
+    # The operations server (bot/operations.py: /healthz, /readyz, /metrics), never public.
+    ops_host: str = "127.0.0.1"
+    ops_port: int = 8082
     # `run --sandbox`: talk to the local sandbox. Never implied by a missing token, so a
     # deployment that lost its token stops instead of serving invented users.
     sandbox_mode: bool = False
@@ -118,6 +121,8 @@ class Settings:
             console_host=env.get("CONSOLE_HOST") or "127.0.0.1",
             console_port=_port(env, "CONSOLE_PORT", 8081),
             console_url=_optional_http_url(env, "CONSOLE_URL"),
+            ops_host=env.get("BOT_OPS_HOST") or "127.0.0.1",
+            ops_port=_port(env, "BOT_OPS_PORT", 8082),
             ecb_rates_url=_http_url(env, "ECB_RATES_URL", DEFAULT_ECB_RATES_URL),
             paid_broadcast=_flag(env, "BOT_PAID_BROADCAST"),
             media_dir=Path(env.get("BOT_MEDIA_DIR") or DEFAULT_MEDIA_DIR),

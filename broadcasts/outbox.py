@@ -269,6 +269,14 @@ class Outbox:
         )
         return bool(row and row[0])
 
+    async def depth(self) -> int:
+        """Rows not yet sent of every delivery being sent (the outbox depth of the metrics)."""
+        row = await self.database.fetch_one(
+            "SELECT count(*) FROM delivery_outbox AS o JOIN deliveries AS d ON d.id = o.delivery_id"
+            " WHERE d.status = 'sending' AND o.status IN ('pending', 'sending')"
+        )
+        return int(row[0]) if row else 0
+
     async def next_due(self, delivery_id: int) -> float | None:
         """When the earliest pending row becomes due (unix seconds), if any."""
         row = await self.database.fetch_one(

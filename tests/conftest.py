@@ -111,6 +111,7 @@ def settings(tmp_path: Path, database_url: str | None) -> Settings:
         "BOT_DB_PATH": str(tmp_path / "bot.sqlite3"),
         "BOT_MEDIA_DIR": str(tmp_path / "media"),
         "CONSOLE_PORT": "0",
+        "BOT_OPS_PORT": "0",
     }
     if database_url is not None:
         env["BOT_DATABASE_URL"] = database_url

@@ -72,13 +72,14 @@ class BotProcess:
 
     @classmethod
     async def start(cls, env: dict[str, str], *args: str) -> BotProcess:
-        # Every bot started here has its console on a port of the system's choosing.
+        # Every bot started here has its console and operations server on ports of the
+        # system's choosing.
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             str(PROJECT_ROOT / "main.py"),
             "run",
             *args,
-            env=operator_environment({"CONSOLE_PORT": "0", **env}),
+            env=operator_environment({"CONSOLE_PORT": "0", "BOT_OPS_PORT": "0", **env}),
             cwd=PROJECT_ROOT,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,

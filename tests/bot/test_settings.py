@@ -94,3 +94,16 @@ def test_run_needs_a_token_or_the_sandbox_but_not_both() -> None:
     assert not with_token.for_run(sandbox=False).sandbox_mode
     with pytest.raises(ConfigError, match="TELEGRAM_BOT_TOKEN is set and --sandbox"):
         with_token.for_run(sandbox=True)
+
+
+def test_the_operations_server_listens_on_loopback_unless_told_otherwise() -> None:
+    default = Settings.from_env({})
+    assert (default.ops_host, default.ops_port) == ("127.0.0.1", 8082)
+    chosen = Settings.from_env({"BOT_OPS_HOST": "10.0.0.5", "BOT_OPS_PORT": "0"})
+    assert (chosen.ops_host, chosen.ops_port) == ("10.0.0.5", 0)
+
+
+@pytest.mark.parametrize("port", ["metrics", "70000", "-1", "80.5"])
+def test_a_bad_operations_port_is_named(port: str) -> None:
+    with pytest.raises(ConfigError, match=f"BOT_OPS_PORT='{port}': expected a port number"):
+        Settings.from_env({"BOT_OPS_PORT": port})

@@ -55,6 +55,9 @@ class Settings:
     sandbox_mode: bool = False
     # `run --sandbox --demo`: seed the demo's staff and members (bot/demo.py).
     sandbox_demo: bool = False
+    # BOT_SHARDS=N: the webhook queues updates and sharded workers handle them (bot/inbound.py);
+    # None: the webhook hands updates to this process's application directly.
+    shards: int | None = None
 
     def for_run(self, sandbox: bool, demo: bool = False) -> Settings:
         """The settings of ``main.py run [--sandbox [--demo]]``: a token or --sandbox, one of
@@ -114,6 +117,7 @@ class Settings:
             ecb_rates_url=_http_url(env, "ECB_RATES_URL", DEFAULT_ECB_RATES_URL),
             paid_broadcast=_flag(env, "BOT_PAID_BROADCAST"),
             media_dir=Path(env.get("BOT_MEDIA_DIR") or DEFAULT_MEDIA_DIR),
+            shards=_shards(env, webhook_url),
         )
 
 
@@ -190,3 +194,18 @@ def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
     if value <= 0:
         raise ConfigError(f"{name}={raw!r}: expected a positive number")
     return value
+
+
+MAX_SHARDS = 1024
+
+
+def _shards(env: Mapping[str, str], webhook_url: str | None) -> int | None:
+    """BOT_SHARDS: how many shards the webhook's queue has (bot/inbound.py); unset: no queue."""
+    raw = env.get("BOT_SHARDS", "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_SHARDS:
+        raise ConfigError(f"BOT_SHARDS={raw!r}: expected a whole number from 1 to {MAX_SHARDS}")
+    if not webhook_url:
+        raise ConfigError("BOT_SHARDS: the shards are fed by the webhook; set WEBHOOK_URL too")
+    return int(raw)

@@ -25,6 +25,7 @@ from telegram.error import InvalidToken
 from bot.app import build_application
 from bot.deployment import Deployment
 from bot.errors import ConfigError
+from bot.inbound_runtime import decoded_update, sharded_workers
 from bot.inbox.service import Delivery, DeliveryOutcome
 from bot.log_redaction import Redactor
 from bot.operations import Readiness, serve_operations
@@ -32,7 +33,7 @@ from bot.run_mode import RunMode, claim_database, highest_known_user_id
 from bot.services import Services
 from bot.settings import Settings
 from bot.storage.database import Database
-from bot.webhook import Deliver, MalformedUpdate, WebhookReceiver, web_server
+from bot.webhook import Deliver, WebhookReceiver, web_server
 from handlers.context import App
 
 if TYPE_CHECKING:
@@ -197,9 +198,12 @@ async def _webhook(application: App, settings: Settings) -> AsyncIterator[None]:
     """Serve the webhook (bot/webhook.py), then ask Telegram to call it."""
     assert settings.webhook_url and settings.webhook_secret  # Settings.from_env requires both
     path = urlparse(settings.webhook_url).path or "/"
-    receiver = WebhookReceiver(path, settings.webhook_secret, _update_queue_of(application))
     host, port = settings.webhook_listen, settings.webhook_port
     async with AsyncExitStack() as stack:
+        deliver = _update_queue_of(application)
+        if settings.shards is not None:  # queue each update; shard workers handle them
+            deliver = await stack.enter_async_context(sharded_workers(application, settings.shards))
+        receiver = WebhookReceiver(path, settings.webhook_secret, deliver)
         try:
             await stack.enter_async_context(web_server(receiver.routes(), host, port))
         except OSError as exc:
@@ -220,11 +224,7 @@ def _update_queue_of(application: App) -> Deliver:
     """The receiver's ``deliver``: decode an update and queue it for the application."""
 
     async def put(data: dict[str, Any]) -> None:
-        try:
-            update = Update.de_json(data, application.bot)
-        except Exception as exc:  # de_json raises whatever a malformed field trips over
-            raise MalformedUpdate(f"{type(exc).__name__}: {exc}") from exc
-        await application.update_queue.put(update)
+        await application.update_queue.put(decoded_update(application, data))
 
     return put
 

@@ -61,6 +61,10 @@ class Settings:
     # BOT_DATABASE_URL=postgresql://...: PostgreSQL instead of the SQLite file at db_path.
     database_url: str | None = None
 
+    # BOT_SHARDS=N: the webhook queues updates and sharded workers handle them (bot/inbound.py);
+    # None: the webhook hands updates to this process's application directly.
+    shards: int | None = None
+
     @property
     def database(self) -> Path | str:
         """What ``Database.open`` opens: the PostgreSQL URL when set, else the SQLite file."""
@@ -127,6 +131,7 @@ class Settings:
             paid_broadcast=_flag(env, "BOT_PAID_BROADCAST"),
             media_dir=Path(env.get("BOT_MEDIA_DIR") or DEFAULT_MEDIA_DIR),
             database_url=_optional_postgresql_url(env, "BOT_DATABASE_URL"),
+            shards=_shards(env, webhook_url),
         )
 
 
@@ -216,3 +221,18 @@ def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
     if value <= 0:
         raise ConfigError(f"{name}={raw!r}: expected a positive number")
     return value
+
+
+MAX_SHARDS = 1024
+
+
+def _shards(env: Mapping[str, str], webhook_url: str | None) -> int | None:
+    """BOT_SHARDS: how many shards the webhook's queue has (bot/inbound.py); unset: no queue."""
+    raw = env.get("BOT_SHARDS", "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_SHARDS:
+        raise ConfigError(f"BOT_SHARDS={raw!r}: expected a whole number from 1 to {MAX_SHARDS}")
+    if not webhook_url:
+        raise ConfigError("BOT_SHARDS: the shards are fed by the webhook; set WEBHOOK_URL too")
+    return int(raw)

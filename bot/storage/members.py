@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.registration.draft import Draft
 from bot.storage.database import Database, Row, Transaction, utc_now_iso
+from bot.storage.inbound import erase_queued_of
 
 # Columns a registration writes, in the order Draft names them.
 PROFILE_COLUMNS = (
@@ -159,12 +160,14 @@ class MemberRepository:
     async def delete(self, telegram_user_id: int) -> bool:
         """Erase the member's row; interests and other per-member rows go with it (CASCADE),
         and so do the answers and step of a registration or /profile change not yet confirmed
-        (the rows ``export_rows`` shows). True if there was a member row."""
+        (the rows ``export_rows`` shows), and their updates still waiting in the inbound queue
+        (bot/inbound.py). True if there was a member row."""
         async with self.database.transaction() as tx:
             deleted = await tx.execute(
                 "DELETE FROM members WHERE telegram_user_id = ?", (telegram_user_id,)
             )
             await _delete_conversations(tx, telegram_user_id)
+            await erase_queued_of(tx, telegram_user_id)
         return deleted > 0
 
     async def delete_visitor(self, telegram_user_id: int) -> bool:

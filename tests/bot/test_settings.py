@@ -48,6 +48,14 @@ def test_every_variable_is_read() -> None:
     assert settings.media_dir == Path("/srv/bot/media")
 
 
+HOOK = {"WEBHOOK_URL": "https://bot.example.org/hook", "WEBHOOK_SECRET": "s3cret_-x-0123456789"}
+
+
+def test_bot_shards_turns_the_webhook_queue_on() -> None:
+    assert Settings.from_env(HOOK).shards is None
+    assert Settings.from_env({**HOOK, "BOT_SHARDS": "8"}).shards == 8
+
+
 @pytest.mark.parametrize(
     ("env", "named"),
     [
@@ -60,6 +68,9 @@ def test_every_variable_is_read() -> None:
         ({"WEBHOOK_SECRET": "has spaces and is long enough"}, "WEBHOOK_SECRET"),
         ({"WEBHOOK_SECRET": "short_and_guessable"[:15]}, "WEBHOOK_SECRET"),
         ({"WEBHOOK_URL": "https://bot.example.org/hook"}, "WEBHOOK_SECRET"),
+        ({"BOT_SHARDS": "0", **HOOK}, "BOT_SHARDS='0': expected a whole number from 1 to"),
+        ({"BOT_SHARDS": "two", **HOOK}, "BOT_SHARDS='two'"),
+        ({"BOT_SHARDS": "2"}, "BOT_SHARDS: .* set WEBHOOK_URL"),
     ],
 )
 def test_a_bad_variable_is_named(env: dict[str, str], named: str) -> None:

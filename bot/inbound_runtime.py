@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 from telegram import Update
 
-from bot.inbound import Handle, InboundQueue, ShardWorkers
+from bot.inbound import Handle, InboundQueue, ShardWorkers, queue_depth
+from bot.metrics import METRICS
 from bot.webhook import Deliver, MalformedUpdate
 from handlers.context import App
 from handlers.persistence_flush import reload_people
@@ -49,9 +51,11 @@ async def sharded_workers(application: App, shards: int) -> AsyncIterator[Delive
         await queue.append(data)
 
     await workers.start()
+    stop_observing = METRICS.observe_inbound_depth(partial(queue_depth, database))
     try:
         yield append
     finally:
+        stop_observing()
         await workers.stop()
 
 

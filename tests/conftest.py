@@ -88,7 +88,10 @@ def postgres_server() -> Iterator[PostgresServer]:
 
 @pytest.fixture
 def backend(request: pytest.FixtureRequest) -> str:
-    """Which engine the test's database is on: its parameter, else DEFAULT_BACKEND."""
+    """Which engine the test's database is on: its parameter, else SQLite for a test about
+    the SQLite file itself (``sqlite_only``), else DEFAULT_BACKEND."""
+    if request.node.get_closest_marker("sqlite_only"):
+        return "sqlite"
     chosen = str(getattr(request, "param", DEFAULT_BACKEND))
     assert chosen in BACKENDS, f"BOT_TEST_BACKEND={chosen}: expected one of {BACKENDS}"
     return chosen

@@ -100,6 +100,11 @@ class Dialect:
             f" WHERE json_valid({table}.{column}) AND json_each.type = 'integer'"
         )
 
+    def json_object_of(self, key: str, value: str) -> str:
+        """An aggregate: the JSON text of an object from the rows' ``key`` and ``value``
+        (``{}`` for no rows)."""
+        return f"json_group_object({key}, {value})"
+
     def json_rows(self, values: str) -> str:
         """An aggregate: the query's rows as one JSON text ``[[v1, v2...], ...]`` (one value
         to fetch instead of a row object per row)."""
@@ -175,6 +180,9 @@ class PostgresDialect(Dialect):
             f" jsonb_array_elements(({table}.{column})::jsonb) AS e(item)"
             " WHERE jsonb_typeof(item) = 'number'"
         )
+
+    def json_object_of(self, key: str, value: str) -> str:
+        return f"coalesce(json_object_agg({key}, {value}), '{{}}')::text"
 
     def json_rows(self, values: str) -> str:
         return f"coalesce(json_agg(json_build_array({values})), '[]')::text"

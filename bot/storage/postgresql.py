@@ -22,7 +22,9 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
+from psycopg.abc import Buffer
 from psycopg.rows import RowMaker
+from psycopg.types.numeric import NumericLoader
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from bot.errors import ConfigError
@@ -62,6 +64,19 @@ def _row_factory(cursor: psycopg.AsyncCursor[Any]) -> RowMaker[PgRow]:
         return PgRow(values, names)
 
     return make
+
+
+class _CountLoader(NumericLoader):
+    """PostgreSQL's sum() of integers is ``numeric``; the bot stores no fractional numeric
+    (money is decimal text), so a whole number comes back as the int SQLite gives."""
+
+    def load(self, data: Buffer) -> Any:
+        value = super().load(data)
+        return int(value) if value == value.to_integral_value() else float(value)
+
+
+async def _configure(connection: psycopg.AsyncConnection[Any]) -> None:
+    connection.adapters.register_loader("numeric", _CountLoader)
 
 
 def redacted(url: str) -> str:
@@ -107,6 +122,7 @@ class PostgresDatabase(Database):
             max_size=POOL_SIZE,
             open=False,
             kwargs={"autocommit": True},
+            configure=_configure,
             timeout=CONNECT_TIMEOUT_S,
         )
         database = cls(pool, url)

@@ -7,18 +7,20 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from bot.inbound import InboundQueue, ShardWorkers, in_shard, queue_depth, sender_of, shard_of
+from bot.settings import Settings
 from bot.storage.database import Database
 from bot.webhook import SECRET_HEADER, WebhookReceiver, web_server
 
 SECRET = "the-right-secret-0123456789"
 LIMIT = 4000
+
+pytestmark = pytest.mark.both_backends
 
 
 def message_from(update_id: int, user_id: int, text: str = "hi") -> dict[str, Any]:
@@ -35,14 +37,14 @@ def message_from(update_id: int, user_id: int, text: str = "hi") -> dict[str, An
     }
 
 
-def queued_rows(path: Path) -> list[tuple[Any, ...]]:
-    """(update_id, user_id, shard, handled, body is set) of every row, read by another
-    connection: what is committed."""
-    with sqlite3.connect(path) as db:
-        return db.execute(
-            "SELECT update_id, user_id, shard, handled, body IS NOT NULL"
-            " FROM inbound_updates ORDER BY update_id"
-        ).fetchall()
+async def queued_rows(database: Database) -> list[tuple[Any, ...]]:
+    """(update_id, user_id, shard, handled, body is set) of every row, read outside any
+    transaction: what is committed."""
+    rows = await database.fetch_all(
+        "SELECT update_id, user_id, shard, handled, CASE WHEN body IS NULL THEN 0 ELSE 1 END"
+        " FROM inbound_updates ORDER BY update_id"
+    )
+    return [tuple(row) for row in rows]
 
 
 @pytest.mark.parametrize(
@@ -77,6 +79,7 @@ async def receiver_url(database: Database) -> AsyncIterator[str]:
         yield f"http://127.0.0.1:{port}/telegram"
 
 
+@pytest.mark.sqlite_only
 async def test_the_receiver_answers_only_once_the_update_is_committed(
     receiver_url: str, database: Database
 ) -> None:
@@ -94,7 +97,7 @@ async def test_the_receiver_answers_only_once_the_update_is_committed(
         blocker.close()
         response = await asyncio.wait_for(call, timeout=10)
     assert response.status_code == 200
-    assert queued_rows(database.path) == [(7, 43, 1, 0, 1)]
+    assert await queued_rows(database) == [(7, 43, 1, 0, 1)]
 
 
 async def test_a_retried_update_is_queued_once(receiver_url: str, database: Database) -> None:
@@ -104,7 +107,7 @@ async def test_a_retried_update_is_queued_once(receiver_url: str, database: Data
                 receiver_url, json=message_from(8, 42), headers={SECRET_HEADER: SECRET}
             )
             assert response.status_code == 200
-    assert queued_rows(database.path) == [(8, 42, 0, 0, 1)]
+    assert await queued_rows(database) == [(8, 42, 0, 0, 1)]
     assert await queue_depth(database) == 1
 
 
@@ -124,7 +127,7 @@ async def test_the_receiver_still_refuses_a_wrong_secret_a_big_body_and_a_non_up
             receiver_url, json={"message": {"text": "hi"}}, headers={SECRET_HEADER: SECRET}
         )
     assert [wrong.status_code, big.status_code, no_id.status_code] == [403, 413, 400]
-    assert queued_rows(database.path) == []
+    assert await queued_rows(database) == []
 
 
 async def test_a_failed_insert_is_not_answered_200(receiver_url: str, database: Database) -> None:
@@ -185,7 +188,7 @@ async def test_each_persons_updates_are_handled_once_in_order(database: Database
         await workers.stop()
     for member in members:
         assert handled.of(member) == [f"step {step}" for step in range(6)]
-    rows = queued_rows(database.path)
+    rows = await queued_rows(database)
     assert len(rows) == 30 and all(row[1:] == (None, shard_of_row(row), 1, 0) for row in rows)
     assert await queue_depth(database) == 0
 
@@ -204,11 +207,11 @@ async def shared_out(first: ShardWorkers, second: ShardWorkers) -> None:
 
 
 async def test_two_processes_share_the_shards_and_one_takes_over_from_the_other(
-    database: Database,
+    database: Database, settings: Settings
 ) -> None:
     """The second to start takes half the shards; when it stops (giving them up) the first
     takes them back and handles what was queued for them, reading their people again."""
-    other_connection = await Database.open(database.path)
+    other_connection = await Database.open(settings.database)
     queue = InboundQueue(database, shards=4)
     first_handled, second_handled = Handled(), Handled()
     taken: list[list[int]] = []
@@ -242,11 +245,11 @@ async def test_two_processes_share_the_shards_and_one_takes_over_from_the_other(
 
 
 async def test_a_worker_whose_holder_hangs_is_replaced_when_its_lease_expires(
-    database: Database,
+    database: Database, settings: Settings
 ) -> None:
     """A holder that stops renewing (hung, or on a machine we cannot see) loses its shard when
     the lease runs out; the update it never marked handled is handled by the new holder."""
-    other_connection = await Database.open(database.path)
+    other_connection = await Database.open(settings.database)
     queue = InboundQueue(database, shards=1)
     stuck = asyncio.Event()
 

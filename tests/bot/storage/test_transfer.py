@@ -16,6 +16,8 @@ from tests.auxil.process import main_py_env
 from tests.auxil.world import build_london_world, database_snapshot
 from tests.broadcasts.builders import add_member
 
+pytestmark = pytest.mark.sqlite_only
+
 
 async def test_every_row_of_a_deployment_arrives_and_new_rows_get_new_ids(
     services: Services, client: SandboxClient, postgres_server: PostgresServer

@@ -188,12 +188,12 @@ class SQLitePersistence(BasePersistence[UserData, dict[Any, Any], Any]):
         database only: the running ConversationHandler keeps its own copy, and a handler
         that finds the person's answers gone starts over (see handlers.registration.Session).
         """
+        named, parameters = ("", (user_id,)) if name is None else (" AND name = ?", (user_id, name))
         async with self.database.transaction() as tx:
             await tx.execute(
                 "DELETE FROM conversation_states WHERE"
-                f" {self.database.dialect.last_json_item('key')} = ?"
-                " AND (? IS NULL OR name = ?)",
-                (user_id, name, name),
+                f" {self.database.dialect.last_json_item('key')} = ?{named}",
+                parameters,
             )
 
     # Chat data, bot data and callback data are not kept.

@@ -103,3 +103,17 @@ async def test_reloading_a_shards_people_reads_what_another_process_wrote(
         "SELECT data FROM conversation_user_data WHERE telegram_user_id = ?", (CONSENTED,)
     )
     assert row is not None and row[0] == '{"step": "before"}'
+
+
+async def test_forgetting_one_conversation_or_all_of_a_persons(services: Services) -> None:
+    """/delete forgets every conversation of the person; a finished flow forgets its own."""
+    persistence = SQLitePersistence(services.database)
+    await services.registration.agree(CONSENTED, "en")
+    await persistence.update_conversation("registration", (CONSENTED, CONSENTED), 3)
+    await persistence.update_conversation("ask", (CONSENTED, CONSENTED), 1)
+    await persistence.update_conversation("ask", (STAFF, STAFF), 1)
+    await persistence.drop_conversations_of(CONSENTED, "ask")
+    names = await services.database.fetch_all("SELECT name FROM conversation_states ORDER BY name")
+    assert [row[0] for row in names] == ["registration"]
+    await persistence.drop_conversations_of(CONSENTED)
+    assert await stored_people(services.database) == (set(), set())

@@ -47,7 +47,7 @@ NAMING_A_PERSON = {
     "conversation_user_data": "INSERT INTO conversation_user_data"
     " (telegram_user_id, data, updated_at) VALUES (:id, '{}', 'x')",
     "conversation_states": "INSERT INTO conversation_states (name, key, state, updated_at)"
-    " VALUES ('registration', json_array(:id, :id), '1', 'x')",
+    " VALUES ('registration', '[:id, :id]', '1', 'x')",
     "polls": "INSERT INTO polls (mode, base_language, created_by, created_at)"
     " VALUES ('anonymous', 'en', :id, 'x')",
     "broadcasts": "INSERT INTO broadcasts (kind, category, status, author, author_telegram_id,"

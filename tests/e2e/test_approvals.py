@@ -33,6 +33,8 @@ async def test_a_broadcast_made_on_the_command_line_reaches_its_approver_through
 ) -> None:
     admin, _ = running
     monkeypatch.setenv("BOT_DB_PATH", str(settings.db_path))
+    if settings.database_url:
+        monkeypatch.setenv("BOT_DATABASE_URL", settings.database_url)
     command = ["broadcast", "create", str(announcement_file(tmp_path))]
     # Another process in real life: its own event loop and database connection.
     assert await asyncio.to_thread(main.main, command) == 0

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sqlite3
-from pathlib import Path
 
 import httpx
 import pytest
@@ -16,6 +14,7 @@ import pytest
 from bot.i18n import RIGHT_TO_LEFT_MARK, Translator
 from bot.services import Services
 from bot.settings import Settings
+from bot.storage.database import Database
 from handlers.context import App
 from handlers.registration import questions
 from sandbox import Sandbox, SandboxClient
@@ -23,6 +22,16 @@ from tests.auxil.chat import ChatUser, Message
 from tests.auxil.running import Restarts
 
 REG = "v1:reg"
+
+
+async def read_one(settings: Settings, sql: str) -> tuple[object, ...] | None:
+    """One row as committed, read by a connection of the test's own (the bot is stopped)."""
+    database = await Database.open(settings.database, create=False)
+    try:
+        row = await database.fetch_one(sql)
+    finally:
+        await database.close()
+    return None if row is None else tuple(row)
 
 
 def tr_for(services: Services, language: str) -> Translator:
@@ -290,10 +299,9 @@ async def test_restart_mid_conversation_resumes_where_the_member_was(
     assert "Bicol" in summary["text"]
     await user.choose(summary, f"{REG}:confirm")
     await restarts.stop()
-    with sqlite3.connect(Path(settings.db_path)) as db:
-        row = db.execute(
-            "SELECT country, region_id, occupation_group, consulate_id, status FROM members"
-        ).fetchone()
+    row = await read_one(
+        settings, "SELECT country, region_id, occupation_group, consulate_id, status FROM members"
+    )
     assert row == ("PT", "bicol", "students", "madrid", "registered")
 
 
@@ -305,8 +313,7 @@ async def test_before_consent_a_restart_forgets_the_person_and_the_consent_still
     await user.press(menu, "Français")
     _welcome, consent = await user.send("/start")
     await restarts.stop()
-    with sqlite3.connect(Path(settings.db_path)) as db:
-        assert db.execute("SELECT count(*) FROM members").fetchone() == (0,)
+    assert await read_one(settings, "SELECT count(*) FROM members") == (0,)
     await restarts.start()
     # The consent screen holds no state: "I agree" on it works after the restart. The
     # language chosen before was in memory only: the person's Telegram language is used.

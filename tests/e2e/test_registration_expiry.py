@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from bot.registration.consent import DRAFT_RETENTION
 from bot.services import Services
 from handlers.context import App
@@ -75,6 +77,7 @@ def raw_bytes(database_path: Path) -> bytes:
     return b"".join(path.read_bytes() for path in (database_path, wal) if path.exists())
 
 
+@pytest.mark.sqlite_only
 async def test_an_erased_draft_leaves_no_bytes_behind(
     bot: App, client: SandboxClient, services: Services
 ) -> None:

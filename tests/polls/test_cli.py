@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import main
+from bot.operator import database_line
 from bot.settings import Settings
 from bot.storage.database import Database
 from polls.counting import PollCounter
@@ -154,4 +155,4 @@ async def test_results_draw_the_chart_with_no_font_warning(
     out, err = await main_py(settings.database, *results)
     assert "respondents: 6" in out
     assert (tmp_path / "out" / f"poll-{poll}-chart.png").is_file()
-    assert err.splitlines() == [f"database: {settings.db_path} (BOT_DB_PATH)"]
+    assert err.splitlines() == [database_line(settings.database)]

@@ -51,7 +51,7 @@ from tests.auxil.postgres import PostgresServer, PostgresUnavailable
 
 MEMBERS = int(os.environ.get("BENCH_MEMBERS", scaled(1000, minimum=20)))
 #: Capacity runs on each engine for the PostgreSQL comparison (their medians are compared).
-PG_TURNS = 3
+PG_TURNS = int(os.environ.get("BENCH_PG_TURNS", "3"))
 REG = "v1:reg"
 Chat = dict[str, Any]
 

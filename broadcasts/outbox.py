@@ -4,7 +4,8 @@ Filling runs inside SQLite (``INSERT ... SELECT`` from members over one member-i
 transaction), so no member row passes through Python and other writers get the lock between
 chunks. Claiming marks a batch ``sending`` (or ``skipped`` when the member stopped
 announcements, was deleted, unregistered or became unreachable since the fill) in one
-transaction. Results are written back in batches with one ``UPDATE ... FROM json_each``.
+transaction, passing over rows another engine's claim holds (``dialect.skip_locked``). Results
+are written back in batches with one ``UPDATE ... FROM json_each``.
 """
 
 from __future__ import annotations
@@ -172,7 +173,7 @@ class Outbox:
                 f" m.telegram_user_id, {_SKIP_REASON}))"
                 " FROM (SELECT id, member_id, language, attempts FROM delivery_outbox"
                 "  WHERE delivery_id = ? AND status = 'pending' AND next_attempt_at <= ?"
-                "  ORDER BY next_attempt_at, id LIMIT ?) AS o"
+                f"  ORDER BY next_attempt_at, id LIMIT ?{self.database.dialect.skip_locked}) AS o"
                 " LEFT JOIN members m ON m.id = o.member_id",
                 (delivery_id, now, limit),
             )

@@ -117,12 +117,19 @@ Context = TypeVar("Context")
 def leased(
     lease: Lease, callback: Callable[[Context], Awaitable[object]]
 ) -> Callable[[Context], Coroutine[Any, Any, None]]:
-    """``callback`` run only while this process holds ``lease`` (taken or kept at each run)."""
+    """``callback`` run only while this process holds ``lease`` (taken or kept at each run).
+
+    Logs where the job runs at its first run here and whenever that changes."""
+    here: bool | None = None
 
     async def run_if_held(context: Context) -> None:
-        if not await lease.try_acquire():
-            logger.debug("Job %s: another process runs it", lease.name)
-            return
-        await callback(context)
+        nonlocal here
+        held = await lease.try_acquire()
+        if held != here:
+            where = "this process" if held else "another process"
+            logger.info("%s runs in %s", lease.name, where)
+            here = held
+        if held:
+            await callback(context)
 
     return run_if_held

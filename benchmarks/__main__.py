@@ -6,7 +6,7 @@ import asyncio
 import importlib
 import sys
 
-BENCHMARKS = ("registration", "broadcast", "polls")
+BENCHMARKS = ("registration", "broadcast", "polls", "failover")
 
 
 def main(names: list[str]) -> int:

@@ -1,6 +1,7 @@
 """Process roles as an operator runs them (`main.py run --roles ...`, real child processes on
 one SQLite file, one sandbox in the test): the sending engine killed with SIGKILL mid-broadcast
-and a standby completing it, and a scheduled job run by one of two processes that own it."""
+and a standby completing it; a scheduled job run by one of two processes that own it; the
+sandbox served by the bot role's process and joined by another's."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 from aiohttp import web
 
@@ -24,6 +26,7 @@ from broadcasts.schedule import Schedule
 from sandbox import Sandbox, SandboxClient
 from tests.auxil.actors import OPERATOR
 from tests.auxil.broadcasting import APPROVER
+from tests.auxil.chat import ChatUser
 from tests.auxil.ecb import RATE_DATE, RATES, ecb_xml
 from tests.auxil.process import BotProcess, free_port
 from tests.broadcasts.builders import add_member
@@ -166,3 +169,30 @@ async def test_a_job_runs_in_one_of_two_processes_that_own_it(
             assert await bot.stop() == 0, "".join(bot.output)
     assert requests == ["/rates.xml"]
     assert not any("Exchange rates refresh" in line for line in lines[1 - bots.index(ran)])
+
+
+async def test_sandbox_roles_in_two_processes_share_the_bots_sandbox(tmp_path: Path) -> None:
+    sandbox_port, console_port = free_port(), free_port()
+    env = {"BOT_DB_PATH": str(tmp_path / "bot.sqlite3"), "SANDBOX_PORT": str(sandbox_port)}
+    bot = await BotProcess.start(env, "--sandbox", "--roles", "bot")
+    others: BotProcess | None = None
+    try:
+        await bot.wait_for_line("Receiving updates by long polling", timeout=60)
+        others = await BotProcess.start(
+            {**env, "CONSOLE_PORT": str(console_port)}, "--sandbox", "--roles", "engine,console"
+        )
+        await others.wait_for_line("Running the roles engine,console", timeout=60)
+        async with SandboxClient(f"http://127.0.0.1:{sandbox_port}") as client:
+            user = await ChatUser.create(client, "Member", "en")
+            greeting, _consent = await user.send("/start")
+            assert "Welcome" in greeting["text"]
+        async with httpx.AsyncClient() as http:
+            console = await http.get(f"http://127.0.0.1:{console_port}/")
+        assert console.status_code < 400
+    finally:
+        assert await bot.stop() == 0, "".join(bot.output)
+        if others is not None:
+            assert await others.stop() == 0, "".join(others.output)
+    output = "".join(others.output)
+    assert "Sandbox web chat" not in output and "Receiving updates" not in output
+    assert "Delivery engine started" in output

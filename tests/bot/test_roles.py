@@ -45,13 +45,13 @@ def test_unknown_or_empty_roles_are_refused_naming_the_option(text: str, message
 
 
 def test_the_demo_needs_the_bot_role_which_serves_the_sandbox() -> None:
-    with pytest.raises(ConfigError, match="^--demo seeds the sandbox"):
+    with pytest.raises(ConfigError, match=r"^--demo seeds the sandbox"):
         check_run(frozenset({Role.ENGINE}), sandbox=True, demo=True, sandbox_port=8080)
     check_run(frozenset({Role.BOT}), sandbox=True, demo=True, sandbox_port=8080)
 
 
 def test_a_process_joining_the_sandbox_needs_its_port() -> None:
-    with pytest.raises(ConfigError, match="^SANDBOX_PORT=0: a process without the bot role"):
+    with pytest.raises(ConfigError, match=r"^SANDBOX_PORT=0: a process without the bot role"):
         check_run(frozenset({Role.ENGINE}), sandbox=True, demo=False, sandbox_port=0)
     check_run(frozenset({Role.ENGINE}), sandbox=True, demo=False, sandbox_port=8080)
     check_run(frozenset({Role.BOT}), sandbox=True, demo=False, sandbox_port=0)

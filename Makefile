@@ -28,11 +28,12 @@ PIP_COMPILE = CUSTOM_COMPILE_COMMAND="make lock" $(TOOLS)/bin/pip-compile --quie
 PO_FILES := $(wildcard locales/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run test bench lint typecheck catalogues messages lock audit clean help
+.PHONY: run test test-postgresql bench lint typecheck catalogues messages lock audit clean help
 
 help:
 	@echo "make run    - start the bot against the local sandbox and its web chat (main.py run --sandbox)"
 	@echo "make test   - ruff, mypy and the whole test suite"
+	@echo "make test-postgresql - the whole suite on a throwaway PostgreSQL server"
 	@echo "make bench  - benchmarks, printing BENCH <name> <value> <unit> lines"
 	@echo "make messages - extract new strings and merge them into every catalogue"
 	@echo "make lock   - rewrite requirements/*.txt from pyproject.toml (LOCK_ARGS=--upgrade: newest allowed)"
@@ -85,9 +86,19 @@ lint: $(DEV_INSTALLED)
 typecheck: $(DEV_INSTALLED)
 	$(BIN)/mypy
 
+# PostgreSQL's server binaries: on PATH, or where Debian's postgresql package puts them.
+HAS_POSTGRES = command -v pg_ctl >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1
+
 test: catalogues lint typecheck
 	@command -v chromium >/dev/null 2>&1 || echo '*** NOTE: Chromium is not installed: the browser test will be SKIPPED (apt-get install chromium). ***'
+	@$(HAS_POSTGRES) || echo '*** NOTE: PostgreSQL is not installed: the tests on PostgreSQL will be SKIPPED (apt-get install postgresql). ***'
 	$(BIN)/pytest --numprocesses auto --maxprocesses 4
+
+# The whole suite with every test's database on a throwaway PostgreSQL server instead of a
+# SQLite file (make test runs the storage, persistence, engine and shard tests on both).
+test-postgresql: catalogues
+	@$(HAS_POSTGRES) || { echo 'error: PostgreSQL is not installed (apt-get install postgresql)' >&2; exit 1; }
+	BOT_TEST_BACKEND=postgresql $(BIN)/pytest --numprocesses auto --maxprocesses 4
 
 bench: catalogues
 	$(PY) -m benchmarks

@@ -91,7 +91,7 @@ async def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     from bot.storage.staff import StaffRepository
 
     deployment = load_deployment(settings.deployment_path)
-    async with command_line_database(settings.db_path) as database:
+    async with command_line_database(settings.database) as database:
         actor = await command_line_actor(
             StaffService(StaffRepository(database), deployment), args.as_id
         )
@@ -112,7 +112,7 @@ async def cmd_staff(args: argparse.Namespace, settings: Settings) -> int:
     deployment = load_deployment(settings.deployment_path)
     # Adding a staff member may start a database (the first admin); the rest read it.
     creates = args.staff_command == "add"
-    async with command_line_database(settings.db_path, create=creates) as database:
+    async with command_line_database(settings.database, create=creates) as database:
         return await manage_staff(args, StaffService(StaffRepository(database), deployment))
 
 
@@ -148,7 +148,7 @@ async def cmd_remittance_import(args: argparse.Namespace, settings: Settings) ->
     """Import a remittance CSV; exit 2 if the file cannot be read, 1 if rows were rejected."""
     from bot.remittance import format_report, import_file
 
-    database = await Database.open(settings.db_path)
+    database = await Database.open(settings.database)
     try:
         report = await import_file(database, Path(args.file))
     finally:
@@ -169,12 +169,12 @@ async def cmd_broadcast(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     """Apply pending migrations and report the schema version."""
-    database = await Database.open(settings.db_path, migrate=False)
+    database = await Database.open(settings.database, migrate=False)
     try:
         applied = await database.upgrade()
         for migration in applied:
             print(f"applied {migration.version:04d} {migration.name}")
-        print(f"{settings.db_path}: schema version {await database.schema_version()}")
+        print(f"{database.setting}: schema version {await database.schema_version()}")
     finally:
         await database.close()
     return 0
@@ -182,9 +182,35 @@ async def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_db_backup(args: argparse.Namespace, settings: Settings) -> int:
     """Copy the live database to FILE."""
-    async with command_line_database(settings.db_path) as database:
+    async with command_line_database(settings.database) as database:
         await database.backup(Path(args.file))
         print(f"backed up {settings.db_path} to {args.file}")
+    return 0
+
+
+async def cmd_db_migrate_to_postgres(args: argparse.Namespace, settings: Settings) -> int:
+    """Copy the SQLite file at BOT_DB_PATH into the empty PostgreSQL at BOT_DATABASE_URL."""
+    from bot.storage.database import SqliteDatabase
+    from bot.storage.transfer import migrate_to_postgres
+
+    if settings.database_url is None:
+        raise ConfigError(
+            "BOT_DATABASE_URL: set it to the empty PostgreSQL database to copy BOT_DB_PATH into"
+        )
+    source = await SqliteDatabase.open_file(settings.db_path, migrate=False, create=False)
+    try:
+        counts = await migrate_to_postgres(source, settings.database_url)
+    finally:
+        await source.close()
+    print("table\tsqlite\tpostgresql")
+    for count in counts:
+        print(
+            f"{count.table}\t{count.source}\t{count.copied}{'' if count.matches else '  MISMATCH'}"
+        )
+    if not all(count.matches for count in counts):
+        print("error: row counts differ (marked MISMATCH): do not switch over", file=sys.stderr)
+        return 1
+    print(f"copied {sum(c.copied for c in counts)} rows in {len(counts)} tables; counts match")
     return 0
 
 
@@ -249,7 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
     remittance_import.set_defaults(handler=cmd_remittance_import)
     add_poll_parser(commands)
     add_broadcast_parser(commands, cmd_broadcast)
-    db = commands.add_parser("db", help="database upkeep: upgrade, backup")
+    db = commands.add_parser("db", help="database upkeep: upgrade, backup, migrate-to-postgres")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
     db_commands.add_parser("upgrade", help="apply pending migrations").set_defaults(
         handler=cmd_db_upgrade
@@ -257,6 +283,11 @@ def build_parser() -> argparse.ArgumentParser:
     backup = db_commands.add_parser("backup", help="copy the live database to FILE")
     backup.add_argument("file", metavar="FILE")
     backup.set_defaults(handler=cmd_db_backup)
+    db_commands.add_parser(
+        "migrate-to-postgres",
+        help="copy the SQLite file (BOT_DB_PATH) into the empty PostgreSQL (BOT_DATABASE_URL)"
+        " and verify row counts",
+    ).set_defaults(handler=cmd_db_migrate_to_postgres)
     return parser
 
 

@@ -111,7 +111,8 @@ async def sandbox_stats(address: SandboxAddress) -> dict[str, object]:
 # --- rate at an enforced limit --------------------------------------------------------------
 async def rate_at_limit(database: Database, limit: float) -> tuple[float, int]:
     """Send to every member at ``limit``/s against a sandbox enforcing it; (ratio, 429s)."""
-    members = read_scalar(database.path, "SELECT count(*) FROM members")
+    row = await database.fetch_one("SELECT count(*) FROM members")
+    members = int(row[0]) if row else 0
     async with sandbox_process(users=members, latency_ms=LATENCY_MS, rate=limit) as address:
         config = EngineConfig(rate=limit)
         transport = transport_for(address, config)

@@ -2,7 +2,8 @@
 no AIORateLimiter, since the engine has its token bucket), started after the application
 starts and stopped before it stops, so shutdown finishes the sends in flight and flushes
 their statuses. While it sends, ``services.broadcasts.engine`` is set and the sweep can start
-deliveries.
+deliveries. While it runs, the metrics read the outbox depth from the database at each scrape
+(bot/metrics.py).
 
 Failover: only the process holding the "engine" lease sends (broadcasts/lease.py). Any other
 process with the engine role (or a bot while ``broadcast send --foreground`` runs) stands by,
@@ -17,7 +18,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 
+from bot.metrics import METRICS
 from bot.services import Services
 from broadcasts.engine import DeliveryEngine, EngineConfig, effective_rate
 from broadcasts.lease import EngineBusy
@@ -47,10 +50,12 @@ class BroadcastRuntime:
         self._running = False
         self._sending = False
         self._waiting: asyncio.Task[None] | None = None
+        self._stop_observing: Callable[[], None] | None = None
 
     async def start(self) -> None:
         await self.transport.start()
         self._running = True
+        self._stop_observing = METRICS.observe_outbox_depth(self.engine.outbox.depth)
         try:
             await self._start_engine()
         except EngineBusy as busy:
@@ -80,6 +85,8 @@ class BroadcastRuntime:
         if not self._running:
             return
         self._running = False
+        if self._stop_observing is not None:
+            self._stop_observing()
         if self._waiting is not None:
             self._waiting.cancel()
             await asyncio.gather(self._waiting, return_exceptions=True)

@@ -43,14 +43,17 @@ async def command_line_actor(staff: StaffService, as_id: int | None) -> Actor:
 
 
 @asynccontextmanager
-async def command_line_database(path: Path, *, create: bool = False) -> AsyncIterator[Database]:
+async def command_line_database(
+    path: Path | str, *, create: bool = False
+) -> AsyncIterator[Database]:
     """The database a command works on, closed at the end.
 
-    Without ``create`` (every command but those that store something new) a missing file is
-    an operator error naming BOT_DB_PATH, never a new empty database read as if it were the
-    real one; and once the command has run, one line on stderr names the file it read, so an
-    operator who pointed BOT_DB_PATH at the wrong place sees it. An error raised through here
-    (ConfigError, AccessDenied) stays the one line main.py prints: nothing follows it.
+    Without ``create`` (every command but those that store something new) a missing file, or
+    a PostgreSQL database the bot never set up, is an operator error naming the setting,
+    never a new empty database read as if it were the real one; and once the command has run,
+    one line on stderr names what it read, so an operator who pointed BOT_DB_PATH or
+    BOT_DATABASE_URL at the wrong place sees it. An error raised through here (ConfigError,
+    AccessDenied) stays the one line main.py prints: nothing follows it.
     """
     database = await Database.open(path, create=create)
     try:
@@ -61,6 +64,11 @@ async def command_line_database(path: Path, *, create: bool = False) -> AsyncIte
         print(database_line(path), file=sys.stderr)
 
 
-def database_line(path: Path) -> str:
-    """``database: /absolute/path (BOT_DB_PATH)``: which file a command read."""
+def database_line(path: Path | str) -> str:
+    """``database: /absolute/path (BOT_DB_PATH)``: which database a command read (a
+    PostgreSQL URL without its password)."""
+    if isinstance(path, str):
+        from bot.storage.postgresql import redacted
+
+        return f"database: {redacted(path)} (BOT_DATABASE_URL)"
     return f"database: {path.absolute()} (BOT_DB_PATH)"

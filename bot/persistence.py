@@ -20,6 +20,7 @@ Conversations are keyed ``[chat_id, user_id]`` (the default): the last element i
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -60,6 +61,23 @@ class SQLitePersistence(BasePersistence[UserData, dict[Any, Any], Any]):
         )
         self._handled = {int(row[0]): row[1] for row in rows}
         return {int(row[0]): json.loads(row[1]) for row in rows}
+
+    async def reload_user_data(self, wanted: Callable[[int], bool]) -> dict[int, UserData]:
+        """The stored user_data of the people ``wanted`` picks, read again: with sharded
+        workers (bot/inbound.py) the process that had their shard before may have written it
+        since. What this persistence knew of their last write is replaced too."""
+        rows = await self.database.fetch_all(
+            "SELECT telegram_user_id, data FROM conversation_user_data"
+        )
+        for user_id in [user_id for user_id in self._handled if wanted(user_id)]:
+            del self._handled[user_id]
+        fresh: dict[int, UserData] = {}
+        for row in rows:
+            user_id = int(row[0])
+            if wanted(user_id):
+                self._handled[user_id] = row[1]
+                fresh[user_id] = json.loads(row[1])
+        return fresh
 
     async def update_user_data(self, user_id: int, data: UserData) -> None:
         encoded, changed = self._encode(user_id, data)
@@ -121,7 +139,9 @@ class SQLitePersistence(BasePersistence[UserData, dict[Any, Any], Any]):
         await self.update_user_data(user_id, {})
 
     async def refresh_user_data(self, user_id: int, user_data: UserData) -> None:
-        """Nothing to refresh: this process is the only writer."""
+        """Nothing to refresh: only the process that holds a person's shard writes their data
+        (bot/inbound.py), and it reads it again when it takes the shard (``reload_user_data``).
+        """
 
     async def get_conversations(self, name: str) -> ConversationDict:
         rows = await self.database.fetch_all(
@@ -170,7 +190,8 @@ class SQLitePersistence(BasePersistence[UserData, dict[Any, Any], Any]):
         """
         async with self.database.transaction() as tx:
             await tx.execute(
-                "DELETE FROM conversation_states WHERE json_extract(key, '$[#-1]') = ?"
+                "DELETE FROM conversation_states WHERE"
+                f" {self.database.dialect.last_json_item('key')} = ?"
                 " AND (? IS NULL OR name = ?)",
                 (user_id, name, name),
             )

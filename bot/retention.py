@@ -13,7 +13,10 @@ A row about a person is kept only while a feature the member agreed to needs it:
 - members' questions and the answers (bot/inbox/): ``inbox_days`` after the thread was closed
   (here), or at once by the member's /delete;
 - answers to an announcement and the contacts shared for it: until withdrawn, /delete, or
-  ``responses_days`` after the announcement finished (here).
+  ``responses_days`` after the announcement finished (here);
+- updates waiting in the webhook's queue (BOT_SHARDS, bot/inbound.py): until handled, when
+  their body and sender are cleared (the bare update_id stays an hour against retries), or
+  the member's /delete; one no worker took within a day is dropped.
 
 The delivery keeps its counts per outcome when its outbox rows go, so reports still add up.
 Periods come from the deployment's ``[policies]`` (``outbox_days``, default 30;

@@ -37,7 +37,7 @@ async def claim_database(database: Database, mode: RunMode) -> None:
     """Mark a new database with ``mode``; raise ConfigError if it is marked with the other."""
     marked = await RunModeRepository(database).mark(mode.value)
     if marked != mode.value:
-        raise ConfigError(f"BOT_DB_PATH={database.path}: {_REFUSALS[mode]}")
+        raise ConfigError(f"{database.setting}: {_REFUSALS[mode]}")
 
 
 async def highest_known_user_id(database: Database) -> int | None:

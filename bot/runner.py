@@ -29,14 +29,16 @@ from telegram.error import InvalidToken
 from bot.app import build_application
 from bot.deployment import Deployment
 from bot.errors import ConfigError
+from bot.inbound_runtime import decoded_update, sharded_workers
 from bot.inbox.service import Delivery, DeliveryOutcome
 from bot.log_redaction import Redactor
+from bot.operations import Readiness, serve_operations
 from bot.roles import ALL_ROLES, Role, describe
 from bot.run_mode import RunMode, claim_database, highest_known_user_id
 from bot.services import Services
 from bot.settings import Settings
 from bot.storage.database import Database
-from bot.webhook import Deliver, MalformedUpdate, WebhookReceiver, web_server
+from bot.webhook import Deliver, WebhookReceiver, web_server
 from handlers.context import App
 
 if TYPE_CHECKING:
@@ -81,7 +83,7 @@ async def _check_database(settings: Settings) -> int | None:
     Read before Services.open adds the BOT_ADMIN_IDS, so a new database's sandbox still
     numbers its first user 5000001 (which README suggests making an admin)."""
     mode = RunMode.SANDBOX if settings.sandbox_mode else RunMode.TELEGRAM
-    database = await Database.open(settings.db_path)
+    database = await Database.open(settings.database)
     try:
         await claim_database(database, mode)
         return await highest_known_user_id(database)
@@ -125,6 +127,12 @@ async def run_application(
     The application (its Bot and job queue) runs in every role; only the bot role takes
     updates."""
     async with AsyncExitStack() as stack:
+        # Health and metrics first and last: /readyz says 503 until every role has started
+        # and from the moment the process begins to stop (bot/operations.py).
+        readiness = Readiness(role.value for role in Role if role in roles)
+        application.bot_data.ops_url = await stack.enter_async_context(
+            serve_operations(settings, application.bot_data.services.database, readiness)
+        )
         # Unwound in reverse: stop taking updates, the delivery engine, the application.
         await stack.enter_async_context(_initialized(application))
         if application.post_init and Role.BOT in roles:
@@ -136,16 +144,20 @@ async def run_application(
             broadcasting = application.bot_data.broadcasting
             await broadcasting.start()
             stack.push_async_callback(broadcasting.stop)
+            readiness.started(Role.ENGINE)
         if Role.CONSOLE in roles:
             await stack.enter_async_context(_console(application, settings))
+            readiness.started(Role.CONSOLE)
         else:
             application.bot_data.console_url = settings.console_url
         if Role.BOT in roles and settings.webhook_url:
             await stack.enter_async_context(_webhook(application, settings))
         elif Role.BOT in roles:
             await stack.enter_async_context(_long_polling(application))
+        readiness.started(Role.BOT)
         logger.info("Running the roles %s", describe(roles))
         await stop.wait()
+        readiness.stopping()
         logger.info("Shutting down: finishing the updates in progress")
 
 
@@ -216,9 +228,12 @@ async def _webhook(application: App, settings: Settings) -> AsyncIterator[None]:
     """Serve the webhook (bot/webhook.py), then ask Telegram to call it."""
     assert settings.webhook_url and settings.webhook_secret  # Settings.from_env requires both
     path = urlparse(settings.webhook_url).path or "/"
-    receiver = WebhookReceiver(path, settings.webhook_secret, _update_queue_of(application))
     host, port = settings.webhook_listen, settings.webhook_port
     async with AsyncExitStack() as stack:
+        deliver = _update_queue_of(application)
+        if settings.shards is not None:  # queue each update; shard workers handle them
+            deliver = await stack.enter_async_context(sharded_workers(application, settings.shards))
+        receiver = WebhookReceiver(path, settings.webhook_secret, deliver)
         try:
             await stack.enter_async_context(web_server(receiver.routes(), host, port))
         except OSError as exc:
@@ -239,11 +254,7 @@ def _update_queue_of(application: App) -> Deliver:
     """The receiver's ``deliver``: decode an update and queue it for the application."""
 
     async def put(data: dict[str, Any]) -> None:
-        try:
-            update = Update.de_json(data, application.bot)
-        except Exception as exc:  # de_json raises whatever a malformed field trips over
-            raise MalformedUpdate(f"{type(exc).__name__}: {exc}") from exc
-        await application.update_queue.put(update)
+        await application.update_queue.put(decoded_update(application, data))
 
     return put
 

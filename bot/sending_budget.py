@@ -43,6 +43,7 @@ from telegram.constants import FloodLimit
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
+from bot.metrics import METRICS
 from broadcasts.ratelimit import Clock, Sleep, TokenBucket
 from broadcasts.telegram_transport import retry_after_seconds
 
@@ -179,6 +180,7 @@ class SharedBudgetRateLimiter(BaseRateLimiter[int]):
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as error:
+                METRICS.rate_limited_by_telegram("reply")
                 if attempt >= retries:
                     raise
                 attempt += 1

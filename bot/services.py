@@ -90,7 +90,7 @@ class Services:
         languages = Languages(deployment.languages, deployment.default_language)
         guidance = load_guidance(LOCALES_DIR, deployment.languages)
         shipped_rates = load_shipped_rates()
-        database = await Database.open(settings.db_path)
+        database = await Database.open(settings.database)
         try:
             await _import_remittance_sample(database)
         except BaseException:

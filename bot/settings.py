@@ -50,11 +50,25 @@ class Settings:
     console_host: str = "127.0.0.1"
     console_port: int = 8081
     console_url: str | None = None
+    # The operations server (bot/operations.py: /healthz, /readyz, /metrics), never public.
+    ops_host: str = "127.0.0.1"
+    ops_port: int = 8082
     # `run --sandbox`: talk to the local sandbox. Never implied by a missing token, so a
     # deployment that lost its token stops instead of serving invented users.
     sandbox_mode: bool = False
     # `run --sandbox --demo`: seed the demo's staff and members (bot/demo.py).
     sandbox_demo: bool = False
+    # BOT_DATABASE_URL=postgresql://...: PostgreSQL instead of the SQLite file at db_path.
+    database_url: str | None = None
+
+    # BOT_SHARDS=N: the webhook queues updates and sharded workers handle them (bot/inbound.py);
+    # None: the webhook hands updates to this process's application directly.
+    shards: int | None = None
+
+    @property
+    def database(self) -> Path | str:
+        """What ``Database.open`` opens: the PostgreSQL URL when set, else the SQLite file."""
+        return self.database_url or self.db_path
 
     def for_run(self, sandbox: bool, demo: bool = False) -> Settings:
         """The settings of ``main.py run [--sandbox [--demo]]``: a token or --sandbox, one of
@@ -111,10 +125,27 @@ class Settings:
             console_host=env.get("CONSOLE_HOST") or "127.0.0.1",
             console_port=_port(env, "CONSOLE_PORT", 8081),
             console_url=_optional_http_url(env, "CONSOLE_URL"),
+            ops_host=env.get("BOT_OPS_HOST") or "127.0.0.1",
+            ops_port=_port(env, "BOT_OPS_PORT", 8082),
             ecb_rates_url=_http_url(env, "ECB_RATES_URL", DEFAULT_ECB_RATES_URL),
             paid_broadcast=_flag(env, "BOT_PAID_BROADCAST"),
             media_dir=Path(env.get("BOT_MEDIA_DIR") or DEFAULT_MEDIA_DIR),
+            database_url=_optional_postgresql_url(env, "BOT_DATABASE_URL"),
+            shards=_shards(env, webhook_url),
         )
+
+
+def _optional_postgresql_url(env: Mapping[str, str], name: str) -> str | None:
+    """A postgresql:// URL, or None (the SQLite file). Never echoed: it may hold a password."""
+    value = _optional(env, name)
+    if value is None:
+        return None
+    if not value.startswith(("postgresql://", "postgres://")):
+        raise ConfigError(
+            f"{name}: expected postgresql://user:password@host:port/database (unset it to use"
+            " the SQLite file at BOT_DB_PATH)"
+        )
+    return value
 
 
 def _optional(env: Mapping[str, str], name: str) -> str | None:
@@ -190,3 +221,18 @@ def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
     if value <= 0:
         raise ConfigError(f"{name}={raw!r}: expected a positive number")
     return value
+
+
+MAX_SHARDS = 1024
+
+
+def _shards(env: Mapping[str, str], webhook_url: str | None) -> int | None:
+    """BOT_SHARDS: how many shards the webhook's queue has (bot/inbound.py); unset: no queue."""
+    raw = env.get("BOT_SHARDS", "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_SHARDS:
+        raise ConfigError(f"BOT_SHARDS={raw!r}: expected a whole number from 1 to {MAX_SHARDS}")
+    if not webhook_url:
+        raise ConfigError("BOT_SHARDS: the shards are fed by the webhook; set WEBHOOK_URL too")
+    return int(raw)

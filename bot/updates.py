@@ -12,6 +12,8 @@ typing by hand gets that far ahead of the bot.
 Each update's arrival time is kept for its handlers (:func:`arrival_time`): a person's update
 may wait behind their earlier ones (whose replies are paced to one a second per chat), and the
 flood gate (handlers/flood.py) must count updates as they came, not as their turns come.
+Each update is counted in the metrics (bot/metrics.py) with the time its handlers took, from
+its turn to their end.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
+
+from bot.metrics import METRICS
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +65,7 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         user_id = _user_id(update)
         if user_id is None:
             async with self._slots:
-                await coroutine
+                await _timed(update, coroutine)
             return
         if self._waiting.get(user_id, 0) >= self._max_waiting:
             _discard(coroutine)
@@ -73,7 +77,7 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         self._waiting[user_id] = self._waiting.get(user_id, 0) + 1
         try:
             async with lock, self._slots:
-                await coroutine
+                await _timed(update, coroutine)
         finally:
             self._waiting[user_id] -= 1
             if not self._waiting[user_id]:  # no one else queued: forget the lock
@@ -85,6 +89,25 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
 
     async def shutdown(self) -> None:
         """Nothing to tear down."""
+
+
+async def _timed(update: object, coroutine: Awaitable[Any]) -> None:
+    """Run an update's handlers, counting it and their time in the metrics."""
+    started = time.perf_counter()
+    try:
+        await coroutine
+    finally:
+        METRICS.update_handled(update_type(update), time.perf_counter() - started)
+
+
+def update_type(update: object) -> str:
+    """The kind of update (``message``, ``callback_query``, ...): a metric label that names no
+    one; ``other`` for what is not a Telegram update."""
+    if isinstance(update, Update):
+        for kind in Update.ALL_TYPES:
+            if getattr(update, kind, None) is not None:
+                return str(kind)
+    return "other"
 
 
 def _user_id(update: object) -> int | None:

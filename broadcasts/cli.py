@@ -54,7 +54,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     """Run one ``broadcast`` action."""
     deployment = load_deployment(settings.deployment_path)
     creates = args.broadcast_command == "create"  # every other action reads a broadcast
-    async with command_line_database(settings.db_path, create=creates) as database:
+    async with command_line_database(settings.database, create=creates) as database:
         service = BroadcastService(
             database,
             deployment,

@@ -12,9 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-import aiosqlite
-
-from bot.storage.database import Database, Transaction, status_guard, utc_now_iso
+from bot.storage.database import Database, Row, Transaction, status_guard, utc_now_iso
 from broadcasts.audience import Audience
 from broadcasts.payload import (
     Button,
@@ -141,8 +139,8 @@ class DeliveryRepository:
         if not ids:
             return {}
         rows = await self.database.fetch_all(
-            "SELECT id, status FROM deliveries WHERE id IN (SELECT value FROM json_each(?))",
-            (json.dumps(ids),),
+            f"SELECT id, status FROM deliveries WHERE id IN {self.database.dialect.ids_in()}",
+            (self.database.dialect.id_list(ids),),
         )
         return {int(row[0]): DeliveryStatus(row[1]) for row in rows}
 
@@ -195,7 +193,7 @@ async def insert_payload(
     )
 
 
-def poll_settings_from_row(row: aiosqlite.Row) -> PollSettings | None:
+def poll_settings_from_row(row: Row) -> PollSettings | None:
     """The poll columns shared by deliveries and broadcasts (None for a message)."""
     if DeliveryKind(row["kind"]) is not DeliveryKind.POLL:
         return None
@@ -207,7 +205,7 @@ def poll_settings_from_row(row: aiosqlite.Row) -> PollSettings | None:
     )
 
 
-def _row_to_delivery(row: aiosqlite.Row) -> Delivery:
+def _row_to_delivery(row: Row) -> Delivery:
     kind = DeliveryKind(row["kind"])
     poll = poll_settings_from_row(row)
     return Delivery(
@@ -227,7 +225,7 @@ def _row_to_delivery(row: aiosqlite.Row) -> Delivery:
     )
 
 
-def payload_from_row(row: aiosqlite.Row, poll: PollSettings | None = None) -> Payload:
+def payload_from_row(row: Row, poll: PollSettings | None = None) -> Payload:
     """A payload read back from either payload table."""
     media = None
     if row["media_kind"]:

@@ -62,6 +62,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from bot.metrics import METRICS
 from bot.storage.database import Database
 from broadcasts.deliveries import Delivery, DeliveryRepository, DeliveryStatus
 from broadcasts.lease import LEASE_SECONDS, RENEW_SECONDS, EngineLease
@@ -470,8 +471,10 @@ class DeliveryEngine:
             running = self._running[row.delivery_id]
             recipient = Recipient(row.chat_id, row.language)
             outcome = await self._transport.send(recipient, running.payload_for(row.language))
+            METRICS.broadcast_sent(outcome.kind.value)
             if outcome.kind is not OutcomeKind.RATE_LIMITED:
                 return self._result_of(row, outcome)
+            METRICS.rate_limited_by_telegram("broadcast")
             logger.warning("429 from Telegram: pausing all sending for %.0f s", outcome.retry_after)
             self.bucket.pause_for(outcome.retry_after)
         return self._retry_later(row, "flood control", count_attempt=False)

@@ -1,11 +1,12 @@
 """The durable outbox: one row per recipient of a delivery, and all of its SQL.
 
-Filling runs inside SQLite (``INSERT ... SELECT`` from members over one member-id range per
-transaction), so no member row passes through Python and other writers get the lock between
-chunks. Claiming marks a batch ``sending`` (or ``skipped`` when the member stopped
+Filling runs inside the database (``INSERT ... SELECT`` from members over one member-id range
+per transaction), so no member row passes through Python and other writers get the lock
+between chunks. Claiming marks a batch ``sending`` (or ``skipped`` when the member stopped
 announcements, was deleted, unregistered or became unreachable since the fill) in one
-transaction, passing over rows another engine's claim holds (``dialect.skip_locked``). Results
-are written back in batches with one ``UPDATE ... FROM json_each``.
+transaction; on PostgreSQL the batch is locked with ``FOR UPDATE SKIP LOCKED``, so two engines
+never claim one row. Results are written back in batches with one ``UPDATE ... FROM`` a JSON
+array (bot/storage/dialect.py says how each engine reads it).
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 
 from bot.storage.database import Database, Transaction, utc_now_iso
+from bot.storage.dialect import Dialect
 from broadcasts.audience import audience_filter
 from broadcasts.deliveries import Delivery, DeliveryStatus
 
@@ -96,18 +99,34 @@ _SKIP_REASON = (
     " WHEN m.reachable = 0 THEN 'unreachable' END"
 )
 
-_WRITE_BACK = (
-    "UPDATE delivery_outbox AS o SET status = r.status, attempts = o.attempts + r.attempted,"
-    " next_attempt_at = r.next_at, last_error = coalesce(r.error, o.last_error),"
-    " message_id = coalesce(r.message_id, o.message_id), poll_id = coalesce(r.poll_id, o.poll_id),"
-    " sent_at = coalesce(r.sent_at, o.sent_at)"
-    " FROM (SELECT json_extract(value, '$[0]') AS id, json_extract(value, '$[1]') AS status,"
-    " json_extract(value, '$[2]') AS attempted, json_extract(value, '$[3]') AS next_at,"
-    " json_extract(value, '$[4]') AS error, json_extract(value, '$[5]') AS message_id,"
-    " json_extract(value, '$[6]') AS poll_id, json_extract(value, '$[7]') AS sent_at"
-    " FROM json_each(?)) AS r"
-    " WHERE o.id = r.id"
+#: The fields of one result in the JSON parameter of the write-back, in order.
+_RESULT_FIELDS = (
+    ("id", "INTEGER"),
+    ("status", "TEXT"),
+    ("attempted", "INTEGER"),
+    ("next_at", "REAL"),
+    ("error", "TEXT"),
+    ("message_id", "INTEGER"),
+    ("poll_id", "TEXT"),
+    ("sent_at", "TEXT"),
 )
+
+
+@cache
+def _write_back_sql(dialect: Dialect) -> str:
+    """One UPDATE for a whole batch of results, passed as one JSON array."""
+    fields = ", ".join(
+        f"{dialect.json_item(index, sql_type)} AS {name}"
+        for index, (name, sql_type) in enumerate(_RESULT_FIELDS)
+    )
+    return (
+        "UPDATE delivery_outbox AS o SET status = r.status, attempts = o.attempts + r.attempted,"
+        " next_attempt_at = r.next_at, last_error = coalesce(r.error, o.last_error),"
+        " message_id = coalesce(r.message_id, o.message_id),"
+        " poll_id = coalesce(r.poll_id, o.poll_id), sent_at = coalesce(r.sent_at, o.sent_at)"
+        f" FROM (SELECT {fields} FROM {dialect.json_array_rows()}) AS r"
+        " WHERE o.id = r.id"
+    )
 
 
 class Outbox:
@@ -135,7 +154,8 @@ class Outbox:
             await tx.execute(
                 "INSERT INTO delivery_outbox (delivery_id, member_id, language)"
                 f" SELECT ?, m.id, CASE WHEN m.language IN ({marks}) THEN m.language ELSE ? END"
-                f" FROM members m NOT INDEXED WHERE m.id > ? AND m.id <= ? AND {condition.where}"
+                f" FROM members m{tx.dialect.not_indexed()}"
+                f" WHERE m.id > ? AND m.id <= ? AND {condition.where}"
                 " ORDER BY m.id",
                 (
                     delivery.id,
@@ -168,12 +188,15 @@ class Outbox:
     async def claim(self, delivery_id: int, limit: int, now: float) -> Claim:
         """Mark up to ``limit`` due rows ``sending`` and return them; skip ineligible ones."""
         async with self.database.transaction() as tx:
+            dialect = self.database.dialect
             row = await tx.fetch_one(
-                "SELECT json_group_array(json_array(o.id, o.language, o.attempts,"
-                f" m.telegram_user_id, {_SKIP_REASON}))"
-                " FROM (SELECT id, member_id, language, attempts FROM delivery_outbox"
+                "SELECT "
+                + dialect.json_rows(
+                    f"o.id, o.language, o.attempts, m.telegram_user_id, {_SKIP_REASON}"
+                )
+                + " FROM (SELECT id, member_id, language, attempts FROM delivery_outbox"
                 "  WHERE delivery_id = ? AND status = 'pending' AND next_attempt_at <= ?"
-                f"  ORDER BY next_attempt_at, id LIMIT ?{self.database.dialect.skip_locked}) AS o"
+                f"  ORDER BY next_attempt_at, id LIMIT ?{dialect.skip_locked}) AS o"
                 " LEFT JOIN members m ON m.id = o.member_id",
                 (delivery_id, now, limit),
             )
@@ -189,9 +212,8 @@ class Outbox:
                 if reason is not None
             ]
             await tx.execute(
-                "UPDATE delivery_outbox SET status = 'sending'"
-                " WHERE id IN (SELECT value FROM json_each(?))",
-                (json.dumps([claim.outbox_id for claim in claimed]),),
+                f"UPDATE delivery_outbox SET status = 'sending' WHERE id IN {dialect.ids_in()}",
+                (dialect.id_list([claim.outbox_id for claim in claimed]),),
             )
             await _write_back(tx, skipped)
         return Claim(claimed, len(entries))
@@ -205,11 +227,11 @@ class Outbox:
             await _write_back(tx, results)
             unreachable = [r.outbox_id for r in results if r.status is OutboxStatus.UNREACHABLE]
             if unreachable:
+                ids_in = self.database.dialect.ids_in()
                 await tx.execute(
                     "UPDATE members SET reachable = 0, updated_at = ? WHERE id IN"
-                    " (SELECT member_id FROM delivery_outbox"
-                    "  WHERE id IN (SELECT value FROM json_each(?)))",
-                    (utc_now_iso(), json.dumps(unreachable)),
+                    f" (SELECT member_id FROM delivery_outbox WHERE id IN {ids_in})",
+                    (utc_now_iso(), self.database.dialect.id_list(unreachable)),
                 )
 
     async def recover_in_flight(self) -> int:
@@ -246,6 +268,14 @@ class Outbox:
             (delivery_id,),
         )
         return bool(row and row[0])
+
+    async def depth(self) -> int:
+        """Rows not yet sent of every delivery being sent (the outbox depth of the metrics)."""
+        row = await self.database.fetch_one(
+            "SELECT count(*) FROM delivery_outbox AS o JOIN deliveries AS d ON d.id = o.delivery_id"
+            " WHERE d.status = 'sending' AND o.status IN ('pending', 'sending')"
+        )
+        return int(row[0]) if row else 0
 
     async def next_due(self, delivery_id: int) -> float | None:
         """When the earliest pending row becomes due (unix seconds), if any."""
@@ -288,4 +318,6 @@ class Outbox:
 async def _write_back(tx: Transaction, results: list[RowResult]) -> None:
     if results:
         stamp = utc_now_iso()
-        await tx.execute(_WRITE_BACK, (json.dumps([r.as_json(stamp) for r in results]),))
+        await tx.execute(
+            _write_back_sql(tx.dialect), (json.dumps([r.as_json(stamp) for r in results]),)
+        )

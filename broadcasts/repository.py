@@ -10,9 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-import aiosqlite
-
-from bot.storage.database import Database, Transaction, status_guard, utc_now_iso
+from bot.storage.database import Database, Row, Transaction, status_guard, utc_now_iso
 from bot.storage.remit import audience_within
 from broadcasts.audience import Audience
 from broadcasts.deliveries import insert_payload, payload_from_row, poll_settings_from_row
@@ -136,7 +134,7 @@ class BroadcastRepository:
     async def recent(self, limit: int, within: frozenset[str] | None = None) -> list[Broadcast]:
         """The newest broadcasts first; with ``within``, only those addressed to some of
         those consulates and no other."""
-        condition, parameters = audience_within("audience", within)
+        condition, parameters = audience_within("audience", within, self.database.dialect)
         rows = await self.database.fetch_all(
             f"SELECT * FROM broadcasts WHERE {condition} ORDER BY id DESC LIMIT ?",
             (*parameters, limit),
@@ -187,7 +185,7 @@ class BroadcastRepository:
 
     async def untold(self, within: frozenset[str] | None = None) -> list[Broadcast]:
         """Broadcasts waiting for approval whose approvers were never told, oldest first."""
-        condition, parameters = audience_within("audience", within)
+        condition, parameters = audience_within("audience", within, self.database.dialect)
         rows = await self.database.fetch_all(
             "SELECT * FROM broadcasts WHERE status = 'pending_approval'"
             f" AND approvers_told_at IS NULL AND {condition} ORDER BY id",
@@ -341,7 +339,7 @@ async def _insert_run(
     )
 
 
-def _row_to_broadcast(row: aiosqlite.Row) -> Broadcast:
+def _row_to_broadcast(row: Row) -> Broadcast:
     kind = DeliveryKind(row["kind"])
     poll = poll_settings_from_row(row)
     if poll is not None and row["poll_open_seconds"] is not None:
@@ -364,7 +362,7 @@ def _row_to_broadcast(row: aiosqlite.Row) -> Broadcast:
     )
 
 
-def _row_to_schedule(row: aiosqlite.Row) -> ScheduleRow:
+def _row_to_schedule(row: Row) -> ScheduleRow:
     def instant(value: str | None) -> datetime | None:
         return datetime.fromisoformat(value) if value else None
 

@@ -8,9 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-import aiosqlite
-
-from bot.storage.database import Database, Transaction, utc_now_iso
+from bot.storage.database import Database, Row, Transaction, utc_now_iso
 
 
 class ResponseKind(StrEnum):
@@ -176,8 +174,11 @@ class ResponseRepository:
             if await _answer(tx, broadcast_id, member_id) is None:
                 return False
             await tx.execute(
-                "INSERT OR REPLACE INTO shared_contacts (broadcast_id, member_id, name,"
-                " contact_kind, contact, shared_at) VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO shared_contacts (broadcast_id, member_id, name,"
+                " contact_kind, contact, shared_at) VALUES (?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (broadcast_id, member_id) DO UPDATE SET name = excluded.name,"
+                " contact_kind = excluded.contact_kind, contact = excluded.contact,"
+                " shared_at = excluded.shared_at",
                 (broadcast_id, member_id, name, kind.value, contact, utc_now_iso()),
             )
         return True
@@ -267,7 +268,7 @@ async def _promote_first(tx: Transaction, broadcast_id: int) -> Promoted | None:
     )
 
 
-def _contact(row: aiosqlite.Row) -> SharedContact:
+def _contact(row: Row) -> SharedContact:
     return SharedContact(
         broadcast_id=int(row["broadcast_id"]),
         name=row["name"],

@@ -26,6 +26,8 @@ class BotData:
         self.access = AccessRules()
         #: Where the staff console answers (set by the runner once it listens).
         self.console_url: str | None = None
+        #: Where /healthz, /readyz and /metrics answer (set by the runner, bot/operations.py).
+        self.ops_url: str | None = None
 
 
 class AppContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], BotData]):

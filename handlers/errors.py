@@ -8,6 +8,7 @@ from telegram import Update
 from telegram.error import Forbidden, NetworkError
 
 from bot.access import AccessDenied
+from bot.metrics import METRICS
 from handlers.context import App, AppContext
 from handlers.gatekeeper import find_member_and_language
 from handlers.replies import refuse, reply
@@ -19,6 +20,8 @@ async def on_error(update: object, context: AppContext) -> None:
     """Log the exception with the update's id only, then tell the user, in their language."""
     error = context.error
     update_id = update.update_id if isinstance(update, Update) else None
+    if not isinstance(error, AccessDenied):  # a refusal is the rule at work, not an error
+        METRICS.error(type(error).__name__)
     try:
         await find_member_and_language(update, context)
     except Exception:  # the database itself may be what failed: answer in the default language

@@ -12,6 +12,8 @@ people the database names, so nothing of someone who has not consented."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from telegram import Update
 from telegram.ext import ConversationHandler, TypeHandler
 
@@ -43,6 +45,25 @@ async def save_before_reply(
         user.id,
         context.user_data if context.user_data is not None else {},
     )
+
+
+async def reload_people(application: App, wanted: Callable[[int], bool]) -> None:
+    """Read the conversation states and user_data of the people ``wanted`` picks again from
+    the database, in place of what this process holds of them: a sharded worker taking over
+    their shard (bot/inbound.py) continues where the previous worker left them. Nothing of
+    theirs is marked for writing: the database already holds it."""
+    persistence = application.persistence
+    if not isinstance(persistence, SQLitePersistence):
+        return
+    user_data = application._user_data
+    for user_id in [user_id for user_id in user_data if wanted(user_id)]:
+        del user_data[user_id]
+    user_data.update(await persistence.reload_user_data(wanted))
+    for name, states in application._conversation_handler_conversations.items():
+        for key in [key for key in states if wanted(int(key[-1]))]:
+            del states.data[key]  # untracked: nothing to write back
+        stored = await persistence.get_conversations(name)
+        states.update_no_track({k: v for k, v in stored.items() if wanted(int(k[-1]))})
 
 
 def register(application: App, group: int) -> None:

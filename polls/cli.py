@@ -62,7 +62,7 @@ async def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
             print(f"error: {error}", file=sys.stderr)
             return 2
     creates = args.poll_command == "create"  # results and close read a poll already stored
-    async with command_line_database(settings.db_path, create=creates) as database:
+    async with command_line_database(settings.database, create=creates) as database:
         staff = StaffService(StaffRepository(database), deployment)
         broadcasts = BroadcastService(database, deployment, staff)
         publisher = BroadcastPublisher(broadcasts)

@@ -4,6 +4,7 @@ and a guard that fails any test reaching past loopback."""
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -18,7 +19,13 @@ from bot.storage.database import Database
 from handlers.context import App
 from sandbox import FaultConfig, Sandbox, SandboxClient
 from tests.auxil.ecb import OfflineEcb
+from tests.auxil.postgres import PostgresServer, PostgresUnavailable
 from tests.auxil.running import start_bot
+
+#: The backend every test's database is on unless the test runs on both (``both_backends``):
+#: `make test` leaves it SQLite; `make test-postgresql` runs the whole suite on PostgreSQL.
+DEFAULT_BACKEND = os.environ.get("BOT_TEST_BACKEND", "sqlite")
+BACKENDS = ("sqlite", "postgresql")
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
@@ -60,22 +67,64 @@ def deployment() -> Deployment:
     return load_deployment(SAMPLE_DEPLOYMENT)
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test marked ``both_backends`` runs once on SQLite and once on PostgreSQL."""
+    if "backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker(
+        "both_backends"
+    ):
+        metafunc.parametrize("backend", BACKENDS, indirect=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One throwaway PostgreSQL server for this test process (tests/auxil/postgres.py)."""
+    try:
+        server = PostgresServer.start()
+    except PostgresUnavailable as exc:
+        pytest.skip(f"PostgreSQL is not available: {exc}")
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    """Settings for sandbox mode with a database in the test's own folder."""
-    return Settings.from_env(
-        {
-            "BOT_DB_PATH": str(tmp_path / "bot.sqlite3"),
-            "BOT_MEDIA_DIR": str(tmp_path / "media"),
-            "CONSOLE_PORT": "0",
-        }
-    ).for_run(sandbox=True)
+def backend(request: pytest.FixtureRequest) -> str:
+    """Which engine the test's database is on: its parameter, else SQLite for a test about
+    the SQLite file itself (``sqlite_only``), else DEFAULT_BACKEND."""
+    if request.node.get_closest_marker("sqlite_only"):
+        return "sqlite"
+    chosen = str(getattr(request, "param", DEFAULT_BACKEND))
+    assert chosen in BACKENDS, f"BOT_TEST_BACKEND={chosen}: expected one of {BACKENDS}"
+    return chosen
+
+
+@pytest.fixture
+def database_url(backend: str, request: pytest.FixtureRequest) -> str | None:
+    """A fresh migrated PostgreSQL database for a test on PostgreSQL; None on SQLite."""
+    if backend != "postgresql":
+        return None
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    return server.fresh_database()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str | None) -> Settings:
+    """Settings for sandbox mode with a database of the test's own: a file in its folder,
+    or a fresh PostgreSQL database."""
+    env = {
+        "BOT_DB_PATH": str(tmp_path / "bot.sqlite3"),
+        "BOT_MEDIA_DIR": str(tmp_path / "media"),
+        "CONSOLE_PORT": "0",
+        "BOT_OPS_PORT": "0",
+    }
+    if database_url is not None:
+        env["BOT_DATABASE_URL"] = database_url
+    return Settings.from_env(env).for_run(sandbox=True)
 
 
 @pytest.fixture
 async def database(settings: Settings) -> AsyncIterator[Database]:
-    """A migrated database in a real SQLite file."""
-    db = await Database.open(settings.db_path)
+    """A migrated database: a real SQLite file, or a real PostgreSQL database."""
+    db = await Database.open(settings.database)
     yield db
     await db.close()
 

@@ -1,6 +1,11 @@
-"""The SQLite database: opening with the right pragmas, migrations, transactions and backup.
+"""The database: SQLite by default, PostgreSQL when BOT_DATABASE_URL names one.
 
-One aiosqlite connection serves the whole process. Writes go through ``transaction()``, which
+``Database`` is what every repository uses: short write transactions, reads, migrations.
+``Database.open`` picks the engine from what it is given: a file path (SQLite, here) or a
+``postgresql://`` URL (bot/storage/postgresql.py). What differs in their SQL is in
+bot/storage/dialect.py.
+
+One aiosqlite connection serves the whole SQLite process. Writes go through ``transaction()``, which
 serialises them with a lock and keeps each one short, so readers (WAL) never wait on a writer
 for long and a clean shutdown can wait for the last write to finish.
 
@@ -25,13 +30,16 @@ import logging
 import os
 import sqlite3
 import stat
-from collections.abc import AsyncIterator, Iterable
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from importlib import resources
+from importlib.abc import Traversable
 from pathlib import Path
+from typing import Any, Protocol
 
 import aiosqlite
 
@@ -56,29 +64,164 @@ class Migration:
     sql: str
 
 
-def bundled_migrations() -> list[Migration]:
-    """The migrations shipped with the code, in version order."""
+class Row(Protocol):
+    """A result row: read by position (``row[0]``) or by column name (``row["id"]``)."""
+
+    def __getitem__(self, key: int | str, /) -> Any: ...
+
+    def keys(self) -> list[str]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+    def __len__(self) -> int: ...
+
+
+def bundled_migrations(dialect: Dialect = SQLITE) -> list[Migration]:
+    """The migrations shipped with the code, in version order, as ``dialect`` runs them: a
+    twin in ``migrations/<dialect>/`` replaces a script that cannot be said portably."""
     folder = resources.files("bot.storage") / "migrations"
+    twins = folder / dialect.name
     migrations = []
     for entry in folder.iterdir():
         if entry.name.endswith(".sql"):
             number, _, rest = entry.name.partition("_")
-            migrations.append(Migration(int(number), rest.removesuffix(".sql"), entry.read_text()))
+            migrations.append(
+                Migration(int(number), rest.removesuffix(".sql"), _script(entry, twins, dialect))
+            )
     return sorted(migrations, key=lambda m: m.version)
 
 
-class Database:
-    """The process's one connection to the SQLite file."""
+def _script(entry: Traversable, twins: Traversable, dialect: Dialect) -> str:
+    twin = twins / entry.name
+    if twin.is_file():
+        return twin.read_text()
+    return dialect.migration(entry.read_text())
+
+
+def is_postgresql_url(target: Path | str) -> bool:
+    return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
+
+
+class Database(ABC):
+    """One process's access to the database: reads, short write transactions, migrations."""
 
     dialect: Dialect = SQLITE
+    #: What operator messages name: BOT_DB_PATH=... or BOT_DATABASE_URL=... (no password).
+    setting: str
+
+    @classmethod
+    async def open(
+        cls, target: Path | str, *, migrate: bool = True, create: bool = True
+    ) -> Database:
+        """Open the SQLite file at ``target``, or the PostgreSQL database its URL names."""
+        if is_postgresql_url(target):
+            from bot.storage.postgresql import PostgresDatabase
+
+            return await PostgresDatabase.connect(str(target), migrate=migrate, create=create)
+        return await SqliteDatabase.open_file(Path(target), migrate=migrate, create=create)
+
+    @abstractmethod
+    async def close(self) -> None:
+        """Wait for the write in progress, then close."""
+
+    @abstractmethod
+    def transaction(self) -> contextlib.AbstractAsyncContextManager[Transaction]:
+        """A short write transaction, committed at the end, rolled back on error."""
+
+    @abstractmethod
+    async def fetch_one(self, sql: str, parameters: tuple[object, ...] = ()) -> Row | None: ...
+
+    @abstractmethod
+    async def fetch_all(self, sql: str, parameters: tuple[object, ...] = ()) -> list[Row]: ...
+
+    @abstractmethod
+    async def checkpoint_after_erasure(self) -> None:
+        """Make sure erased rows leave no copy the engine keeps beside the tables."""
+
+    @abstractmethod
+    async def backup(self, target: Path) -> None:
+        """Copy the live database to ``target``."""
+
+    @abstractmethod
+    async def _ensure_migrations_table(self) -> None: ...
+
+    async def table_names(self) -> list[str]:
+        """Every table in the database, sorted (the migrations' own among them)."""
+        return sorted(str(row[0]) for row in await self.fetch_all(self.dialect.tables_query))
+
+    async def column_names(self, table: str) -> list[str]:
+        """The columns of ``table``, in order."""
+        return [str(row[0]) for row in await self.fetch_all(self.dialect.columns_query, (table,))]
+
+    async def tables_referring_to(self, table: str) -> list[tuple[str, str]]:
+        """(table, column) of every foreign key to ``table``."""
+        rows = await self.fetch_all(self.dialect.referencing_columns_query, (table,))
+        return [(str(row[0]), str(row[1])) for row in rows]
+
+    async def schema_version(self) -> int:
+        """The highest migration applied (0 for a new database)."""
+        return max(await self.applied_versions(), default=0)
+
+    async def applied_versions(self) -> set[int]:
+        await self._ensure_migrations_table()
+        rows = await self.fetch_all("SELECT version FROM schema_migrations")
+        return {int(row[0]) for row in rows}
+
+    async def upgrade(self, migrations: list[Migration] | None = None) -> list[Migration]:
+        """Apply every migration not yet applied, in version order, each in one transaction."""
+        applied = await self.applied_versions()
+        available = migrations or bundled_migrations(self.dialect)
+        pending = [m for m in available if m.version not in applied]
+        for migration in pending:
+            async with self.transaction() as db:
+                await db.executescript_in_transaction(migration.sql)
+                await db.execute(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                    (migration.version, migration.name, utc_now_iso()),
+                )
+            logger.info("Applied migration %04d %s", migration.version, migration.name)
+        if pending:  # a migration may erase data (0014 did): not even the WAL keeps it
+            await self.checkpoint_after_erasure()
+        return pending
+
+
+class Transaction(ABC):
+    """The statements allowed inside ``Database.transaction()``."""
+
+    dialect: Dialect = SQLITE
+
+    @abstractmethod
+    async def execute(self, sql: str, parameters: tuple[object, ...] = ()) -> int:
+        """Run one statement; return the number of rows it changed."""
+
+    @abstractmethod
+    async def insert(self, sql: str, parameters: tuple[object, ...] = ()) -> int:
+        """Run one INSERT into a table keyed by ``id``; return the new row's id."""
+
+    @abstractmethod
+    async def fetch_one(self, sql: str, parameters: tuple[object, ...] = ()) -> Row | None: ...
+
+    @abstractmethod
+    async def fetch_all(self, sql: str, parameters: tuple[object, ...] = ()) -> list[Row]: ...
+
+    @abstractmethod
+    async def executescript_in_transaction(self, script: str) -> None:
+        """Run a migration's statements inside the open transaction."""
+
+
+class SqliteDatabase(Database):
+    """The process's one connection to the SQLite file."""
 
     def __init__(self, connection: aiosqlite.Connection, path: Path) -> None:
         self.connection = connection
         self.path = path
+        self.setting = f"BOT_DB_PATH={path}"
         self._write_lock = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: Path, *, migrate: bool = True, create: bool = True) -> Database:
+    async def open_file(
+        cls, path: Path, *, migrate: bool = True, create: bool = True
+    ) -> SqliteDatabase:
         """Open (creating if needed) the file, set pragmas and apply pending migrations.
 
         ``create=False`` opens an existing database only: a command that reads what is stored
@@ -116,31 +259,6 @@ class Database:
         async with self._write_lock:
             await self.connection.close()
 
-    async def schema_version(self) -> int:
-        """The highest migration applied (0 for a new database)."""
-        return max(await self.applied_versions(), default=0)
-
-    async def applied_versions(self) -> set[int]:
-        await self._ensure_migrations_table()
-        rows = await self.fetch_all("SELECT version FROM schema_migrations")
-        return {int(row[0]) for row in rows}
-
-    async def upgrade(self, migrations: list[Migration] | None = None) -> list[Migration]:
-        """Apply every migration not yet applied, in version order, each in one transaction."""
-        applied = await self.applied_versions()
-        pending = [m for m in migrations or bundled_migrations() if m.version not in applied]
-        for migration in pending:
-            async with self.transaction() as db:
-                await db.executescript_in_transaction(migration.sql)
-                await db.execute(
-                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-                    (migration.version, migration.name, utc_now_iso()),
-                )
-            logger.info("Applied migration %04d %s", migration.version, migration.name)
-        if pending:  # a migration may erase data (0014 did): not even the WAL keeps it
-            await self.checkpoint_after_erasure()
-        return pending
-
     async def _ensure_migrations_table(self) -> None:
         await self.connection.execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -153,7 +271,7 @@ class Database:
         async with self._write_lock:
             try:
                 await self.connection.execute("BEGIN IMMEDIATE")
-                yield Transaction(self.connection)
+                yield SqliteTransaction(self.connection)
             except BaseException:
                 await self._rollback()
                 raise
@@ -167,12 +285,10 @@ class Database:
         with contextlib.suppress(sqlite3.OperationalError):
             await self.connection.execute("ROLLBACK")
 
-    async def fetch_one(
-        self, sql: str, parameters: tuple[object, ...] = ()
-    ) -> aiosqlite.Row | None:
+    async def fetch_one(self, sql: str, parameters: tuple[object, ...] = ()) -> Row | None:
         return await _fetch_one(self.connection, sql, parameters)
 
-    async def fetch_all(self, sql: str, parameters: tuple[object, ...] = ()) -> list[aiosqlite.Row]:
+    async def fetch_all(self, sql: str, parameters: tuple[object, ...] = ()) -> list[Row]:
         return list(await self.connection.execute_fetchall(sql, parameters))
 
     async def checkpoint_after_erasure(self) -> None:
@@ -207,8 +323,8 @@ class Database:
             await destination.close()
 
 
-class Transaction:
-    """The statements allowed inside ``Database.transaction()``.
+class SqliteTransaction(Transaction):
+    """The statements of a SQLite transaction.
 
     Each statement is one trip to aiosqlite's thread. The trips, not SQLite, are what a busy
     process waits for (each waits its turn in the event loop), so a write's cursor is not
@@ -229,12 +345,10 @@ class Transaction:
         cursor = await self._connection.execute(sql, parameters)
         return int(cursor.lastrowid or 0)
 
-    async def fetch_one(
-        self, sql: str, parameters: tuple[object, ...] = ()
-    ) -> aiosqlite.Row | None:
+    async def fetch_one(self, sql: str, parameters: tuple[object, ...] = ()) -> Row | None:
         return await _fetch_one(self._connection, sql, parameters)
 
-    async def fetch_all(self, sql: str, parameters: tuple[object, ...] = ()) -> list[aiosqlite.Row]:
+    async def fetch_all(self, sql: str, parameters: tuple[object, ...] = ()) -> list[Row]:
         return list(await self._connection.execute_fetchall(sql, parameters))
 
     async def executescript_in_transaction(self, script: str) -> None:
@@ -249,7 +363,7 @@ class Transaction:
 
 async def _fetch_one(
     connection: aiosqlite.Connection, sql: str, parameters: tuple[object, ...]
-) -> aiosqlite.Row | None:
+) -> Row | None:
     """The first row, fetched with the rest in one trip: for queries that return one row."""
     rows = list(await connection.execute_fetchall(sql, parameters))
     return rows[0] if rows else None

@@ -6,9 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-import aiosqlite
-
-from bot.storage.database import Database, to_utc_text
+from bot.storage.database import Database, Row, to_utc_text
 
 
 @dataclass(frozen=True)
@@ -35,7 +33,7 @@ class DueReminderRow:
     due_at: datetime
 
 
-def _reminder(row: aiosqlite.Row) -> ReminderRow:
+def _reminder(row: Row) -> ReminderRow:
     return ReminderRow(
         member_id=row["member_id"],
         days_before=row["days_before"],
@@ -45,7 +43,7 @@ def _reminder(row: aiosqlite.Row) -> ReminderRow:
     )
 
 
-def _due_reminder(row: aiosqlite.Row) -> DueReminderRow:
+def _due_reminder(row: Row) -> DueReminderRow:
     return DueReminderRow(
         member_id=row["member_id"],
         telegram_user_id=row["telegram_user_id"],

@@ -5,9 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
-from bot.storage.database import Database, Transaction, to_utc_text
+from bot.storage.database import Database, Row, Transaction, to_utc_text
 
 _THREAD_COLUMNS = (
     "t.id, t.reference, t.member_id, m.telegram_user_id, t.consulate_id, t.topic, t.language,"
@@ -89,7 +87,7 @@ def _moment(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def _thread(row: aiosqlite.Row) -> ThreadRow:
+def _thread(row: Row) -> ThreadRow:
     thread = Thread(
         reference=row[1],
         consulate_id=row[4],

@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-import aiosqlite
-
 from bot.registration.draft import Draft
-from bot.storage.database import Database, Transaction, utc_now_iso
+from bot.storage.database import Database, Row, Transaction, utc_now_iso
+from bot.storage.inbound import erase_queued_of
 
 # Columns a registration writes, in the order Draft names them.
 PROFILE_COLUMNS = (
@@ -56,7 +55,7 @@ class MemberRow:
     member_type: str | None
 
 
-def _row_to_member(row: aiosqlite.Row) -> MemberRow:
+def _row_to_member(row: Row) -> MemberRow:
     return MemberRow(
         id=row["id"],
         telegram_user_id=row["telegram_user_id"],
@@ -161,12 +160,14 @@ class MemberRepository:
     async def delete(self, telegram_user_id: int) -> bool:
         """Erase the member's row; interests and other per-member rows go with it (CASCADE),
         and so do the answers and step of a registration or /profile change not yet confirmed
-        (the rows ``export_rows`` shows). True if there was a member row."""
+        (the rows ``export_rows`` shows), and their updates still waiting in the inbound queue
+        (bot/inbound.py). True if there was a member row."""
         async with self.database.transaction() as tx:
             deleted = await tx.execute(
                 "DELETE FROM members WHERE telegram_user_id = ?", (telegram_user_id,)
             )
             await _delete_conversations(tx, telegram_user_id)
+            await erase_queued_of(tx, telegram_user_id)
         return deleted > 0
 
     async def delete_visitor(self, telegram_user_id: int) -> bool:
@@ -192,7 +193,7 @@ class MemberRepository:
         async with self.database.transaction() as tx:
             for telegram_user_id in sorted({int(row[0]) for row in rows} | also):
                 condition, parameters = (
-                    ("1", ()) if telegram_user_id in also else (_ABANDONED, (moment, moment))
+                    ("1 = 1", ()) if telegram_user_id in also else (_ABANDONED, (moment, moment))
                 )
                 if await tx.execute(
                     f"DELETE FROM members AS m WHERE telegram_user_id = ? AND status = 'visitor'"
@@ -231,7 +232,8 @@ class MemberRepository:
             if rows or table == "conversation_user_data":
                 tables.setdefault(table, []).extend(dict(row) for row in rows)
         steps = await self.database.fetch_all(
-            "SELECT * FROM conversation_states WHERE json_extract(key, '$[#-1]') = ? ORDER BY name",
+            "SELECT * FROM conversation_states"
+            f" WHERE {self.database.dialect.last_json_item('key')} = ? ORDER BY name",
             (telegram_user_id,),
         )
         tables["conversation_states"] = [dict(row) for row in steps]
@@ -250,22 +252,15 @@ class MemberRepository:
         return tables
 
     async def _tables_referring_to_members(self) -> list[tuple[str, str]]:
-        rows = await self.database.fetch_all(
-            'SELECT m.name, f."from" FROM sqlite_master AS m,'
-            " pragma_foreign_key_list(m.name) AS f"
-            " WHERE m.type = 'table' AND f.\"table\" = 'members' ORDER BY m.name"
-        )
-        return [(row[0], row[1]) for row in rows]
+        return await self.database.tables_referring_to("members")
 
     async def _tables_naming_telegram_ids(self) -> list[tuple[str, str]]:
         """(table, column) of every column holding a Telegram id, but the members table's."""
-        marks = ", ".join("?" * len(PERSON_ID_COLUMNS))
         rows = await self.database.fetch_all(
-            "SELECT m.name, c.name FROM sqlite_master AS m, pragma_table_info(m.name) AS c"
-            f" WHERE m.type = 'table' AND m.name != 'members' AND c.name IN ({marks})"
-            " ORDER BY m.name, c.name",
+            self.database.dialect.columns_named_query(len(PERSON_ID_COLUMNS)),
             PERSON_ID_COLUMNS,
         )
+        rows = [row for row in rows if row[0] != "members"]
         return [(row[0], row[1]) for row in rows]
 
     async def registrations_by_month(self) -> list[tuple[str, int]]:
@@ -294,7 +289,7 @@ async def _delete_conversations(tx: Transaction, telegram_user_id: int) -> None:
         "DELETE FROM conversation_user_data WHERE telegram_user_id = ?", (telegram_user_id,)
     )
     await tx.execute(
-        "DELETE FROM conversation_states WHERE json_extract(key, '$[#-1]') = ?",
+        f"DELETE FROM conversation_states WHERE {tx.dialect.last_json_item('key')} = ?",
         (telegram_user_id,),
     )
 

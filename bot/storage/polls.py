@@ -14,9 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
-from bot.storage.database import Database, Transaction, utc_now_iso
+from bot.storage.database import Database, Row, Transaction, utc_now_iso
 from bot.storage.remit import audience_within
 
 #: poll_votes.option_index of a retracted ballot: it counts in no figure, only as a change.
@@ -126,7 +124,7 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat(timespec="seconds") if moment else None
 
 
-def _row_to_poll(row: aiosqlite.Row) -> PollRow:
+def _row_to_poll(row: Row) -> PollRow:
     return PollRow(
         id=row["id"],
         mode=row["mode"],
@@ -266,7 +264,8 @@ class PollRepository:
     async def mark_update_seen(self, tx: Transaction, update_id: int, poll_id: int) -> bool:
         """Remember ``update_id``; False when it was already applied."""
         changed = await tx.execute(
-            "INSERT OR IGNORE INTO poll_updates_seen (update_id, poll_id) VALUES (?, ?)",
+            "INSERT INTO poll_updates_seen (update_id, poll_id) VALUES (?, ?)"
+            " ON CONFLICT (update_id) DO NOTHING",
             (update_id, poll_id),
         )
         return changed > 0
@@ -367,7 +366,7 @@ class PollRepository:
     async def respondents(self, poll_id: int) -> int:
         """Members with a counted choice."""
         row = await self.database.fetch_one(
-            "SELECT TOTAL(first_choice) FROM poll_votes WHERE poll_id = ?", (poll_id,)
+            "SELECT coalesce(sum(first_choice), 0) FROM poll_votes WHERE poll_id = ?", (poll_id,)
         )
         return int(row[0]) if row else 0
 
@@ -376,9 +375,10 @@ class PollRepository:
         if column not in BREAKDOWN_COLUMNS:
             raise ValueError(f"cannot break down by {column!r}")
         rows = await self.database.fetch_all(
-            f"SELECT {column} AS grp, option_index, COUNT(*) AS n, TOTAL(first_choice) AS f"
-            f" FROM poll_votes INDEXED BY poll_votes_{column.removesuffix('_id')}"
-            f" WHERE poll_id = ? AND option_index != {RETRACTED} GROUP BY {column}, option_index",
+            f"SELECT {column} AS grp, option_index, COUNT(*) AS n,"
+            " coalesce(sum(first_choice), 0) AS f FROM poll_votes"
+            + self.database.dialect.indexed_by(f"poll_votes_{column.removesuffix('_id')}")
+            + f" WHERE poll_id = ? AND option_index != {RETRACTED} GROUP BY {column}, option_index",
             (poll_id,),
         )
         return [
@@ -421,7 +421,7 @@ class PollRepository:
     async def recent(self, limit: int = 10, within: frozenset[str] | None = None) -> list[PollRow]:
         """The newest polls first; with ``within``, only those addressed to some of those
         consulates and no other."""
-        condition, parameters = audience_within("audience", within)
+        condition, parameters = audience_within("audience", within, self.database.dialect)
         rows = await self.database.fetch_all(
             f"SELECT * FROM polls WHERE {condition} ORDER BY id DESC LIMIT ?",
             (*parameters, limit),
@@ -480,11 +480,11 @@ class PollRepository:
     async def due_to_close(self, now: datetime) -> list[int]:
         """Open polls whose closing time has passed at ``now``, oldest first."""
         rows = await self.database.fetch_all(
-            "SELECT id FROM polls WHERE status = 'open' AND closes_at IS NOT NULL"
-            " AND julianday(closes_at) <= julianday(?) ORDER BY id",
-            (_iso(now),),
+            "SELECT id, closes_at FROM polls WHERE status = 'open' AND closes_at IS NOT NULL"
+            " ORDER BY id"
         )
-        return [int(row[0]) for row in rows]
+        # Compared as instants, not as text: a closing time keeps the offset it was set in.
+        return [int(row[0]) for row in rows if datetime.fromisoformat(row[1]) <= now]
 
     # Publication and unlinking
 
@@ -534,7 +534,7 @@ class PollRepository:
         """Every publication of the poll's results, oldest first."""
         rows = await self.database.fetch_all(
             "SELECT published_at, respondents FROM poll_publications WHERE poll_id = ?"
-            " ORDER BY published_at, rowid",
+            " ORDER BY published_at, id",
             (poll_id,),
         )
         return [Publication(datetime.fromisoformat(row[0]), row[1]) for row in rows]
@@ -588,7 +588,7 @@ POLL_ORIGIN = "poll"
 # The link is read from broadcast_deliveries rather than from deliveries.origin = 'broadcast'
 # because only linked deliveries are ever started. Both go from one index to the next.
 _VARIANT_COLUMNS = (
-    "INSERT OR IGNORE INTO poll_variants (poll_id, language, telegram_poll_id, chat_id,"
+    "INSERT INTO poll_variants (poll_id, language, telegram_poll_id, chat_id,"
     " message_id)"
     " SELECT p.id, o.language, o.poll_id, m.telegram_user_id, o.message_id"
 )
@@ -610,5 +610,5 @@ async def _copy_variants(tx: Transaction, condition: str, value: object) -> int:
     """Copy into poll_variants the sent Telegram polls matching ``condition`` (on o or p)."""
     changed = 0
     for carriers in _DELIVERED_VARIANTS:
-        changed += await tx.execute(f"{carriers} AND {condition}", (value,))
+        changed += await tx.execute(f"{carriers} AND {condition} ON CONFLICT DO NOTHING", (value,))
     return changed

@@ -6,16 +6,20 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+from bot.storage.dialect import Dialect
 
-def audience_within(column: str, consulates: Collection[str] | None) -> tuple[str, tuple[str, ...]]:
+
+def audience_within(
+    column: str, consulates: Collection[str] | None, dialect: Dialect
+) -> tuple[str, tuple[str, ...]]:
     """A condition on the JSON ``column`` and its parameters; None means no limit."""
     if consulates is None:
-        return "1", ()
+        return "1 = 1", ()
     chosen = tuple(sorted(consulates))
     placeholders = ", ".join("?" * len(chosen))
-    outside = f"c.value NOT IN ({placeholders})" if chosen else "1"
+    outside = f"c.value NOT IN ({placeholders})" if chosen else "1 = 1"
+    length, items = dialect.json_list(column, "consulates")
     return (
-        f"json_array_length({column}, '$.consulates') > 0 AND NOT EXISTS"
-        f" (SELECT 1 FROM json_each({column}, '$.consulates') c WHERE {outside})",
+        f"{length} > 0 AND NOT EXISTS (SELECT 1 FROM {items} WHERE {outside})",
         chosen,
     )

@@ -10,9 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-import aiosqlite
-
-from bot.storage.database import Database, Transaction, utc_now_iso
+from bot.storage.database import Database, Row, Transaction, utc_now_iso
 
 
 @dataclass(frozen=True)
@@ -74,7 +72,7 @@ def _transparent_to_text(value: bool | None) -> str | None:
     return None if value is None else ("yes" if value else "no")
 
 
-def _row_to_price(row: aiosqlite.Row) -> PriceRecord:
+def _row_to_price(row: Row) -> PriceRecord:
     transparent = row["transparent"]
     return PriceRecord(
         period=row["period"],
@@ -96,7 +94,7 @@ def _row_to_price(row: aiosqlite.Row) -> PriceRecord:
     )
 
 
-def _row_to_average(row: aiosqlite.Row) -> CorridorAverageRecord:
+def _row_to_average(row: Row) -> CorridorAverageRecord:
     return CorridorAverageRecord(
         source_country=row["source_country"],
         destination_country=row["destination_country"],
@@ -110,7 +108,7 @@ def _row_to_average(row: aiosqlite.Row) -> CorridorAverageRecord:
     )
 
 
-def _row_to_rate(row: aiosqlite.Row) -> CachedRate:
+def _row_to_rate(row: Row) -> CachedRate:
     return CachedRate(
         currency=row["currency"],
         per_euro=Decimal(row["per_euro"]),
@@ -153,10 +151,16 @@ class RemittanceRepository:
         async with self.database.transaction() as tx:
             for record in records:
                 await tx.execute(
-                    "INSERT OR REPLACE INTO remittance_corridor_averages (source_country,"
+                    "INSERT INTO remittance_corridor_averages (source_country,"
                     " destination_country, period, currency, amount, average_total_cost_pct,"
                     " firms, services, attribution, source_file, imported_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT (source_country, destination_country, period) DO UPDATE SET"
+                    " currency = excluded.currency, amount = excluded.amount,"
+                    " average_total_cost_pct = excluded.average_total_cost_pct,"
+                    " firms = excluded.firms, services = excluded.services,"
+                    " attribution = excluded.attribution, source_file = excluded.source_file,"
+                    " imported_at = excluded.imported_at",
                     (
                         record.source_country,
                         record.destination_country,

@@ -18,9 +18,9 @@ class RetentionRepository:
         async with self.database.transaction() as tx:
             await tx.execute(
                 "UPDATE deliveries SET summary = ("
-                "  SELECT json_group_object(status, n) FROM ("
+                f"  SELECT {tx.dialect.json_object_of('status', 'n')} FROM ("
                 "   SELECT status, count(*) AS n FROM delivery_outbox o"
-                "   WHERE o.delivery_id = deliveries.id GROUP BY status))"
+                "   WHERE o.delivery_id = deliveries.id GROUP BY status) AS counts)"
                 " WHERE summary IS NULL AND finished_at IS NOT NULL AND finished_at < ?",
                 (cutoff,),
             )

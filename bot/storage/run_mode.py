@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from bot.storage.database import Database, utc_now_iso
+from bot.storage.dialect import Dialect
 
-# Every column that holds a person's Telegram user id. conversation_states keys are JSON
-# arrays such as [chat_id, user_id]; in a private chat both are the person's id.
-_KNOWN_USER_IDS = """
+
+def _known_user_ids(dialect: Dialect) -> str:
+    """Every column that holds a person's Telegram user id. conversation_states keys are JSON
+    arrays such as [chat_id, user_id]; in a private chat both are the person's id."""
+    return f"""
 SELECT max(id) FROM (
     SELECT telegram_user_id AS id FROM members
     UNION ALL SELECT telegram_user_id FROM staff
     UNION ALL SELECT telegram_user_id FROM conversation_user_data
-    UNION ALL SELECT value FROM conversation_states, json_each(conversation_states.key)
-        WHERE json_valid(conversation_states.key) AND json_each.type = 'integer'
+    UNION ALL {dialect.json_array_integers("conversation_states", "key")}
     UNION ALL SELECT created_by FROM polls
     UNION ALL SELECT author_telegram_id FROM broadcasts
-)
+) AS known
 """
 
 
@@ -37,5 +39,5 @@ class RunModeRepository:
 
     async def highest_user_id(self) -> int | None:
         """The highest Telegram user id stored anywhere, None in a database without any."""
-        row = await self.database.fetch_one(_KNOWN_USER_IDS)
+        row = await self.database.fetch_one(_known_user_ids(self.database.dialect))
         return None if row is None or row[0] is None else int(row[0])

@@ -104,10 +104,11 @@ class StaffRepository:
     async def audit_log(self, limit: int = 50, search: AuditSearch | None = None) -> list[AuditRow]:
         """The newest entries first, those matching ``search`` when given."""
         search = search or AuditSearch()
+        like = self.database.dialect.like
         rows = await self.database.fetch_all(
             "SELECT at, actor, action, subject, details FROM audit_log"
-            " WHERE (? = '' OR actor LIKE '%' || ? || '%')"
-            " AND (? = '' OR action LIKE ? || '%')"
+            f" WHERE (? = '' OR actor {like} '%' || ? || '%')"
+            f" AND (? = '' OR action {like} ? || '%')"
             " AND (? = '' OR at >= ?) AND (? = '' OR at < ?)"
             " ORDER BY id DESC LIMIT ?",
             (

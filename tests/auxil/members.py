@@ -46,10 +46,7 @@ async def rows_naming(database: Database, telegram_user_id: int) -> list[tuple[s
     """Every (table, column) holding ``telegram_user_id``: as a number, or inside text (JSON
     keys such as conversation_states' ``[chat_id, user_id]``, ids written into details)."""
     found: list[tuple[str, str]] = []
-    tables = await database.fetch_all(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-    )
-    for (table,) in tables:
+    for table in await database.table_names():
         for row in await database.fetch_all(f'SELECT * FROM "{table}"'):
             for column, value in dict(row).items():
                 if value == telegram_user_id or (

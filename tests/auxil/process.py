@@ -8,6 +8,7 @@ import os
 import signal
 import socket
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from bot.settings import PROJECT_ROOT
@@ -19,21 +20,37 @@ def operator_environment(env: dict[str, str]) -> dict[str, str]:
     return {**{k: v for k, v in os.environ.items() if not k.startswith(prefixes)}, **env}
 
 
-async def main_py(db_path: Path, *args: str) -> tuple[str, str]:
-    """Run ``main.py ARGS`` on the database at ``db_path``; its output and its error output
-    once it exited with status 0."""
+@dataclass(frozen=True)
+class Finished:
+    """A one-off command's exit status and output."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+async def main_py_env(env: dict[str, str], *args: str) -> Finished:
+    """Run ``main.py ARGS`` with the bot's settings ``env``, to its end."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         str(PROJECT_ROOT / "main.py"),
         *args,
-        env=operator_environment({"BOT_DB_PATH": str(db_path)}),
+        env=operator_environment(env),
         cwd=PROJECT_ROOT,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
     out, err = await asyncio.wait_for(process.communicate(), timeout=120)
-    assert process.returncode == 0, err.decode()
-    return out.decode(), err.decode()
+    assert process.returncode is not None
+    return Finished(process.returncode, out.decode(), err.decode())
+
+
+async def main_py(db_path: Path, *args: str) -> tuple[str, str]:
+    """Run ``main.py ARGS`` on the database at ``db_path``; its output and its error output
+    once it exited with status 0."""
+    finished = await main_py_env({"BOT_DB_PATH": str(db_path)}, *args)
+    assert finished.returncode == 0, finished.stderr
+    return finished.stdout, finished.stderr
 
 
 def free_port() -> int:
@@ -55,13 +72,14 @@ class BotProcess:
 
     @classmethod
     async def start(cls, env: dict[str, str], *args: str) -> BotProcess:
-        # Every bot started here has its console on a port of the system's choosing.
+        # Every bot started here has its console and operations server on ports of the
+        # system's choosing.
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             str(PROJECT_ROOT / "main.py"),
             "run",
             *args,
-            env=operator_environment({"CONSOLE_PORT": "0", **env}),
+            env=operator_environment({"CONSOLE_PORT": "0", "BOT_OPS_PORT": "0", **env}),
             cwd=PROJECT_ROOT,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,

@@ -128,11 +128,8 @@ VOLATILE_TABLES = {"leases", "fx_rates"}
 async def database_snapshot(database: Database) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table (but the engine's heartbeat), sorted, to compare before and
     after."""
-    tables = await database.fetch_all(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-    )
     snapshot: dict[str, list[tuple[Any, ...]]] = {}
-    for (name,) in tables:
+    for name in await database.table_names():
         if name in VOLATILE_TABLES:
             continue
         rows = await database.fetch_all(f'SELECT * FROM "{name}"')

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from bot.persistence import SQLitePersistence
 from bot.registration.answers import MemberType
 from bot.registration.draft import Draft
@@ -33,6 +35,7 @@ async def register(services: Services) -> None:
     await persistence.update_user_data(USER_ID, draft_data)
 
 
+@pytest.mark.sqlite_only
 async def test_an_erased_member_leaves_no_bytes_behind(services: Services) -> None:
     await register(services)
     answers = [text.encode() for text in (DEPARTURE.isoformat(), DRAFT_DEPARTURE)]

@@ -75,3 +75,25 @@ async def test_a_step_is_saved_with_its_data_and_only_for_people_named(
 
     await persistence.save_step("registration", (CONSENTED, CONSENTED), None, CONSENTED, {})
     assert await stored_people(services.database) == (set(), set())
+
+
+async def test_reloading_a_shards_people_reads_what_another_process_wrote(
+    services: Services,
+) -> None:
+    """Sharded workers (bot/inbound.py): the process taking a shard over reads its people's
+    data again, and its check for unchanged data then compares with what is stored now."""
+    await services.registration.agree(CONSENTED, "en")
+    before, after = {"step": "before"}, {"step": "after"}
+    first = SQLitePersistence(services.database)
+    await first.update_user_data(CONSENTED, before)
+    taking_over = SQLitePersistence(services.database)
+    await taking_over.get_user_data()  # loaded at its start
+    await first.update_user_data(CONSENTED, after)
+
+    fresh = await taking_over.reload_user_data(lambda user_id: user_id == CONSENTED)
+    assert fresh == {CONSENTED: after}
+    await taking_over.update_user_data(CONSENTED, before)  # the member went back a step
+    row = await services.database.fetch_one(
+        "SELECT data FROM conversation_user_data WHERE telegram_user_id = ?", (CONSENTED,)
+    )
+    assert row is not None and row[0] == '{"step": "before"}'

@@ -131,10 +131,7 @@ def names_the_member(value: Any) -> bool:
 async def rows_naming_the_member(database: Database) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table with a value that is, or contains, one of their ids."""
     found: dict[str, list[tuple[Any, ...]]] = {}
-    tables = await database.fetch_all(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-    )
-    for (table,) in tables:
+    for table in await database.table_names():
         for row in await database.fetch_all(f'SELECT * FROM "{table}"'):
             if any(names_the_member(value) for value in tuple(row)):
                 found.setdefault(table, []).append(tuple(row))

@@ -20,13 +20,15 @@ async def test_the_first_start_marks_the_database_and_the_same_mode_may_start_ag
 
 async def test_a_sandbox_start_refuses_a_telegram_database(database: Database) -> None:
     await claim_database(database, RunMode.TELEGRAM)
-    with pytest.raises(ConfigError, match=r"^BOT_DB_PATH=.*belongs to a Telegram deployment"):
+    with pytest.raises(
+        ConfigError, match=r"^BOT_(DB_PATH|DATABASE_URL)=.*belongs to a Telegram deployment"
+    ):
         await claim_database(database, RunMode.SANDBOX)
 
 
 async def test_a_telegram_start_refuses_a_sandbox_database(database: Database) -> None:
     await claim_database(database, RunMode.SANDBOX)
-    with pytest.raises(ConfigError, match=r"^BOT_DB_PATH=.*was used by the sandbox"):
+    with pytest.raises(ConfigError, match=r"^BOT_(DB_PATH|DATABASE_URL)=.*was used by the sandbox"):
         await claim_database(database, RunMode.TELEGRAM)
     rows = await database.fetch_all("SELECT mode FROM deployment_mode")
     assert [row[0] for row in rows] == ["sandbox"]
@@ -56,8 +58,10 @@ NAMING_A_PERSON = {
 
 @pytest.mark.parametrize("table", sorted(NAMING_A_PERSON))
 async def test_every_table_that_names_a_person_counts(database: Database, table: str) -> None:
-    await database.connection.execute(
-        "INSERT INTO members (telegram_user_id, created_at, updated_at) VALUES (5000001, 'x', 'x')"
-    )
-    await database.connection.execute(NAMING_A_PERSON[table], {"id": PERSON})
+    async with database.transaction() as tx:
+        await tx.execute(
+            "INSERT INTO members (telegram_user_id, created_at, updated_at)"
+            " VALUES (5000001, 'x', 'x')"
+        )
+        await tx.execute(NAMING_A_PERSON[table].replace(":id", str(PERSON)))
     assert await highest_known_user_id(database) == PERSON

@@ -48,6 +48,14 @@ def test_every_variable_is_read() -> None:
     assert settings.media_dir == Path("/srv/bot/media")
 
 
+HOOK = {"WEBHOOK_URL": "https://bot.example.org/hook", "WEBHOOK_SECRET": "s3cret_-x-0123456789"}
+
+
+def test_bot_shards_turns_the_webhook_queue_on() -> None:
+    assert Settings.from_env(HOOK).shards is None
+    assert Settings.from_env({**HOOK, "BOT_SHARDS": "8"}).shards == 8
+
+
 @pytest.mark.parametrize(
     ("env", "named"),
     [
@@ -60,6 +68,9 @@ def test_every_variable_is_read() -> None:
         ({"WEBHOOK_SECRET": "has spaces and is long enough"}, "WEBHOOK_SECRET"),
         ({"WEBHOOK_SECRET": "short_and_guessable"[:15]}, "WEBHOOK_SECRET"),
         ({"WEBHOOK_URL": "https://bot.example.org/hook"}, "WEBHOOK_SECRET"),
+        ({"BOT_SHARDS": "0", **HOOK}, "BOT_SHARDS='0': expected a whole number from 1 to"),
+        ({"BOT_SHARDS": "two", **HOOK}, "BOT_SHARDS='two'"),
+        ({"BOT_SHARDS": "2"}, "BOT_SHARDS: .* set WEBHOOK_URL"),
     ],
 )
 def test_a_bad_variable_is_named(env: dict[str, str], named: str) -> None:
@@ -94,3 +105,16 @@ def test_run_needs_a_token_or_the_sandbox_but_not_both() -> None:
     assert not with_token.for_run(sandbox=False).sandbox_mode
     with pytest.raises(ConfigError, match="TELEGRAM_BOT_TOKEN is set and --sandbox"):
         with_token.for_run(sandbox=True)
+
+
+def test_the_operations_server_listens_on_loopback_unless_told_otherwise() -> None:
+    default = Settings.from_env({})
+    assert (default.ops_host, default.ops_port) == ("127.0.0.1", 8082)
+    chosen = Settings.from_env({"BOT_OPS_HOST": "10.0.0.5", "BOT_OPS_PORT": "0"})
+    assert (chosen.ops_host, chosen.ops_port) == ("10.0.0.5", 0)
+
+
+@pytest.mark.parametrize("port", ["metrics", "70000", "-1", "80.5"])
+def test_a_bad_operations_port_is_named(port: str) -> None:
+    with pytest.raises(ConfigError, match=f"BOT_OPS_PORT='{port}': expected a port number"):
+        Settings.from_env({"BOT_OPS_PORT": port})

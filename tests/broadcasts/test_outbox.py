@@ -156,3 +156,22 @@ async def test_deleting_a_member_keeps_the_row_without_the_link(database: Databa
     row = await database.fetch_one("SELECT member_id, status FROM delivery_outbox")
     assert row is not None and tuple(row) == (None, "pending")
     assert (await outbox.counts(delivery_id))[OutboxStatus.PENDING] == 1
+
+
+async def test_depth_counts_the_rows_still_to_send_of_deliveries_being_sent(
+    database: Database,
+) -> None:
+    for user_id in range(1, 6):
+        await add_member(database, user_id)
+    deliveries = DeliveryRepository(database)
+    sending = await new_delivery(database)
+    paused = await new_delivery(database)
+    outbox = await _fill(database, sending)
+    await _fill(database, paused)
+    await deliveries.set_status(sending, DeliveryStatus.SENDING)
+    await deliveries.set_status(paused, DeliveryStatus.PAUSED)
+    assert await outbox.depth() == 5  # the paused delivery's rows wait for no sender
+    claimed = (await outbox.claim(sending, limit=2, now=0.0)).rows
+    assert await outbox.depth() == 5  # claimed rows are in flight, not yet sent
+    await outbox.write_back([RowResult(row.outbox_id, OutboxStatus.SENT) for row in claimed])
+    assert await outbox.depth() == 3

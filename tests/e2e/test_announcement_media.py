@@ -47,6 +47,7 @@ def settings(tmp_path: Path) -> Settings:
             "BOT_DB_PATH": str(tmp_path / "bot.sqlite3"),
             "BOT_MEDIA_DIR": str(media),
             "CONSOLE_PORT": "0",
+            "BOT_OPS_PORT": "0",
         }
     )
 

@@ -76,6 +76,7 @@ def settings(tmp_path: Path, admins: Admins) -> Settings:
             "BOT_DB_PATH": str(tmp_path / "bot.sqlite3"),
             "BOT_ADMIN_IDS": f"{admins.english.id},{admins.arabic.id}",
             "CONSOLE_PORT": "0",
+            "BOT_OPS_PORT": "0",
         }
     )
 

@@ -24,16 +24,11 @@ def kept_names() -> set[str]:
 
 
 async def columns_of(database: Database, table: str) -> set[str]:
-    rows = await database.fetch_all(f"SELECT name FROM pragma_table_info('{table}')")
-    return {f"{table}.{row[0]}" for row in rows}
+    return {f"{table}.{column}" for column in await database.column_names(table)}
 
 
 async def tables_referring_to_members(database: Database) -> set[str]:
-    rows = await database.fetch_all(
-        "SELECT m.name FROM sqlite_master AS m, pragma_foreign_key_list(m.name) AS f"
-        " WHERE m.type = 'table' AND f.\"table\" = 'members'"
-    )
-    return {row[0] for row in rows}
+    return {table for table, _ in await database.tables_referring_to("members")}
 
 
 async def test_every_personal_column_is_named_with_the_feature_that_reads_it(

@@ -4,6 +4,8 @@ record, confirming stores nothing."""
 
 from __future__ import annotations
 
+import pytest
+
 from bot.registration.answers import MemberType
 from bot.registration.consent import CONSENT_VERSION
 from bot.registration.draft import Draft
@@ -27,6 +29,7 @@ async def test_agreeing_records_the_consent_version(services: Services) -> None:
     assert row is not None and tuple(row) == ("visitor", "fr", CONSENT_VERSION)
 
 
+@pytest.mark.sqlite_only
 async def test_a_withdrawn_consent_leaves_no_row_and_an_empty_wal(services: Services) -> None:
     await services.registration.agree(USER_ID, "fr")
     wal = services.database.path.with_name(services.database.path.name + "-wal")

@@ -14,6 +14,8 @@ import pytest
 from bot.errors import ConfigError
 from bot.storage.database import Database, Migration, bundled_migrations, split_statements
 
+pytestmark = pytest.mark.sqlite_only
+
 
 async def test_pragmas_are_set(database: Database) -> None:
     assert (await database.fetch_one("PRAGMA journal_mode"))[0] == "wal"  # type: ignore[index]

@@ -7,14 +7,19 @@ import subprocess
 import sys
 from dataclasses import replace
 
+import pytest
+
+from bot.settings import Settings
 from bot.storage.database import Database
 from bot.storage.leases import Holder, Lease, LeaseHeld
 
+pytestmark = pytest.mark.both_backends
+
 
 async def test_of_two_processes_racing_for_a_free_lease_exactly_one_wins(
-    database: Database,
+    database: Database, settings: Settings
 ) -> None:
-    other_process = await Database.open(database.path)
+    other_process = await Database.open(settings.database)
     try:
         first = Lease(database, "sweep", 10)
         second = Lease(other_process, "sweep", 10)

@@ -26,11 +26,8 @@ async def test_the_export_has_every_table_that_refers_to_members(services: Servi
 
     tables = (await services.members.export(user_id))["tables"]
 
-    referring = await services.database.fetch_all(
-        "SELECT m.name FROM sqlite_master AS m, pragma_foreign_key_list(m.name) AS f"
-        " WHERE f.\"table\" = 'members'"
-    )
-    assert {row[0] for row in referring} <= set(tables)
+    referring = await services.database.tables_referring_to("members")
+    assert {table for table, _ in referring} <= set(tables)
     assert [row["item_id"] for row in tables["checklist_ticks"]] == [item]
     assert sorted(row["days_before"] for row in tables["departure_reminders"]) == [1, 7, 30]
     (draft,) = tables["conversation_user_data"]

@@ -1,0 +1,219 @@
+"""Sharded workers (issue 14): inbound updates per second with two worker processes against one.
+
+The sandbox runs in its own process (``benchmarks.support``, no rate limits) with the members
+as its users. The bot runs as ``main.py run`` with BOT_SHARDS (``SHARDS``, 8) and a webhook
+address, once as one process and once as two on the same database; the second process takes
+half of the shards. Once the shards are shared out, this process queues every update at once,
+in one transaction, as the webhook receiver would have (bot/inbound.py), and times from that
+commit to the queue's last update handled. Each member sends ``/start`` (two replies: the
+welcome and the consent question) and then ``/help``, so each shard has work throughout.
+
+Figures: ``shard_workers_1_updates_per_s`` and ``shard_workers_2_updates_per_s``, their ratio
+``shard_scaling_2_vs_1`` (goal on PostgreSQL, 2 cores: 1.5 or more), and each process's own
+share of the two-process run (``shard_worker_<n>_of_2_updates_per_s``: the updates of the
+shards it held, over the same time), from which an N-process estimate can be made.
+
+``BENCH_MEMBERS`` (default 1000, or 1000 times ``BENCH_SCALE``) sets the number of members.
+Where the database lives is decided in one place, :func:`database_env`: a new SQLite file for
+each run, or the PostgreSQL database ``BOT_DATABASE_URL`` names when it is set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from benchmarks.report import bench
+from benchmarks.support import SandboxAddress, sandbox_process, scaled
+from bot.inbound import queue_depth, sender_of, shard_of
+from bot.settings import PROJECT_ROOT
+from bot.storage.database import Database
+from bot.storage.leases import Holder
+from sandbox.state import FIRST_USER_ID
+
+MEMBERS = int(os.environ.get("BENCH_MEMBERS", scaled(1000, minimum=20)))
+SHARDS = 8
+TEXTS = ("/start", "/help")
+SECRET = "bench-secret-0123456789"
+
+
+def database_env(folder: Path, run: int) -> dict[str, str]:
+    """The one place the benchmark's database is chosen: BOT_DATABASE_URL when set (every run
+    on that database; update ids differ per run), else a new SQLite file per run."""
+    url = os.environ.get("BOT_DATABASE_URL")
+    if url:
+        return {"BOT_DATABASE_URL": url}
+    return {"BOT_DB_PATH": str(folder / f"shards-{run}.sqlite3")}
+
+
+async def open_database(env: dict[str, str]) -> Database:
+    """The database ``database_env`` chose, as this process opens it."""
+    return await Database.open(env.get("BOT_DATABASE_URL") or Path(env["BOT_DB_PATH"]))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def update(update_id: int, user_id: int, text: str) -> dict[str, Any]:
+    person = {"id": user_id, "is_bot": False, "first_name": f"Member{user_id}"}
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": int(time.time()),
+            "text": text,
+            "chat": {**person, "type": "private"},
+            "from": person,
+            "entities": [{"type": "bot_command", "offset": 0, "length": len(text)}],
+        },
+    }
+
+
+async def start_worker(
+    sandbox: SandboxAddress, database: dict[str, str]
+) -> asyncio.subprocess.Process:
+    port = free_port()
+    env = {
+        **os.environ,
+        **database,
+        "TELEGRAM_BOT_TOKEN": sandbox.token,
+        "TELEGRAM_API_BASE_URL": sandbox.bot_api_base_url,
+        "BOT_RATE_LIMIT": "100000",
+        "BOT_SHARDS": str(SHARDS),
+        "WEBHOOK_URL": f"http://127.0.0.1:{port}/hook",
+        "WEBHOOK_SECRET": SECRET,
+        "WEBHOOK_LISTEN": "127.0.0.1",
+        "WEBHOOK_PORT": str(port),
+        "CONSOLE_PORT": "0",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "main.py",
+        "run",
+        env=env,
+        cwd=PROJECT_ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    assert process.stdout is not None
+    async with asyncio.timeout(60):
+        while b"Receiving updates" not in await process.stdout.readline():
+            pass
+    # Keep reading its output, so a chatty bot never blocks on a full pipe.
+    asyncio.get_running_loop().create_task(process.stdout.read())
+    return process
+
+
+@asynccontextmanager
+async def workers(
+    count: int, sandbox: SandboxAddress, database: dict[str, str]
+) -> AsyncIterator[list[asyncio.subprocess.Process]]:
+    """``count`` worker processes, one after the other (the first migrates the database)."""
+    processes: list[asyncio.subprocess.Process] = []
+    try:
+        for _ in range(count):
+            processes.append(await start_worker(sandbox, database))
+        yield processes
+    finally:
+        for process in processes:
+            process.terminate()
+            await process.wait()
+
+
+async def shard_holders(database: Database) -> dict[int, int]:
+    """Which process (pid) holds each shard."""
+    rows = await database.fetch_all("SELECT name, holder FROM leases WHERE name LIKE 'shard-%'")
+    held = {int(str(row[0]).removeprefix("shard-")): Holder.parse(str(row[1])) for row in rows}
+    return {shard: holder.pid for shard, holder in held.items() if holder is not None}
+
+
+async def shared_out(database: Database, processes: int) -> dict[int, int]:
+    """Wait until every shard is held, evenly by the ``processes``; who holds which."""
+    async with asyncio.timeout(120):
+        while True:
+            holders = await shard_holders(database)
+            per_process = [list(holders.values()).count(pid) for pid in set(holders.values())]
+            if len(holders) == SHARDS and per_process == [SHARDS // processes] * processes:
+                return holders
+            await asyncio.sleep(0.1)
+
+
+async def queue_all(database: Database, first_update_id: int) -> int:
+    """Queue every member's updates in one transaction, as the receiver would; how many."""
+    updates = [
+        update(first_update_id + index * len(TEXTS) + turn, FIRST_USER_ID + index, text)
+        for index in range(MEMBERS)
+        for turn, text in enumerate(TEXTS)
+    ]
+    now = time.time()
+    async with database.transaction() as tx:
+        for data in updates:
+            user_id = sender_of(data)
+            await tx.execute(
+                "INSERT INTO inbound_updates (update_id, user_id, shard, body, received_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (data["update_id"], user_id, shard_of(user_id, SHARDS), json.dumps(data), now),
+            )
+    return len(updates)
+
+
+async def drained(database: Database) -> None:
+    async with asyncio.timeout(1800):
+        while True:
+            if not await queue_depth(database):
+                return
+            await asyncio.sleep(0.05)
+
+
+async def handled_per_shard(database: Database, first_update_id: int) -> dict[int, int]:
+    rows = await database.fetch_all(
+        "SELECT shard, count(*) FROM inbound_updates WHERE handled = 1 AND update_id >= ?"
+        " GROUP BY shard",
+        (first_update_id,),
+    )
+    return {int(row[0]): int(row[1]) for row in rows}
+
+
+async def measure(count: int, run: int, folder: Path) -> tuple[float, list[float]]:
+    """Updates/s of ``count`` worker processes, and each process's own updates/s."""
+    env = database_env(folder, run)
+    first_update_id = run * 10_000_000 + 1
+    async with sandbox_process(users=MEMBERS) as sandbox, workers(count, sandbox, env) as procs:
+        database = await open_database(env)
+        try:
+            holders = await shared_out(database, count)
+            started = time.perf_counter()
+            total = await queue_all(database, first_update_id)
+            await drained(database)
+            elapsed = time.perf_counter() - started
+            per_shard = await handled_per_shard(database, first_update_id)
+        finally:
+            await database.close()
+    per_process = [
+        sum(n for shard, n in per_shard.items() if holders.get(shard) == process.pid) / elapsed
+        for process in procs
+    ]
+    return total / elapsed, per_process
+
+
+async def run() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        one, _ = await measure(1, 1, Path(folder))
+        two, each = await measure(2, 2, Path(folder))
+    bench("shard_workers_1_updates_per_s", one, "updates/s")
+    bench("shard_workers_2_updates_per_s", two, "updates/s")
+    for number, rate in enumerate(each, start=1):
+        bench(f"shard_worker_{number}_of_2_updates_per_s", rate, "updates/s")
+    bench("shard_scaling_2_vs_1", two / one, "ratio")

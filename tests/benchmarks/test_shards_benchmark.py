@@ -1,0 +1,37 @@
+"""The shard benchmark runs end to end and prints the figures issue 14 names."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+from bot.settings import PROJECT_ROOT
+
+FIGURES = (
+    "shard_workers_1_updates_per_s",
+    "shard_workers_2_updates_per_s",
+    "shard_worker_1_of_2_updates_per_s",
+    "shard_worker_2_of_2_updates_per_s",
+    "shard_scaling_2_vs_1",
+)
+
+
+def test_a_small_shard_benchmark_prints_its_figures() -> None:
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "BOT_DATABASE_URL"},
+        "BENCH_MEMBERS": "8",
+    }
+    finished = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "shards"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    printed = dict(re.findall(r"^BENCH (\S+) (\S+) \S+$", finished.stdout, re.MULTILINE))
+    for name in FIGURES:
+        assert float(printed[name]) > 0, name

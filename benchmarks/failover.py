@@ -195,6 +195,7 @@ def engine_env(address: SandboxAddress, db_env: dict[str, str]) -> dict[str, str
         "TELEGRAM_API_BASE_URL": address.bot_api_base_url,
         "BOT_RATE_LIMIT": str(RATE),
         "BOT_PAID_BROADCAST": "1",
+        "BOT_OPS_PORT": "0",  # each process its own operations port
     }
 
 

@@ -269,7 +269,8 @@ async def postgres_against_sqlite(folder: Path) -> None:
     """``pg_registration_vs_sqlite_ratio``: capacity runs alternating between a fresh SQLite
     file and a fresh PostgreSQL database, compared by their medians."""
     try:
-        server = PostgresServer.start()
+        # start() runs its own event loop (asyncio.run), so not in this one's thread.
+        server = await asyncio.to_thread(PostgresServer.start)
     except PostgresUnavailable as exc:
         print(f"SKIPPED pg_registration_vs_sqlite_ratio: {exc}", flush=True)
         return

@@ -269,8 +269,7 @@ async def postgres_against_sqlite(folder: Path) -> None:
     """``pg_registration_vs_sqlite_ratio``: capacity runs alternating between a fresh SQLite
     file and a fresh PostgreSQL database, compared by their medians."""
     try:
-        # start() runs its own event loop (asyncio.run), so not in this one's thread.
-        server = await asyncio.to_thread(PostgresServer.start)
+        server = await asyncio.to_thread(PostgresServer.start)  # it runs a loop of its own
     except PostgresUnavailable as exc:
         print(f"SKIPPED pg_registration_vs_sqlite_ratio: {exc}", flush=True)
         return

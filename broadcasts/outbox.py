@@ -169,7 +169,7 @@ class Outbox:
             done = high >= end
             await tx.execute(
                 "UPDATE deliveries SET fill_cursor = ?,"
-                " filled_at = CASE WHEN ? THEN ? ELSE filled_at END WHERE id = ?",
+                " filled_at = CASE WHEN ? = 1 THEN ? ELSE filled_at END WHERE id = ?",
                 (high, int(done), utc_now_iso(), delivery.id),
             )
         return done

@@ -108,6 +108,8 @@ class Database(ABC):
     dialect: Dialect = SQLITE
     #: What operator messages name: BOT_DB_PATH=... or BOT_DATABASE_URL=... (no password).
     setting: str
+    #: What ``open`` was given: another connection to the same database opens this.
+    target: Path | str
 
     @classmethod
     async def open(
@@ -215,6 +217,7 @@ class SqliteDatabase(Database):
     def __init__(self, connection: aiosqlite.Connection, path: Path) -> None:
         self.connection = connection
         self.path = path
+        self.target = path
         self.setting = f"BOT_DB_PATH={path}"
         self._write_lock = asyncio.Lock()
 

@@ -104,8 +104,8 @@ class GuidanceRepository:
                     "INSERT INTO departure_reminders"
                     " (member_id, days_before, departure_date, due_at) VALUES (?, ?, ?, ?)"
                     " ON CONFLICT (member_id, days_before) DO UPDATE SET"
-                    "  sent_at = CASE WHEN departure_date = excluded.departure_date"
-                    "   THEN sent_at ELSE NULL END,"
+                    "  sent_at = CASE WHEN departure_reminders.departure_date"
+                    "   = excluded.departure_date THEN departure_reminders.sent_at ELSE NULL END,"
                     "  departure_date = excluded.departure_date,"
                     "  due_at = excluded.due_at",
                     (member_id, days_before, departure_date.isoformat(), to_utc_text(due_at)),

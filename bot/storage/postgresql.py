@@ -104,6 +104,7 @@ class PostgresDatabase(Database):
     def __init__(self, pool: AsyncConnectionPool[Any], url: str) -> None:
         self.pool = pool
         self.url = url
+        self.target = url
         self.setting = f"BOT_DATABASE_URL={redacted(url)}"
         self._write_lock = asyncio.Lock()
 

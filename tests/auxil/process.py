@@ -45,10 +45,11 @@ async def main_py_env(env: dict[str, str], *args: str) -> Finished:
     return Finished(process.returncode, out.decode(), err.decode())
 
 
-async def main_py(db_path: Path, *args: str) -> tuple[str, str]:
-    """Run ``main.py ARGS`` on the database at ``db_path``; its output and its error output
-    once it exited with status 0."""
-    finished = await main_py_env({"BOT_DB_PATH": str(db_path)}, *args)
+async def main_py(database: Path | str, *args: str) -> tuple[str, str]:
+    """Run ``main.py ARGS`` on the SQLite file or PostgreSQL URL ``database`` (as
+    ``Settings.database`` says); its output and its error output once it exited with status 0."""
+    where = "BOT_DATABASE_URL" if isinstance(database, str) else "BOT_DB_PATH"
+    finished = await main_py_env({where: str(database)}, *args)
     assert finished.returncode == 0, finished.stderr
     return finished.stdout, finished.stderr
 

@@ -4,6 +4,8 @@ named has what was stored removed at their next write."""
 
 from __future__ import annotations
 
+import pytest
+
 from bot.persistence import SQLitePersistence
 from bot.services import Services
 from bot.storage.database import Database
@@ -13,6 +15,8 @@ from tests.auxil.members import rows_naming
 STRANGER, CONSENTED, STAFF = 5_000_001, 5_000_002, 5_000_003
 DATA = {"registration": {"draft": {"member_type": "abroad"}}}
 
+pytestmark = pytest.mark.both_backends
+
 
 async def write_everything(persistence: SQLitePersistence, user_id: int) -> None:
     await persistence.update_user_data(user_id, DATA)
@@ -21,7 +25,9 @@ async def write_everything(persistence: SQLitePersistence, user_id: int) -> None
 
 async def stored_people(database: Database) -> tuple[set[int], set[int]]:
     data = await database.fetch_all("SELECT telegram_user_id FROM conversation_user_data")
-    states = await database.fetch_all("SELECT json_extract(key, '$[#-1]') FROM conversation_states")
+    states = await database.fetch_all(
+        f"SELECT {database.dialect.last_json_item('key')} FROM conversation_states"
+    )
     return {row[0] for row in data}, {row[0] for row in states}
 
 

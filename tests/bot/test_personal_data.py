@@ -15,8 +15,10 @@ import json
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from bot.services import Services
-from bot.storage.database import Database, utc_now_iso
+from bot.storage.database import Database, SqliteDatabase, utc_now_iso
 from bot.storage.polls import NewPoll
 from polls.counting import PollCounter
 from tests.polls.conftest import NOW
@@ -24,6 +26,8 @@ from tests.polls.conftest import NOW
 TELEGRAM_ID = 6_234_567_891
 MEMBER_ID = 7_654_321
 DRAFT_WORDS = "zq-distinctive-draft-words"
+
+pytestmark = pytest.mark.both_backends
 
 
 async def use_every_feature(services: Services) -> None:
@@ -157,6 +161,8 @@ async def test_delete_leaves_no_row_and_no_byte_that_names_the_member(
     await use_every_feature(services)
     await services.members.erase(TELEGRAM_ID)
     assert await rows_naming_the_member(services.database) == {}
+    if not isinstance(services.database, SqliteDatabase):
+        return  # PostgreSQL's dead tuples go at its vacuum (README "Database")
     path = services.database.path
     on_disk = path.read_bytes() + path.with_name(path.name + "-wal").read_bytes()
     assert str(TELEGRAM_ID).encode() not in on_disk

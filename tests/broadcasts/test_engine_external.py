@@ -28,11 +28,13 @@ SLOW = EngineConfig(
 )
 USERS = 30
 
+pytestmark = pytest.mark.both_backends
+
 
 @pytest.fixture
 async def other_process(database: Database) -> AsyncIterator[DeliveryRepository]:
     """A DeliveryRepository on its own connection to the same database file."""
-    other = await Database.open(database.path)
+    other = await Database.open(database.target)
     try:
         yield DeliveryRepository(other)
     finally:

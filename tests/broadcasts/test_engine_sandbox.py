@@ -38,6 +38,8 @@ FAST = EngineConfig(
     max_attempts=3,
 )
 
+pytestmark = pytest.mark.both_backends
+
 
 async def _users(
     client: SandboxClient, database: Database, languages: list[str]
@@ -243,7 +245,7 @@ async def test_restart_after_a_crash_loses_nothing(
     in_flight = (await Outbox(database).counts(delivery_id))[OutboxStatus.SENDING]
     assert in_flight > 0
 
-    restarted = await Database.open(database.path)
+    restarted = await Database.open(database.target)
     try:
         engine = DeliveryEngine(restarted, transport, FAST)
         await engine.start()

@@ -170,7 +170,7 @@ async def test_the_readme_walk_through_the_sandbox_has_no_dead_end(
 
     # Your own user as an admin, from a second terminal while the bot runs.
     readme_says("main.py staff add 5000001 admin` in a second terminal prints `saved 5000001")
-    out, _ = await main_py(settings.db_path, "staff", "add", str(rosa.id), "admin")
+    out, _ = await main_py(settings.database, "staff", "add", str(rosa.id), "admin")
     assert out.strip() == f"saved {rosa.id} admin all consulates"
     (staff_list,) = await rosa.send("/staff")
     assert f"{rosa.id}" in staff_list["text"]

@@ -32,7 +32,9 @@ async def rows_of(services: Services, user_id: int) -> tuple[int, int]:
         "SELECT * FROM conversation_user_data WHERE telegram_user_id = ?", (user_id,)
     )
     steps = await services.database.fetch_all(
-        "SELECT * FROM conversation_states WHERE json_extract(key, '$[#-1]') = ?", (user_id,)
+        "SELECT * FROM conversation_states"
+        f" WHERE {services.database.dialect.last_json_item('key')} = ?",
+        (user_id,),
     )
     return len(drafts), len(steps)
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
+from bot.settings import Settings
+from bot.storage.database import Database
 from sandbox import FaultConfig, Sandbox, SandboxClient
 from tests.auxil.chat import ChatUser, Message
 from tests.auxil.process import BotProcess, free_port
@@ -27,6 +28,8 @@ STEP_TIMEOUT = 60.0  # a takeover, then the bot's own pace per chat
 # The questions after the region, each skipped, before the summary.
 QUESTIONS_AFTER_REGION = ("work", "hear about", "born", "gender")
 
+pytestmark = pytest.mark.both_backends
+
 
 @pytest.fixture
 async def external_sandbox() -> AsyncIterator[Sandbox]:
@@ -34,11 +37,14 @@ async def external_sandbox() -> AsyncIterator[Sandbox]:
         yield server
 
 
-def worker_env(sandbox: Sandbox, db_path: Path, webhook_url: str, port: int) -> dict[str, str]:
+def worker_env(
+    sandbox: Sandbox, database: Path | str, webhook_url: str, port: int
+) -> dict[str, str]:
+    where = "BOT_DATABASE_URL" if isinstance(database, str) else "BOT_DB_PATH"
     return {
         "TELEGRAM_BOT_TOKEN": sandbox.token,
         "TELEGRAM_API_BASE_URL": sandbox.bot_api_base_url,
-        "BOT_DB_PATH": str(db_path),
+        where: str(database),
         "BOT_SHARDS": str(SHARDS),
         "WEBHOOK_URL": webhook_url,
         "WEBHOOK_SECRET": SECRET,
@@ -47,26 +53,26 @@ def worker_env(sandbox: Sandbox, db_path: Path, webhook_url: str, port: int) -> 
     }
 
 
-def shard_holder_pid(db_path: Path, shard: int) -> int:
-    with sqlite3.connect(db_path) as db:
-        (holder,) = db.execute("SELECT holder FROM leases WHERE name = ?", (f"shard-{shard}",))
-    return int(holder[0].rsplit(":", 2)[1])
+async def shard_holder_pid(db: Database, shard: int) -> int:
+    row = await db.fetch_one("SELECT holder FROM leases WHERE name = ?", (f"shard-{shard}",))
+    assert row is not None
+    return int(str(row[0]).rsplit(":", 2)[1])
 
 
-def queue_counts(db_path: Path) -> tuple[int, int]:
-    """(updates waiting, updates handled) in the inbound queue."""
-    with sqlite3.connect(db_path) as db:
-        waiting, handled = db.execute(
-            "SELECT count(*) - coalesce(sum(handled), 0), coalesce(sum(handled), 0)"
-            " FROM inbound_updates"
-        ).fetchone()
-    return int(waiting), int(handled)
+async def queue_counts(db: Database) -> tuple[int, int]:
+    """(updates waiting, updates handled) in the inbound queue, as committed."""
+    row = await db.fetch_one(
+        "SELECT count(*) - coalesce(sum(handled), 0), coalesce(sum(handled), 0)"
+        " FROM inbound_updates"
+    )
+    assert row is not None
+    return int(row[0]), int(row[1])
 
 
-async def queue_drained(db_path: Path) -> None:
+async def queue_drained(db: Database) -> None:
     """Wait until no update waits: the last reply's update is marked handled too."""
     for _ in range(600):
-        if queue_counts(db_path)[0] == 0:
+        if (await queue_counts(db))[0] == 0:
             return
         await asyncio.sleep(0.05)
     raise AssertionError("the inbound queue did not drain")
@@ -79,9 +85,9 @@ async def step(user: ChatUser, question: Message, data: str) -> Message:
 
 
 async def test_a_standby_finishes_a_registration_after_the_shards_worker_is_killed(
-    tmp_path: Path, external_sandbox: Sandbox
+    settings: Settings, external_sandbox: Sandbox
 ) -> None:
-    db_path = tmp_path / "bot.sqlite3"
+    database = settings.database
     ports = [free_port(), free_port()]
     proxy = FailoverProxy([f"http://127.0.0.1:{port}/telegram" for port in ports])
     processes: list[BotProcess] = []
@@ -92,22 +98,23 @@ async def test_a_standby_finishes_a_registration_after_the_shards_worker_is_kill
         try:
             for port in ports:  # one after the other: the first creates the database
                 process = await BotProcess.start(
-                    worker_env(external_sandbox, db_path, webhook_url, port)
+                    worker_env(external_sandbox, database, webhook_url, port)
                 )
                 processes.append(process)
                 await process.wait_for_line("Receiving updates by webhook", timeout=60)
             await processes[1].wait_for_line("Inbound: took shard", timeout=60)
             await processes[0].wait_for_line("Inbound: gave up shard", timeout=60)
+            db = await Database.open(database, create=False)
 
             user = await ChatUser.create(client, "Shard", "en")
             question = await start_and_consent(user)
             question = await step(user, question, f"{REG}:type:abroad")
             (question,) = await user.send("portugal", timeout=STEP_TIMEOUT)
             assert "region" in question["text"].lower()
-            await queue_drained(db_path)
-            handled_before_kill = queue_counts(db_path)[1]
+            await queue_drained(db)
+            handled_before_kill = (await queue_counts(db))[1]
 
-            owner_pid = shard_holder_pid(db_path, user.id % SHARDS)
+            owner_pid = await shard_holder_pid(db, user.id % SHARDS)
             (owner,) = [p for p in processes if p.process.pid == owner_pid]
             (standby,) = [p for p in processes if p is not owner]
             await owner.stop(signal.SIGKILL)
@@ -120,7 +127,13 @@ async def test_a_standby_finishes_a_registration_after_the_shards_worker_is_kill
                 asked.append(question["text"])
             done = await step(user, question, f"{REG}:confirm")
             assert "You are registered" in done["text"]
-            await queue_drained(db_path)
+            await queue_drained(db)
+            members = [
+                tuple(row)
+                for row in await db.fetch_all("SELECT country, region_id, status FROM members")
+            ]
+            counts = await queue_counts(db)
+            await db.close()
         finally:
             for process in processes:
                 await process.stop()
@@ -129,8 +142,6 @@ async def test_a_standby_finishes_a_registration_after_the_shards_worker_is_kill
     for question_text, expected in zip(asked, QUESTIONS_AFTER_REGION, strict=False):
         assert expected in question_text
     assert "Portugal" in asked[-1] and "Bicol" in asked[-1]
-    with sqlite3.connect(db_path) as db:
-        members = db.execute("SELECT country, region_id, status FROM members").fetchall()
     assert members == [("PT", "bicol", "registered")]
     # The presses since the kill: the region, a skip per question, the confirmation.
-    assert queue_counts(db_path) == (0, handled_before_kill + len(asked) + 1)
+    assert counts == (0, handled_before_kill + len(asked) + 1)

@@ -151,7 +151,7 @@ async def test_results_draw_the_chart_with_no_font_warning(
             received_at=NOW,
         )
     results = ("poll", "results", str(poll), "--out", str(tmp_path / "out"))
-    out, err = await main_py(settings.db_path, *results)
+    out, err = await main_py(settings.database, *results)
     assert "respondents: 6" in out
     assert (tmp_path / "out" / f"poll-{poll}-chart.png").is_file()
     assert err.splitlines() == [f"database: {settings.db_path} (BOT_DB_PATH)"]

@@ -3,6 +3,8 @@
     python main.py run              run the bot on Telegram (TELEGRAM_BOT_TOKEN must be set)
     python main.py run --sandbox    run the bot against the local sandbox and its web chat
                                     (--demo: with staff and members to try it with)
+    python main.py run --roles bot,engine,console   the parts this process runs (README.md,
+                                    "Process roles"; default: all three)
     python main.py sandbox          run only the sandbox (Bot API emulator and web chat)
     python main.py stats            member counts and inbox measures (small groups hidden)
     python main.py staff ...        list, add or remove consular staff (the last admin stays)
@@ -48,10 +50,13 @@ SECRET_VARIABLES = ("TELEGRAM_BOT_TOKEN", "WEBHOOK_SECRET")
 
 async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """Run the bot until SIGINT or SIGTERM: on Telegram, or against the sandbox."""
+    from bot.roles import check_run, parse_roles
     from bot.runner import serve
 
+    roles = parse_roles(args.roles)
     settings = settings.for_run(sandbox=args.sandbox, demo=args.demo)
-    await serve(settings, load_deployment(settings.deployment_path))
+    check_run(roles, args.sandbox, args.demo, settings.sandbox_port)
+    await serve(settings, load_deployment(settings.deployment_path), roles=roles)
     return 0
 
 
@@ -227,6 +232,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--demo",
         action="store_true",
         help="with --sandbox: seed an admin, an approver and a few members to try it with",
+    )
+    run.add_argument(
+        "--roles",
+        default="bot,engine,console",
+        help="what this process runs, comma-separated: bot (takes updates), engine (sends "
+        "broadcasts), console (the staff web console); default: all three",
     )
     run.set_defaults(handler=cmd_run)
     sandbox = commands.add_parser("sandbox", help="run the Bot API sandbox and web chat alone")

@@ -6,7 +6,7 @@ import asyncio
 import importlib
 import sys
 
-BENCHMARKS = ("registration", "broadcast", "polls", "shards")
+BENCHMARKS = ("registration", "broadcast", "polls", "shards", "failover")
 
 
 def main(names: list[str]) -> int:

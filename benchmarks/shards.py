@@ -97,6 +97,7 @@ async def start_worker(
         "WEBHOOK_LISTEN": "127.0.0.1",
         "WEBHOOK_PORT": str(port),
         "CONSOLE_PORT": "0",
+        "BOT_OPS_PORT": "0",  # each process its own operations port
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable,

@@ -10,11 +10,13 @@ import handlers
 from bot.aiohttp_request import AiohttpRequest
 from bot.broadcasting import BroadcastRuntime
 from bot.persistence import SQLitePersistence
+from bot.roles import ALL_ROLES, Role
 from bot.sending_budget import SharedBudgetRateLimiter
 from bot.services import Services
 from bot.updates import PerUserUpdateProcessor
 from handlers.commands import publish_command_menus
 from handlers.context import App, AppContext, BotData
+from handlers.jobs import assign_jobs
 
 # Connections for the bot's own requests (replies, broadcasts) and for getUpdates.
 CONNECTION_POOL_SIZE = 64
@@ -29,11 +31,17 @@ def file_url_for(base_url: str) -> str:
 
 
 def build_application(
-    services: Services, token: str, base_url: str, *, pace_chats: bool = True
+    services: Services,
+    token: str,
+    base_url: str,
+    *,
+    pace_chats: bool = True,
+    roles: frozenset[Role] = ALL_ROLES,
 ) -> App:
     """Build the Application with typed context, a shared HTTP pool and every handler.
 
     ``pace_chats=False`` drops the per-chat pace, for a test server without that limit.
+    ``roles``: the process roles (bot/roles.py) whose scheduled jobs this process runs.
     """
     context_types = ContextTypes(context=AppContext, bot_data=BotData)
     broadcasting = BroadcastRuntime(services, token, base_url)
@@ -60,4 +68,5 @@ def build_application(
     application.bot_data.services = services
     application.bot_data.broadcasting = broadcasting
     handlers.register_all(application)
+    assign_jobs(application, roles)
     return application

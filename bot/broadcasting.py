@@ -1,10 +1,16 @@
 """The delivery engine's life in a process: its own Bot (an HTTP pool sized to the workers,
 no AIORateLimiter, since the engine has its token bucket), started after the application
 starts and stopped before it stops, so shutdown finishes the sends in flight and flushes
-their statuses. While it runs, ``services.broadcasts.engine`` is set and the sweep can start
-deliveries. If another process's engine holds the lease (a ``broadcast send --foreground``),
-the bot starts without sending and takes over once that process stops. While it runs, the
-metrics read the outbox depth from the database at each scrape (bot/metrics.py).
+their statuses. While it sends, ``services.broadcasts.engine`` is set and the sweep can start
+deliveries. While it runs, the metrics read the outbox depth from the database at each scrape
+(bot/metrics.py).
+
+Failover: only the process holding the "engine" lease sends (broadcasts/lease.py). Any other
+process with the engine role (or a bot while ``broadcast send --foreground`` runs) stands by,
+asking for the lease every LEASE_RETRY_SECONDS, and takes over as soon as the holder stops, is
+gone from this machine, or (on another machine) let the lease run out. Taking over puts the
+dead engine's rows left ``sending`` back to pending (the crash policy, broadcasts/engine.py).
+An engine that finds its lease taken stops sending and stands by in turn.
 """
 
 from __future__ import annotations
@@ -22,8 +28,8 @@ from broadcasts.telegram_transport import TelegramTransport
 
 logger = logging.getLogger(__name__)
 
-#: How often a bot whose engine could not start asks for the lease again.
-LEASE_RETRY_SECONDS = 5.0
+#: How often a standby asks for the lease.
+LEASE_RETRY_SECONDS = 1.0
 
 
 class BroadcastRuntime:
@@ -42,6 +48,7 @@ class BroadcastRuntime:
         )
         self.engine = DeliveryEngine(services.database, self.transport, config)
         self._running = False
+        self._sending = False
         self._waiting: asyncio.Task[None] | None = None
         self._stop_observing: Callable[[], None] | None = None
 
@@ -52,20 +59,26 @@ class BroadcastRuntime:
         try:
             await self._start_engine()
         except EngineBusy as busy:
-            logger.warning("%s: this bot sends broadcasts once that process stops", busy)
-            self._waiting = asyncio.create_task(self._start_when_free(), name="engine-lease")
+            logger.warning("%s: this process stands by to take over", busy)
+        self._waiting = asyncio.create_task(self._stand_by(), name="engine-lease")
 
     async def _start_engine(self) -> None:
         await self.engine.start()
         self.services.broadcasts.engine = self.engine
+        self._sending = True
 
-    async def _start_when_free(self) -> None:
+    async def _stand_by(self) -> None:
+        """While sending, wait for the lease to be lost; while not, ask for it."""
         while True:
+            if self._sending:
+                await self.engine.lost.wait()
+                self._sending = False
+                self.services.broadcasts.engine = None
+                await self.engine.stop()
             await asyncio.sleep(LEASE_RETRY_SECONDS)
             with contextlib.suppress(EngineBusy):
                 await self._start_engine()
-                logger.info("The other process stopped: this bot now sends broadcasts")
-                return
+                logger.info("This process now sends broadcasts (it took the engine lease)")
 
     async def stop(self) -> None:
         """Finish sends in flight, flush their statuses, close the HTTP pool."""

@@ -1,5 +1,9 @@
 """Running the bot: against the sandbox, by long polling, or by webhook, until a signal.
 
+A process runs the roles it is given (bot/roles.py): the bot role takes updates, the engine
+role runs the delivery engine, the console role serves the console; each role's scheduled
+jobs run where the role does (handlers/jobs.py).
+
 Start-up checks come first and each stops with one line (bot.errors.ConfigError): the
 database must belong to this kind of run (bot/run_mode.py), and Telegram must accept the token.
 
@@ -29,6 +33,7 @@ from bot.inbound_runtime import decoded_update, sharded_workers
 from bot.inbox.service import Delivery, DeliveryOutcome
 from bot.log_redaction import Redactor
 from bot.operations import Readiness, serve_operations
+from bot.roles import ALL_ROLES, Role, describe
 from bot.run_mode import RunMode, claim_database, highest_known_user_id
 from bot.services import Services
 from bot.settings import Settings
@@ -43,9 +48,12 @@ logger = logging.getLogger(__name__)
 
 
 async def serve(
-    settings: Settings, deployment: Deployment, stop: asyncio.Event | None = None
+    settings: Settings,
+    deployment: Deployment,
+    stop: asyncio.Event | None = None,
+    roles: frozenset[Role] = ALL_ROLES,
 ) -> None:
-    """Run until SIGINT/SIGTERM (or until ``stop`` is set, for tests)."""
+    """Run ``roles`` until SIGINT/SIGTERM (or until ``stop`` is set, for tests)."""
     stop = stop or _stop_on_signals()
     async with AsyncExitStack() as stack:
         # The database first: an unusable BOT_DB_PATH, or one of the other kind of run, stops
@@ -54,7 +62,9 @@ async def serve(
         services = await Services.open(settings, deployment)
         stack.push_async_callback(services.close)
         token, base_url = settings.token, settings.api_base_url
-        if settings.sandbox_mode:
+        if settings.sandbox_mode and Role.BOT not in roles:
+            token, base_url = _joined_sandbox(settings)
+        elif settings.sandbox_mode:
             sandbox = await _start_sandbox(settings, highest_user_id)
             stack.push_async_callback(sandbox.stop)
             token, base_url = sandbox.token, sandbox.bot_api_base_url
@@ -63,8 +73,8 @@ async def serve(
 
                 print((await seed_demo(services, sandbox.state)).describe(), flush=True)
         assert token is not None
-        application = build_application(services, token, base_url)
-        await run_application(application, settings, stop)
+        application = build_application(services, token, base_url, roles=roles)
+        await run_application(application, settings, stop, roles)
 
 
 async def _check_database(settings: Settings) -> int | None:
@@ -99,33 +109,53 @@ async def _start_sandbox(settings: Settings, highest_user_id: int | None) -> San
     return sandbox
 
 
-async def run_application(application: App, settings: Settings, stop: asyncio.Event) -> None:
-    """Start the application, take updates until ``stop`` is set, then stop cleanly."""
+def _joined_sandbox(settings: Settings) -> tuple[str, str]:
+    """The token and Bot API address of the sandbox the bot role's process serves."""
+    from sandbox.server import DEFAULT_TOKEN
+
+    return DEFAULT_TOKEN, f"http://{settings.sandbox_host}:{settings.sandbox_port}/bot"
+
+
+async def run_application(
+    application: App,
+    settings: Settings,
+    stop: asyncio.Event,
+    roles: frozenset[Role] = ALL_ROLES,
+) -> None:
+    """Start the application and ``roles``, run until ``stop`` is set, then stop cleanly.
+
+    The application (its Bot and job queue) runs in every role; only the bot role takes
+    updates."""
     async with AsyncExitStack() as stack:
         # Health and metrics first and last: /readyz says 503 until every role has started
         # and from the moment the process begins to stop (bot/operations.py).
-        readiness = Readiness()
+        readiness = Readiness(role.value for role in Role if role in roles)
         application.bot_data.ops_url = await stack.enter_async_context(
             serve_operations(settings, application.bot_data.services.database, readiness)
         )
         # Unwound in reverse: stop taking updates, the delivery engine, the application.
         await stack.enter_async_context(_initialized(application))
-        if application.post_init:
+        if application.post_init and Role.BOT in roles:
             await application.post_init(application)
         await application.start()
         stack.push_async_callback(application.stop)
-        # The delivery engine runs while the application does (its sweep job needs both).
-        broadcasting = application.bot_data.broadcasting
-        await broadcasting.start()
-        stack.push_async_callback(broadcasting.stop)
-        readiness.started("engine")
-        await stack.enter_async_context(_console(application, settings))
-        readiness.started("console")
-        if settings.webhook_url:
-            await stack.enter_async_context(_webhook(application, settings))
+        if Role.ENGINE in roles:
+            # The engine runs while the application does (its sweep job needs both).
+            broadcasting = application.bot_data.broadcasting
+            await broadcasting.start()
+            stack.push_async_callback(broadcasting.stop)
+            readiness.started(Role.ENGINE)
+        if Role.CONSOLE in roles:
+            await stack.enter_async_context(_console(application, settings))
+            readiness.started(Role.CONSOLE)
         else:
+            application.bot_data.console_url = settings.console_url
+        if Role.BOT in roles and settings.webhook_url:
+            await stack.enter_async_context(_webhook(application, settings))
+        elif Role.BOT in roles:
             await stack.enter_async_context(_long_polling(application))
-        readiness.started("bot")
+        readiness.started(Role.BOT)
+        logger.info("Running the roles %s", describe(roles))
         await stop.wait()
         readiness.stopping()
         logger.info("Shutting down: finishing the updates in progress")

@@ -25,6 +25,13 @@ bounded by queue size + workers + write_back_size). A timed-out request that Tel
 deliver is also sent again on retry; Telegram offers no way to tell. Filling is crash-safe too:
 each chunk and its cursor are committed together.
 
+Several engines (failover). An engine sends only while it holds the "engine" lease
+(broadcasts/lease.py), renewed every third of its term by a task of its own; it fills and
+claims only while its last renewal is surely still in force, so by the time another engine can
+take the lease over (and put the rows left ``sending`` back to pending), this one has stopped
+claiming. An engine whose renewal finds the lease taken stops sending (``lost`` is set) and
+writes back only final results, never "pending", since those rows are the new holder's now.
+
 Stop: ``stop()`` stops claiming, puts queued rows back to pending, lets requests in progress
 finish (up to ``grace_seconds``), then flushes every result and re-reads the statuses (below).
 Pause keeps the rows, resume continues, cancel marks the rows not yet sent ``cancelled``.
@@ -58,7 +65,7 @@ from dataclasses import dataclass, field
 from bot.metrics import METRICS
 from bot.storage.database import Database
 from broadcasts.deliveries import Delivery, DeliveryRepository, DeliveryStatus
-from broadcasts.lease import LEASE_SECONDS, EngineLease
+from broadcasts.lease import LEASE_SECONDS, RENEW_SECONDS, EngineLease
 from broadcasts.outbox import ClaimedRow, Outbox, OutboxStatus, RowResult
 from broadcasts.payload import Payload
 from broadcasts.progress import Progress, RateMeter, build_progress
@@ -139,6 +146,9 @@ class EngineConfig:
         return float(min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1)))
 
 
+#: Claim only while the lease is in force for at least this long yet (renewal keeps it ahead).
+CLAIM_MARGIN_SECONDS = RENEW_SECONDS / 2
+
 _CANCELLABLE = (DeliveryStatus.CREATED, DeliveryStatus.SENDING, DeliveryStatus.PAUSED)
 _ENDED = (DeliveryStatus.DONE, DeliveryStatus.CANCELLED)
 
@@ -175,7 +185,11 @@ class DeliveryEngine:
         self.outbox = Outbox(database)
         self.bucket = TokenBucket(self.config.rate)
         self.lease = EngineLease(database, clock)
-        self._next_renewal = 0.0
+        #: Set when another process took the lease over: this engine no longer sends.
+        self.lost = asyncio.Event()
+        self._lost = False
+        self._lease_valid_until = 0.0  # time.monotonic() until which the lease surely holds
+        self._keeper: asyncio.Task[None] | None = None
         self._transport = transport
         self._clock = clock
         self._running: dict[int, _Running] = {}
@@ -196,8 +210,12 @@ class DeliveryEngine:
     async def start(self) -> None:
         """Take the lease (:class:`EngineBusy` if another process's engine runs), put rows a
         crash left in flight back to pending, load unfinished deliveries, run."""
+        asked = time.monotonic()
         await self.lease.acquire()
-        self._next_renewal = time.monotonic() + LEASE_SECONDS / 3
+        self._lease_valid_until = asked + LEASE_SECONDS
+        self._lost = False
+        self.lost.clear()
+        self._keeper = asyncio.create_task(self._keep_lease(), name="delivery-lease")
         recovered = await self.outbox.recover_in_flight()
         if recovered:
             logger.info("Resending %d outbox rows left in flight by the last run", recovered)
@@ -240,6 +258,7 @@ class DeliveryEngine:
         await self._flusher
         await self._flush()
         await self._sync()  # rows released above of a delivery cancelled elsewhere: cancelled
+        await self._stop_keeping_lease()
         await self.lease.release()
         self._feeder = self._flusher = None
         self._workers = []
@@ -251,12 +270,14 @@ class DeliveryEngine:
         Only the lease is given up, as a dead process's would be (by its pid), so that an
         engine in the same test process can start again.
         """
-        tasks = [task for task in (self._feeder, self._flusher, *self._workers) if task]
+        tasks = [
+            task for task in (self._feeder, self._flusher, self._keeper, *self._workers) if task
+        ]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await self.lease.release()
-        self._feeder = self._flusher = None
+        self._feeder = self._flusher = self._keeper = None
         self._workers = []
         self._results = []
 
@@ -329,6 +350,8 @@ class DeliveryEngine:
 
     async def _feed_one(self, running: _Running) -> bool:
         """Fill a chunk and/or claim a batch; finish the delivery when nothing is left."""
+        if time.monotonic() > self._lease_valid_until - CLAIM_MARGIN_SECONDS:
+            return False  # the renewal is late: another engine may take over at any moment
         worked = False
         if not running.filled:
             running.filled = await self.outbox.fill_next_chunk(
@@ -367,10 +390,6 @@ class DeliveryEngine:
     async def _sync(self) -> None:
         """Apply the status changes another process made to the deliveries held here."""
         self._next_sync = time.monotonic() + self.config.sync_interval
-        if time.monotonic() >= self._next_renewal:
-            self._next_renewal = time.monotonic() + LEASE_SECONDS / 3
-            if not await self.lease.renew():
-                logger.error("The engine lease was taken over by another process")
         if not self._running:
             return
         changes = self._changes
@@ -396,6 +415,33 @@ class DeliveryEngine:
                 await self.outbox.cancel_pending(running.delivery.id)
             self._drop_if_idle(running)
             self._finished_event(running.delivery.id).set()
+
+    # --- the lease -----------------------------------------------------------------------------
+    async def _keep_lease(self) -> None:
+        """Renew the lease every RENEW_SECONDS; stop sending if another engine took it."""
+        while True:
+            await asyncio.sleep(RENEW_SECONDS)
+            asked = time.monotonic()
+            try:
+                renewed = await self.lease.renew()
+            except Exception as exc:  # the database's own errors differ by engine
+                logger.warning("The engine lease was not renewed: %r", exc)
+                continue  # the lease's term runs out; claiming stops before it does
+            if renewed:
+                self._lease_valid_until = asked + LEASE_SECONDS
+                continue
+            logger.error("Another process took the engine lease over: this engine stops sending")
+            self._lost = True
+            self._stopping = True
+            self._wake.set()
+            self.lost.set()
+            return
+
+    async def _stop_keeping_lease(self) -> None:
+        if self._keeper is not None:
+            self._keeper.cancel()
+            await asyncio.gather(self._keeper, return_exceptions=True)
+            self._keeper = None
 
     def _drop_if_idle(self, running: _Running) -> None:
         """Forget a finished delivery once none of its rows is in flight."""
@@ -511,7 +557,10 @@ class DeliveryEngine:
         batch, self._results = self._results, []
         if not batch:
             return
-        await self.outbox.write_back([result for _, result in batch])
+        # Rows this engine would put back to pending belong to the lease's new holder.
+        await self.outbox.write_back(
+            [r for _, r in batch if not (self._lost and r.status is OutboxStatus.PENDING)]
+        )
         ended = {}
         for delivery_id, _ in batch:
             running = self._running.get(delivery_id)

@@ -4,7 +4,10 @@ An engine starting puts the rows left ``sending`` back to pending (the crash pol
 broadcasts/engine.py). If another process's engine were running on the same database, those
 rows would be its requests in flight, and they would be sent twice. So an engine holds the
 lease while it runs, renewing it as it goes, and an engine in another process that finds it
-held does not start. The lease itself is bot/storage/leases.py.
+held does not start (it may stand by, see bot/broadcasting.py). The term is short so that a
+standby takes over within seconds of a holder on another machine dying (a dead holder on this
+machine, no such pid, gives way at once); the holder renews it every third of the term. The
+lease itself is bot/storage/leases.py.
 """
 
 from __future__ import annotations
@@ -15,9 +18,10 @@ from collections.abc import Callable
 from bot.storage.database import Database
 from bot.storage.leases import Holder, Lease, LeaseHeld
 
-__all__ = ["LEASE_SECONDS", "EngineBusy", "EngineLease", "Holder"]
+__all__ = ["LEASE_SECONDS", "RENEW_SECONDS", "EngineBusy", "EngineLease", "Holder"]
 
-LEASE_SECONDS = 30.0
+LEASE_SECONDS = 6.0
+RENEW_SECONDS = LEASE_SECONDS / 3
 
 
 class EngineBusy(Exception):

@@ -105,6 +105,19 @@ def test_run_sandbox_with_a_token_is_refused(tmp_path: Path) -> None:
     assert not (tmp_path / "bot.sqlite3").exists()
 
 
+def test_run_refuses_an_unknown_role_in_one_line(tmp_path: Path) -> None:
+    env = {"BOT_DB_PATH": str(tmp_path / "bot.sqlite3")}
+    result = run_main("run", "--sandbox", "--roles", "bot,sender", env=env)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "error: --roles bot,sender: not a role: 'sender'; choose from bot, engine, console"
+    )
+    refused = run_main("run", "--sandbox", "--demo", "--roles", "engine", env=env)
+    assert refused.returncode == 2
+    assert refused.stderr.strip().startswith("error: --demo seeds the sandbox")
+    assert not (tmp_path / "bot.sqlite3").exists()
+
+
 def test_webhook_without_a_secret_refuses_to_start(tmp_path: Path) -> None:
     env = {
         "TELEGRAM_BOT_TOKEN": "123:abc",

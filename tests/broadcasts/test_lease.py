@@ -1,16 +1,19 @@
 """One delivery engine per database: a second process's engine does not start while the first
-runs (it would resend the first one's requests in flight), and a dead holder gives way."""
+runs (it would resend the first one's requests in flight), a dead holder gives way, and an
+engine whose lease another took stops sending and stands by."""
 
 from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
 
 import bot.broadcasting
+import broadcasts.engine
 from bot.errors import ConfigError
 from bot.services import Services
 from bot.settings import Settings
@@ -19,11 +22,13 @@ from broadcasts import Audience, DeliveryEngine, EngineConfig, Outcome, Payload,
 from broadcasts.cli import send_foreground
 from broadcasts.compose import BroadcastRequest, Category
 from broadcasts.lease import LEASE_SECONDS, EngineBusy, EngineLease, Holder
+from broadcasts.outbox import Outbox, OutboxStatus
 from broadcasts.payload import DeliveryKind
 from broadcasts.schedule import Schedule
 from sandbox import Sandbox
 from tests.auxil.actors import OPERATOR
 from tests.auxil.running import start_bot
+from tests.broadcasts.builders import add_member, new_delivery
 
 QUICK = EngineConfig(rate=None, workers=1, flush_interval=0.01, idle_interval=0.01)
 
@@ -119,3 +124,73 @@ async def test_the_bot_takes_over_when_the_other_process_stops(
         assert services.broadcasts.engine is running.application.bot_data.broadcasting.engine
     finally:
         await running.stop()
+
+
+async def _until(condition: Callable[[], bool]) -> None:
+    for _ in range(500):
+        if condition():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("the condition never held")
+
+
+async def test_an_engine_whose_lease_was_taken_stands_by_until_it_is_free(
+    sandbox: Sandbox, services: Services, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(broadcasts.engine, "RENEW_SECONDS", 0.05)
+    monkeypatch.setattr(bot.broadcasting, "LEASE_RETRY_SECONDS", 0.05)
+    running = await start_bot(services, sandbox, settings)
+    try:
+        runtime = running.application.bot_data.broadcasting
+        assert services.broadcasts.engine is runtime.engine
+        # An engine on another machine took the lease (this one had let it run out).
+        later = datetime.now(UTC).timestamp() + 3600
+        await hold_lease(services.database, "consulate-server-2:4242:abc", later)
+        await _until(lambda: services.broadcasts.engine is None)
+        assert runtime.engine.lost.is_set()
+        async with services.database.transaction() as tx:
+            await tx.execute("DELETE FROM leases WHERE name = 'engine'")
+        await _until(lambda: services.broadcasts.engine is runtime.engine)
+        assert not runtime.engine.lost.is_set()
+    finally:
+        await running.stop()
+
+
+class Gate:
+    """A transport whose sends wait until the test opens the gate."""
+
+    def __init__(self) -> None:
+        self.open = asyncio.Event()
+        self.sent = 0
+
+    async def send(self, recipient: Recipient, payload: Payload) -> Outcome:
+        await self.open.wait()
+        self.sent += 1
+        return Outcome.sent(self.sent)
+
+
+async def test_an_engine_that_lost_its_lease_leaves_its_claimed_rows_to_the_new_holder(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(broadcasts.engine, "RENEW_SECONDS", 0.05)
+    for user_id in range(100, 110):
+        await add_member(database, user_id)
+    gate = Gate()
+    config = replace(QUICK, batch_size=5)
+    engine = DeliveryEngine(database, gate, config)
+    await engine.start()
+    await engine.start_delivery(await new_delivery(database))
+    outbox = Outbox(database)
+    for _ in range(500):  # every row claimed (two batches), one of them being sent
+        if (await outbox.counts(1))[OutboxStatus.SENDING] == 10:
+            break
+        await asyncio.sleep(0.01)
+    await hold_lease(database, "consulate-server-2:4242:abc", datetime.now(UTC).timestamp() + 60)
+    await asyncio.wait_for(engine.lost.wait(), timeout=10)
+    gate.open.set()  # the request in progress finishes; the claimed rows are not sent
+    await engine.stop()
+    counts = await outbox.counts(1)
+    assert gate.sent == 1
+    # Not written back as pending: the new holder put them back as it started (crash policy)
+    # and may be sending them already.
+    assert (counts[OutboxStatus.SENT], counts[OutboxStatus.SENDING]) == (1, 9)

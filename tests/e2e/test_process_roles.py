@@ -1,7 +1,7 @@
 """Process roles as an operator runs them (`main.py run --roles ...`, real child processes on
-one SQLite file, one sandbox in the test): the sending engine killed with SIGKILL mid-broadcast
-and a standby completing it; a scheduled job run by one of two processes that own it; the
-sandbox served by the bot role's process and joined by another's."""
+one database, SQLite or PostgreSQL, and one sandbox in the test): the sending engine killed
+with SIGKILL mid-broadcast and a standby completing it; a scheduled job run by one of two
+processes that own it; the sandbox served by the bot role's process and joined by another's."""
 
 from __future__ import annotations
 
@@ -35,11 +35,13 @@ MEMBERS = 200
 WEBHOOK_SECRET = "right-secret-of-24-chars"
 
 
-def bot_env(sandbox: Sandbox, db_path: Path, **more: str) -> dict[str, str]:
+def bot_env(sandbox: Sandbox, database: Path | str, **more: str) -> dict[str, str]:
+    """A process on the SQLite file or the PostgreSQL URL ``database`` (Settings.database)."""
+    where = "BOT_DATABASE_URL" if isinstance(database, str) else "BOT_DB_PATH"
     return {
         "TELEGRAM_BOT_TOKEN": sandbox.token,
         "TELEGRAM_API_BASE_URL": sandbox.bot_api_base_url,
-        "BOT_DB_PATH": str(db_path),
+        where: str(database),
         **more,
     }
 
@@ -84,11 +86,12 @@ def in_flight_taken_over(output: list[str]) -> int:
     return 0
 
 
+@pytest.mark.both_backends
 async def test_a_standby_engine_completes_the_broadcast_of_a_killed_one(
     settings: Settings, services: Services, sandbox: Sandbox, client: SandboxClient
 ) -> None:
     users = await add_members(client, services.database)
-    env = bot_env(sandbox, settings.db_path, BOT_RATE_LIMIT="20")
+    env = bot_env(sandbox, settings.database, BOT_RATE_LIMIT="20")
     sending = await BotProcess.start(env, "--roles", "engine")
     standby: BotProcess | None = None
     try:
@@ -136,6 +139,7 @@ async def ecb() -> AsyncIterator[tuple[str, list[str]]]:
         await runner.cleanup()
 
 
+@pytest.mark.both_backends
 async def test_a_job_runs_in_one_of_two_processes_that_own_it(
     database: Database, sandbox: Sandbox, ecb: tuple[str, list[str]]
 ) -> None:
@@ -146,7 +150,7 @@ async def test_a_job_runs_in_one_of_two_processes_that_own_it(
             port = free_port()
             env = bot_env(
                 sandbox,
-                database.path,
+                database.target,
                 ECB_RATES_URL=url,
                 WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram",
                 WEBHOOK_SECRET=WEBHOOK_SECRET,

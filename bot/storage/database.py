@@ -174,14 +174,25 @@ class Database(ABC):
         applied = await self.applied_versions()
         available = migrations or bundled_migrations(self.dialect)
         pending = [m for m in available if m.version not in applied]
+        done = []
         for migration in pending:
             async with self.transaction() as db:
+                # Processes starting together on a new database: one applies each migration,
+                # the others wait for it here, then find it applied.
+                if self.dialect.migration_lock:
+                    await db.execute(self.dialect.migration_lock)
+                if await db.fetch_one(
+                    "SELECT 1 FROM schema_migrations WHERE version = ?", (migration.version,)
+                ):
+                    continue
                 await db.executescript_in_transaction(migration.sql)
                 await db.execute(
                     "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
                     (migration.version, migration.name, utc_now_iso()),
                 )
+            done.append(migration)
             logger.info("Applied migration %04d %s", migration.version, migration.name)
+        pending = done
         if pending:  # a migration may erase data (0014 did): not even the WAL keeps it
             await self.checkpoint_after_erasure()
         return pending

@@ -54,6 +54,9 @@ class Dialect:
 
     #: Case-insensitive LIKE (SQLite's LIKE already is, for ASCII).
     like = "LIKE"
+    #: Run first in each migration's transaction, so processes starting at once apply each
+    #: migration once. SQLite's BEGIN IMMEDIATE already admits one writer.
+    migration_lock = ""
 
     def indexed_by(self, index: str) -> str:
         """After a table in FROM: read it through ``index`` (SQLite's planner can pick a worse
@@ -148,6 +151,7 @@ class PostgresDialect(Dialect):
         )
 
     like = "ILIKE"
+    migration_lock = "SELECT pg_advisory_xact_lock(1414)"  # any number the bot alone uses
 
     def indexed_by(self, index: str) -> str:
         return ""

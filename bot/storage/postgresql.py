@@ -155,7 +155,9 @@ class PostgresDatabase(Database):
             await self.pool.close()
 
     async def _ensure_migrations_table(self) -> None:
-        async with self.pool.connection() as connection:
+        # Under the migrations' lock: two processes creating it at once would collide.
+        async with self.pool.connection() as connection, connection.transaction():
+            await connection.execute(POSTGRESQL.migration_lock)
             await connection.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations ("
                 " version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"

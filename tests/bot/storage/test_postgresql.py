@@ -3,10 +3,13 @@ dialect turns portable SQL into."""
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
+
 import pytest
 
 from bot.errors import ConfigError
-from bot.storage.database import Database
+from bot.storage.database import Database, bundled_migrations
 from bot.storage.dialect import POSTGRESQL
 from bot.storage.postgresql import PostgresDatabase, redacted
 from tests.auxil.postgres import PostgresServer
@@ -90,3 +93,16 @@ async def test_a_failed_transaction_leaves_nothing(postgres_server: PostgresServ
         assert await database.fetch_one("SELECT count(*) FROM deployment_mode") == (0,)
     finally:
         await database.close()
+
+
+async def test_processes_starting_together_on_a_new_database_apply_each_migration_once(
+    postgres_server: PostgresServer, tmp_path: Path
+) -> None:
+    for target in (postgres_server.empty_database(), tmp_path / "new.sqlite3"):
+        opened = await asyncio.gather(*(Database.open(target) for _ in range(3)))
+        try:
+            versions = await opened[0].fetch_all("SELECT version FROM schema_migrations")
+            assert len(versions) == len(bundled_migrations()), target
+        finally:
+            for database in opened:
+                await database.close()

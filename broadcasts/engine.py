@@ -362,7 +362,10 @@ class DeliveryEngine:
         if room < min(self.config.claim_size, self.config.queue_size) // 2:
             return worked
         claim = await self.outbox.claim(
-            running.delivery.id, min(room, self.config.claim_size), self._clock()
+            running.delivery.id,
+            min(room, self.config.claim_size),
+            self._clock(),
+            lease_holder=str(self.lease.holder),
         )
         running.in_flight += len(claim.rows)
         for row in claim.rows:

@@ -185,10 +185,22 @@ class Outbox:
         return end
 
     # --- claiming ------------------------------------------------------------------------------
-    async def claim(self, delivery_id: int, limit: int, now: float) -> Claim:
-        """Mark up to ``limit`` due rows ``sending`` and return them; skip ineligible ones."""
+    async def claim(
+        self, delivery_id: int, limit: int, now: float, *, lease_holder: str | None = None
+    ) -> Claim:
+        """Mark up to ``limit`` due rows ``sending`` and return them; skip ineligible ones.
+
+        With ``lease_holder`` (the engine's), nothing is claimed unless that holder has the
+        engine lease, checked in the same transaction: an engine whose lease was just taken
+        over never claims rows the new holder has already put back to pending and may send.
+        """
         async with self.database.transaction() as tx:
             dialect = self.database.dialect
+            if lease_holder is not None and not await tx.fetch_one(
+                f"SELECT 1 FROM leases WHERE name = 'engine' AND holder = ?{dialect.share_lock}",
+                (lease_holder,),
+            ):
+                return Claim([], 0)
             row = await tx.fetch_one(
                 "SELECT "
                 + dialect.json_rows(

@@ -52,6 +52,9 @@ class Dialect:
             " ORDER BY m.name, c.name"
         )
 
+    #: Appended to a SELECT that reads a row another transaction must not change until this
+    #: one ends (a lease checked before claiming). SQLite's one writer already ensures it.
+    share_lock = ""
     #: Case-insensitive LIKE (SQLite's LIKE already is, for ASCII).
     like = "LIKE"
     #: Run first in each migration's transaction, so processes starting at once apply each
@@ -151,6 +154,7 @@ class PostgresDialect(Dialect):
         )
 
     like = "ILIKE"
+    share_lock = " FOR SHARE"
     migration_lock = "SELECT pg_advisory_xact_lock(1414)"  # any number the bot alone uses
 
     def indexed_by(self, index: str) -> str:

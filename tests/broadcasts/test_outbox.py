@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.storage.database import Database
+from bot.storage.leases import Lease
 from broadcasts import Audience, DeliveryStatus
 from broadcasts.deliveries import DeliveryRepository
 from broadcasts.outbox import Outbox, OutboxStatus, RowResult
@@ -179,3 +180,20 @@ async def test_depth_counts_the_rows_still_to_send_of_deliveries_being_sent(
     assert await outbox.depth() == 5  # claimed rows are in flight, not yet sent
     await outbox.write_back([RowResult(row.outbox_id, OutboxStatus.SENT) for row in claimed])
     assert await outbox.depth() == 3
+
+
+async def test_an_engine_that_lost_its_lease_claims_nothing(database: Database) -> None:
+    """The lease is checked in the claim's own transaction: a takeover between the engine's
+    last renewal and its claim leaves every row to the new holder."""
+    for user_id in range(1, 4):
+        await add_member(database, user_id)
+    delivery_id = await new_delivery(database)
+    outbox = await _fill(database, delivery_id)
+    old, new = Lease(database, "engine", 6), Lease(database, "engine", 6)
+    await old.acquire()
+    assert len((await outbox.claim(delivery_id, 1, 0.0, lease_holder=str(old.holder))).rows) == 1
+    await old.release()
+    await new.acquire()  # the takeover
+    lost = await outbox.claim(delivery_id, 10, 0.0, lease_holder=str(old.holder))
+    assert (lost.rows, lost.examined) == ([], 0)
+    assert len((await outbox.claim(delivery_id, 10, 0.0, lease_holder=str(new.holder))).rows) == 2

@@ -30,7 +30,14 @@ class Dialect:
     #: Appended to a SELECT that claims rows for this process: rows another transaction holds
     #: are passed over instead of waited for. SQLite has one writer at a time: nothing.
     skip_locked = ""
-
+    #: Appended to a SELECT that reads a row another transaction must not change until this
+    #: one ends (a lease checked before claiming). SQLite's one writer already ensures it.
+    share_lock = ""
+    #: Case-insensitive LIKE (SQLite's LIKE already is, for ASCII).
+    like = "LIKE"
+    #: Run first in each migration's transaction, so processes starting at once apply each
+    #: migration once. SQLite's BEGIN IMMEDIATE already admits one writer.
+    migration_lock = ""
     #: The names of the bot's tables (and the migrations' own).
     tables_query = (
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
@@ -51,15 +58,6 @@ class Dialect:
             f" WHERE m.type = 'table' AND c.name IN ({', '.join('?' * count)})"
             " ORDER BY m.name, c.name"
         )
-
-    #: Appended to a SELECT that reads a row another transaction must not change until this
-    #: one ends (a lease checked before claiming). SQLite's one writer already ensures it.
-    share_lock = ""
-    #: Case-insensitive LIKE (SQLite's LIKE already is, for ASCII).
-    like = "LIKE"
-    #: Run first in each migration's transaction, so processes starting at once apply each
-    #: migration once. SQLite's BEGIN IMMEDIATE already admits one writer.
-    migration_lock = ""
 
     def indexed_by(self, index: str) -> str:
         """After a table in FROM: read it through ``index`` (SQLite's planner can pick a worse
@@ -168,9 +166,6 @@ class PostgresDialect(Dialect):
 
     def migration(self, sql: str) -> str:
         return _postgres_ddl(sql)
-
-    def id_list(self, ids: Sequence[int]) -> str:
-        return json.dumps(list(ids))
 
     def ids_in(self) -> str:
         return "(SELECT value::bigint FROM json_array_elements_text(?::json))"

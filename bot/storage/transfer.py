@@ -84,7 +84,8 @@ async def _copy_order(source: SqliteDatabase) -> list[str]:
 async def _copy_table(source: SqliteDatabase, connection: Any, table: str) -> None:
     columns = [str(row["name"]) for row in await source.fetch_all(f'PRAGMA table_info("{table}")')]
     names = sql.SQL(", ").join(sql.Identifier(column) for column in columns)
-    select = f'SELECT {", ".join(f"{chr(34)}{c}{chr(34)}" for c in columns)} FROM "{table}"'
+    quoted = ", ".join(f'"{column}"' for column in columns)
+    select = f'SELECT {quoted} FROM "{table}"'
     cursor = await source.connection.execute(select)
     try:
         async with connection.cursor().copy(

@@ -17,7 +17,9 @@ out (LEASE_SECONDS in broadcasts/lease.py, 6 s, plus up to a second's retry). Fr
 sending engine with SIGSTOP would look like that, but on SQLite a process frozen inside a
 write transaction keeps the file's one write lock and stops every other writer with it.
 
-The database is chosen in one place, :func:`database_env` (SQLite in a temporary folder).
+The database is chosen in one place, :func:`database_env`: a SQLite file in a temporary folder,
+then a database on a throwaway PostgreSQL server (tests/auxil/postgres.py; its figures are
+``failover_pg_*``, skipped and said so without PostgreSQL).
 ``BENCH_SCALE`` shrinks the member count.
 """
 
@@ -38,8 +40,7 @@ import httpx
 from benchmarks.report import bench
 from benchmarks.support import (
     SandboxAddress,
-    create_database,
-    insert_members,
+    insert_members_into,
     sandbox_process,
     scaled,
 )
@@ -47,6 +48,7 @@ from bot.settings import PROJECT_ROOT
 from bot.storage.database import Database
 from broadcasts import Audience, Payload, create_delivery
 from broadcasts.deliveries import DeliveryRepository, DeliveryStatus
+from tests.auxil.postgres import PostgresServer, PostgresUnavailable
 
 LATENCY_MS = 30.0
 RATE = 200.0
@@ -56,14 +58,16 @@ TIMEOUT_S = 300.0
 
 
 # --- the database: the one place that chooses it --------------------------------------------
-def database_env(folder: Path, name: str) -> dict[str, str]:
+def database_env(folder: Path, name: str, server: PostgresServer | None) -> dict[str, str]:
     """The variables that point ``main.py`` at the database of one run."""
+    if server is not None:
+        return {"BOT_DATABASE_URL": server.fresh_database()}
     return {"BOT_DB_PATH": str(folder / f"{name}.db")}
 
 
 async def open_database(env: dict[str, str]) -> Database:
     """The benchmark's own connection to the database ``env`` names."""
-    return await Database.open(Path(env["BOT_DB_PATH"]))
+    return await Database.open(env.get("BOT_DATABASE_URL") or Path(env["BOT_DB_PATH"]))
 
 
 # --- one engine process ---------------------------------------------------------------------
@@ -149,12 +153,15 @@ async def wait_for_sent(http: httpx.AsyncClient, count: float) -> None:
     raise TimeoutError(f"fewer than {count} messages sent")
 
 
-async def failover(folder: Path, name: str) -> Failover:
+async def failover(folder: Path, name: str, server: PostgresServer | None = None) -> Failover:
     """One run: the sending engine killed at KILL_AT, measured."""
     members = scaled(6000)
-    db_env = database_env(folder, name)
-    await create_database(Path(db_env["BOT_DB_PATH"]))
-    insert_members(Path(db_env["BOT_DB_PATH"]), members)
+    db_env = database_env(folder, name, server)
+    database = await open_database(db_env)
+    try:
+        await insert_members_into(database, members)
+    finally:
+        await database.close()
     delivery_id = await sending_delivery(db_env)
     async with (
         sandbox_process(users=members, latency_ms=LATENCY_MS) as address,
@@ -211,8 +218,20 @@ def in_flight_taken_over(lines: list[str]) -> int:
 async def run() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-failover-") as name:
         folder = Path(name)
-        killed = await failover(folder, "killed")
-        bench("failover_lost", killed.lost, "recipients")
-        bench("failover_in_flight", killed.in_flight, "rows")
-        bench("failover_duplicates", killed.duplicates, "messages")
-        bench("failover_takeover_s", killed.takeover_s, "s")
+        report("failover", await failover(folder, "killed"))
+        try:
+            server = await asyncio.to_thread(PostgresServer.start)  # it runs its own loop
+        except PostgresUnavailable as exc:
+            print(f"SKIPPED failover_pg_*: {exc}", flush=True)
+            return
+        try:
+            report("failover_pg", await failover(folder, "killed-pg", server))
+        finally:
+            server.stop()
+
+
+def report(prefix: str, killed: Failover) -> None:
+    bench(f"{prefix}_lost", killed.lost, "recipients")
+    bench(f"{prefix}_in_flight", killed.in_flight, "rows")
+    bench(f"{prefix}_duplicates", killed.duplicates, "messages")
+    bench(f"{prefix}_takeover_s", killed.takeover_s, "s")

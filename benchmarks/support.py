@@ -62,38 +62,49 @@ async def create_database(path: Path) -> None:
     await database.close()
 
 
+#: ``count`` registered members after the highest id, in one portable INSERT ... SELECT
+#: (parameters: the highest id, it plus count - 1, the first Telegram user id).
+_INSERT_MEMBERS = (
+    "WITH RECURSIVE seq(n) AS (SELECT ? UNION ALL SELECT n + 1 FROM seq WHERE n < ?)"
+    " INSERT INTO members (id, telegram_user_id, language, reachable, status,"
+    " consent_version, consent_at, registered_at, member_type, country, consulate_id,"
+    " birth_year, gender, announcements, created_at, updated_at)"
+    " SELECT n + 1, ? + n, "
+    + ", ".join(
+        (
+            _case("language", LANGUAGES),
+            "1, 'registered', 'bench-1', '2025-01-01T00:00:00+00:00', '2025-01-01T00:00:00+00:00'",
+            _case("member_type", MEMBER_TYPES, 7),
+            _case("country", COUNTRIES, 3),
+            _case("consulate_id", CONSULATES, 11),
+            "1950 + (n * 7919) % 55",
+            _case("gender", GENDERS, 13),
+            "1, '2025-01-01T00:00:00+00:00', '2025-01-01T00:00:00+00:00'",
+        )
+    )
+    + " FROM seq"
+)
+
+
 def insert_members(path: Path, count: int) -> None:
-    """Insert ``count`` registered members (ids 1..count) with one INSERT ... SELECT."""
+    """Insert ``count`` registered members (ids 1..count) into the SQLite file, quickly."""
     connection = sqlite3.connect(path)
     try:
         connection.execute("PRAGMA journal_mode = WAL")
         connection.execute("PRAGMA synchronous = OFF")
         first = connection.execute("SELECT coalesce(max(id), 0) FROM members").fetchone()[0]
-        connection.execute(
-            "WITH RECURSIVE seq(n) AS (SELECT ? UNION ALL SELECT n + 1 FROM seq WHERE n < ?)"
-            " INSERT INTO members (id, telegram_user_id, language, reachable, status,"
-            " consent_version, consent_at, registered_at, member_type, country, consulate_id,"
-            " birth_year, gender, announcements, created_at, updated_at)"
-            " SELECT n + 1, ? + n, "
-            + ", ".join(
-                (
-                    _case("language", LANGUAGES),
-                    "1, 'registered', 'bench-1', '2025-01-01T00:00:00+00:00',"
-                    " '2025-01-01T00:00:00+00:00'",
-                    _case("member_type", MEMBER_TYPES, 7),
-                    _case("country", COUNTRIES, 3),
-                    _case("consulate_id", CONSULATES, 11),
-                    "1950 + (n * 7919) % 55",
-                    _case("gender", GENDERS, 13),
-                    "1, '2025-01-01T00:00:00+00:00', '2025-01-01T00:00:00+00:00'",
-                )
-            )
-            + " FROM seq",
-            (first, first + count - 1, FIRST_USER_ID),
-        )
+        connection.execute(_INSERT_MEMBERS, (first, first + count - 1, FIRST_USER_ID))
         connection.commit()
     finally:
         connection.close()
+
+
+async def insert_members_into(database: Database, count: int) -> None:
+    """The same members through the ``Database`` interface (either engine)."""
+    async with database.transaction() as tx:
+        row = await tx.fetch_one("SELECT coalesce(max(id), 0) FROM members")
+        first = int(row[0]) if row else 0
+        await tx.execute(_INSERT_MEMBERS, (first, first + count - 1, FIRST_USER_ID))
 
 
 def read_scalar(path: Path, sql: str, parameters: tuple[object, ...] = ()) -> int:

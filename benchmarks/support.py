@@ -65,7 +65,8 @@ async def create_database(path: Path) -> None:
 #: ``count`` registered members after the highest id, in one portable INSERT ... SELECT
 #: (parameters: the highest id, it plus count - 1, the first Telegram user id).
 _INSERT_MEMBERS = (
-    "WITH RECURSIVE seq(n) AS (SELECT ? UNION ALL SELECT n + 1 FROM seq WHERE n < ?)"
+    "WITH RECURSIVE seq(n) AS (SELECT CAST(? AS INTEGER) UNION ALL SELECT n + 1 FROM seq"
+    " WHERE n < ?)"
     " INSERT INTO members (id, telegram_user_id, language, reachable, status,"
     " consent_version, consent_at, registered_at, member_type, country, consulate_id,"
     " birth_year, gender, announcements, created_at, updated_at)"

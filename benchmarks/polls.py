@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import os
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -35,8 +34,8 @@ from benchmarks.support import (
     read_scalar,
     sandbox_process,
     scaled,
+    started_bot,
 )
-from bot.settings import PROJECT_ROOT
 from bot.storage.database import Database
 from bot.storage.polls import POLL_ORIGIN, NewPoll, PollRepository
 from broadcasts import Audience, DeliveryEngine, EngineConfig, Payload, PollSettings
@@ -143,27 +142,7 @@ async def start_bot(
         "TELEGRAM_API_BASE_URL": f"{url}/bot",
         "BOT_DB_PATH": str(path),
     }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "main.py",
-        "run",
-        env=env,
-        cwd=PROJECT_ROOT,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    assert process.stdout is not None
-    async with asyncio.timeout(60):
-        while b"Receiving updates" not in await process.stdout.readline():
-            pass
-    # Keep reading its log so a full pipe never blocks the bot.
-    return process, asyncio.create_task(_drain(process))
-
-
-async def _drain(process: asyncio.subprocess.Process) -> None:
-    assert process.stdout is not None
-    while await process.stdout.readline():
-        pass
+    return await started_bot(env)
 
 
 async def votes_counted(path: Path, poll_id: int) -> int:

@@ -31,7 +31,6 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -43,8 +42,14 @@ import aiohttp
 from babel import Locale
 
 from benchmarks.report import bench, median, percentile
-from benchmarks.support import LANGUAGES, SandboxAddress, read_scalar, sandbox_process, scaled
-from bot.settings import PROJECT_ROOT
+from benchmarks.support import (
+    LANGUAGES,
+    SandboxAddress,
+    read_scalar,
+    sandbox_process,
+    scaled,
+    started_bot,
+)
 from bot.storage.database import Database
 from sandbox.state import FIRST_USER_ID
 from tests.auxil.postgres import PostgresServer, PostgresUnavailable
@@ -194,7 +199,7 @@ async def load(
 async def start_bot(
     command: list[str], sandbox: SandboxAddress, db: Path | str
 ) -> asyncio.subprocess.Process:
-    """The bot on the SQLite file ``db``, or on the PostgreSQL database its URL names."""
+    """``python COMMAND`` on the SQLite file ``db``, or the PostgreSQL database its URL names."""
     where = {"BOT_DATABASE_URL": db} if isinstance(db, str) else {"BOT_DB_PATH": str(db)}
     env = {
         **os.environ,
@@ -203,19 +208,7 @@ async def start_bot(
         "BOT_RATE_LIMIT": "100000",
         **where,
     }
-    process = await asyncio.create_subprocess_exec(
-        *command,
-        env=env,
-        cwd=PROJECT_ROOT,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    assert process.stdout is not None
-    async with asyncio.timeout(60):
-        while b"Receiving updates" not in await process.stdout.readline():
-            pass
-    # Keep reading its output, so a chatty bot never blocks on a full pipe.
-    asyncio.get_running_loop().create_task(process.stdout.read())
+    process, _log = await started_bot(env, tuple(command))
     return process
 
 
@@ -248,7 +241,7 @@ def check_everyone_registered(database: Path) -> None:
 async def capacity_on(database: Path | str) -> Run:
     """One capacity run of our bot with fresh members on ``database``; all must register."""
     async with sandbox_process(users=MEMBERS) as sandbox:
-        process = await start_bot([sys.executable, "main.py", "run"], sandbox, database)
+        process = await start_bot(["main.py", "run"], sandbox, database)
         try:
             users = range(FIRST_USER_ID, FIRST_USER_ID + MEMBERS)
             run = await load(sandbox, users, REGISTRATION, None)
@@ -288,14 +281,10 @@ async def postgres_against_sqlite(folder: Path) -> None:
 
 async def run() -> None:
     with tempfile.TemporaryDirectory() as folder:
-        ours = await measure(
-            [sys.executable, "main.py", "run"], REGISTRATION, Path(folder) / "ours"
-        )
+        ours = await measure(["main.py", "run"], REGISTRATION, Path(folder) / "ours")
         for run_number in (0, 1):
             check_everyone_registered(Path(folder) / f"ours-{run_number}.db")
-        echo = await measure(
-            [sys.executable, "-m", "benchmarks.echo_bot"], ECHO, Path(folder) / "echo"
-        )
+        echo = await measure(["-m", "benchmarks.echo_bot"], ECHO, Path(folder) / "echo")
     (capacity, paced), (echo_capacity, echo_paced) = ours, echo
     bench("registration_p50_ms", percentile(paced.latencies, 0.50) * 1000, "ms")
     bench("registration_p99_ms", percentile(paced.latencies, 0.99) * 1000, "ms")

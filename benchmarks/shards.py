@@ -26,7 +26,6 @@ import asyncio
 import json
 import os
 import socket
-import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator
@@ -35,9 +34,8 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.report import bench
-from benchmarks.support import SandboxAddress, sandbox_process, scaled
+from benchmarks.support import SandboxAddress, sandbox_process, scaled, started_bot
 from bot.inbound import queue_depth, sender_of, shard_of
-from bot.settings import PROJECT_ROOT
 from bot.storage.database import Database
 from bot.storage.leases import Holder
 from sandbox.state import FIRST_USER_ID
@@ -116,21 +114,7 @@ async def start_worker(
         "CONSOLE_PORT": "0",
         "BOT_OPS_PORT": "0",  # each process its own operations port
     }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "main.py",
-        "run",
-        env=env,
-        cwd=PROJECT_ROOT,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    assert process.stdout is not None
-    async with asyncio.timeout(60):
-        while b"Receiving updates" not in await process.stdout.readline():
-            pass
-    # Keep reading its output, so a chatty bot never blocks on a full pipe.
-    asyncio.get_running_loop().create_task(process.stdout.read())
+    process, _log = await started_bot(env)
     return process
 
 

@@ -117,6 +117,33 @@ def read_scalar(path: Path, sql: str, parameters: tuple[object, ...] = ()) -> in
         connection.close()
 
 
+# --- the bot's process ----------------------------------------------------------------------
+async def started_bot(
+    env: dict[str, str], command: tuple[str, ...] = ("main.py", "run")
+) -> tuple[asyncio.subprocess.Process, asyncio.Task[None]]:
+    """A bot (``python COMMAND``) started with ``env`` and taking updates; and the task that
+    keeps reading its log, so a full pipe never blocks it."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        *command,
+        env=env,
+        cwd=PROJECT_ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    assert process.stdout is not None
+    async with asyncio.timeout(60):
+        while b"Receiving updates" not in await process.stdout.readline():
+            pass
+    return process, asyncio.create_task(_drain(process))
+
+
+async def _drain(process: asyncio.subprocess.Process) -> None:
+    assert process.stdout is not None
+    while await process.stdout.readline():
+        pass
+
+
 # --- the sandbox process --------------------------------------------------------------------
 @dataclass(frozen=True)
 class SandboxAddress:

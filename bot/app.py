@@ -16,7 +16,6 @@ from bot.services import Services
 from bot.updates import PerUserUpdateProcessor
 from handlers.commands import publish_command_menus
 from handlers.context import App, AppContext, BotData
-from handlers.jobs import assign_jobs
 
 # Connections for the bot's own requests (replies, broadcasts) and for getUpdates.
 CONNECTION_POOL_SIZE = 64
@@ -67,6 +66,5 @@ def build_application(
     application = cast(App, builder.build())
     application.bot_data.services = services
     application.bot_data.broadcasting = broadcasting
-    handlers.register_all(application)
-    assign_jobs(application, roles)
+    handlers.register_all(application, roles)
     return application

@@ -29,7 +29,6 @@ from telegram.error import InvalidToken
 from bot.app import build_application
 from bot.deployment import Deployment
 from bot.errors import ConfigError
-from bot.inbound_runtime import decoded_update, sharded_workers
 from bot.inbox.service import Delivery, DeliveryOutcome
 from bot.log_redaction import Redactor
 from bot.operations import Readiness, serve_operations
@@ -40,6 +39,7 @@ from bot.settings import Settings
 from bot.storage.database import Database
 from bot.webhook import Deliver, WebhookReceiver, web_server
 from handlers.context import App
+from handlers.inbound_runtime import decoded_update, sharded_workers
 
 if TYPE_CHECKING:
     from sandbox import Sandbox

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
+from bot.roles import ALL_ROLES, Role
 from handlers import (
     announce,
     ask,
@@ -22,6 +23,7 @@ from handlers import (
     inbox,
     inbox_rating,
     inbox_summary,
+    jobs,
     language,
     my_data,
     persistence_flush,
@@ -38,8 +40,12 @@ from handlers import (
 from handlers.registration import expiry
 
 
-def register_all(application: Application) -> None:  # type: ignore[type-arg]
-    """Add every handler. Groups run in order; within a group the first match wins."""
+def register_all(
+    application: Application,  # type: ignore[type-arg]
+    roles: frozenset[Role] = ALL_ROLES,
+) -> None:
+    """Add every handler and job, keeping the jobs of ``roles`` (handlers/jobs.py). Groups
+    run in order; within a group the first match wins."""
     # Group -2: drop what a person sends beyond their flood allowance, before any lookup.
     flood.register(application, group=-2)
     # Group -1: identify the member and their language before anything else runs.
@@ -82,3 +88,5 @@ def register_all(application: Application) -> None:  # type: ignore[type-arg]
     # Group 1: after the features, write conversation state to the database at once.
     persistence_flush.register(application, group=1)
     errors.register(application)
+    # Every job is registered: keep those of this process's roles, each behind its lease.
+    jobs.assign_jobs(application, roles)

@@ -1,11 +1,11 @@
 """Sharded update handling wired to python-telegram-bot: what the runner starts in webhook
 "queue" mode (BOT_SHARDS). The queue and the workers themselves (bot/inbound.py) know nothing
-of python-telegram-bot; this is the runtime's side, beside bot/runner.py.
+of python-telegram-bot; this is the Telegram side, which the runner (bot/runner.py) enters.
 
 A worker hands each update to ``Application.process_update`` and then flushes the
 persistence (``update_persistence``), so the conversation state the update changed is in the
 database before the worker marks the update handled. Taking over a shard reads that shard's
-people's state again from the database (handlers/persistence_flush.py ``reload_people``).
+people's state again from the database (persistence_flush.py ``reload_people``).
 """
 
 from __future__ import annotations

@@ -32,8 +32,8 @@ MO_FILES := $(PO_FILES:.po=.mo)
 
 help:
 	@echo "make run    - start the bot against the local sandbox and its web chat (main.py run --sandbox)"
-	@echo "make test   - ruff, mypy and the whole test suite"
-	@echo "make test-postgresql - the whole suite on a throwaway PostgreSQL server"
+	@echo "make test   - ruff, mypy and the whole test suite, on SQLite and on a throwaway PostgreSQL"
+	@echo "make test-postgresql - the whole suite on PostgreSQL alone"
 	@echo "make bench  - benchmarks, printing BENCH <name> <value> <unit> lines"
 	@echo "make messages - extract new strings and merge them into every catalogue"
 	@echo "make lock   - rewrite requirements/*.txt from pyproject.toml (LOCK_ARGS=--upgrade: newest allowed)"
@@ -92,13 +92,17 @@ HAS_POSTGRES = command -v pg_ctl >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin
 test: catalogues lint typecheck
 	@command -v chromium >/dev/null 2>&1 || echo '*** NOTE: Chromium is not installed: the browser test will be SKIPPED (apt-get install chromium). ***'
 	@$(HAS_POSTGRES) || echo '*** NOTE: PostgreSQL is not installed: the tests on PostgreSQL will be SKIPPED (apt-get install postgresql). ***'
-	$(BIN)/pytest --numprocesses auto --maxprocesses 4
+	$(BIN)/pytest $(PYTEST_WORKERS)
 
-# The whole suite with every test's database on a throwaway PostgreSQL server instead of a
-# SQLite file (make test runs the storage, persistence, engine and shard tests on both).
+# Three test processes per core: most tests wait on sockets, subprocesses and the database
+# server far more than they compute, so with one per core the cores sit half idle.
+PYTEST_WORKERS = --numprocesses $(shell echo $$(( $$(nproc) * 3 )))
+
+# The whole suite with every test's database on a throwaway PostgreSQL server alone
+# (make test runs every test with a database on both engines).
 test-postgresql: catalogues
 	@$(HAS_POSTGRES) || { echo 'error: PostgreSQL is not installed (apt-get install postgresql)' >&2; exit 1; }
-	BOT_TEST_BACKEND=postgresql $(BIN)/pytest --numprocesses auto --maxprocesses 4
+	BOT_TEST_BACKENDS=postgresql $(BIN)/pytest $(PYTEST_WORKERS)
 
 bench: catalogues
 	$(PY) -m benchmarks

@@ -22,10 +22,10 @@ from tests.auxil.ecb import OfflineEcb
 from tests.auxil.postgres import PostgresServer, PostgresUnavailable
 from tests.auxil.running import start_bot
 
-#: The backend every test's database is on unless the test runs on both (``both_backends``):
-#: `make test` leaves it SQLite; `make test-postgresql` runs the whole suite on PostgreSQL.
-DEFAULT_BACKEND = os.environ.get("BOT_TEST_BACKEND", "sqlite")
 BACKENDS = ("sqlite", "postgresql")
+#: The engines every test with a database runs on: both under `make test`; one with
+#: ``BOT_TEST_BACKENDS=sqlite`` (a quicker run) or ``=postgresql`` (`make test-postgresql`).
+BACKENDS_UNDER_TEST = tuple(os.environ.get("BOT_TEST_BACKENDS", ",".join(BACKENDS)).split(","))
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
@@ -68,11 +68,15 @@ def deployment() -> Deployment:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """A test marked ``both_backends`` runs once on SQLite and once on PostgreSQL."""
-    if "backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker(
-        "both_backends"
+    """Every test with a database runs once on each engine under test, except a test about
+    the SQLite file itself (``sqlite_only``)."""
+    unknown = set(BACKENDS_UNDER_TEST) - set(BACKENDS)
+    if unknown:
+        raise pytest.UsageError(f"BOT_TEST_BACKENDS: {sorted(unknown)} unknown, not in {BACKENDS}")
+    if "backend" in metafunc.fixturenames and not metafunc.definition.get_closest_marker(
+        "sqlite_only"
     ):
-        metafunc.parametrize("backend", BACKENDS, indirect=True)
+        metafunc.parametrize("backend", BACKENDS_UNDER_TEST, indirect=True)
 
 
 @pytest.fixture(scope="session")
@@ -88,13 +92,9 @@ def postgres_server() -> Iterator[PostgresServer]:
 
 @pytest.fixture
 def backend(request: pytest.FixtureRequest) -> str:
-    """Which engine the test's database is on: its parameter, else SQLite for a test about
-    the SQLite file itself (``sqlite_only``), else DEFAULT_BACKEND."""
-    if request.node.get_closest_marker("sqlite_only"):
-        return "sqlite"
-    chosen = str(getattr(request, "param", DEFAULT_BACKEND))
-    assert chosen in BACKENDS, f"BOT_TEST_BACKEND={chosen}: expected one of {BACKENDS}"
-    return chosen
+    """Which engine the test's database is on: its parameter, or SQLite for a test about the
+    SQLite file itself (``sqlite_only``)."""
+    return str(getattr(request, "param", "sqlite"))
 
 
 @pytest.fixture

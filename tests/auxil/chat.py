@@ -35,6 +35,18 @@ class ChatUser:
         assert messages, "the bot has not written yet"
         return messages[-1]
 
+    async def wait_for_text(self, fragment: str, timeout: float = 10.0) -> Message:
+        """The first bot message containing ``fragment``, once the bot has written it (other
+        messages may arrive first, e.g. a broadcast that reaches this person too)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while loop.time() < deadline:
+            for message in await self.bot_messages():
+                if fragment in message.get("text", ""):
+                    return message
+            await asyncio.sleep(0.05)
+        raise TimeoutError(f"user {self.id} never saw {fragment!r} within {timeout} s")
+
     async def _act(
         self, action: Callable[[], Awaitable[Any]], timeout: float, expect: int = 1
     ) -> list[Message]:

@@ -20,8 +20,6 @@ from bot.webhook import SECRET_HEADER, WebhookReceiver, web_server
 SECRET = "the-right-secret-0123456789"
 LIMIT = 4000
 
-pytestmark = pytest.mark.both_backends
-
 
 def message_from(update_id: int, user_id: int, text: str = "hi") -> dict[str, Any]:
     person = {"id": user_id, "is_bot": False, "first_name": "M"}

@@ -18,8 +18,6 @@ USER_ID = 5_000_001
 DEPARTURE = date(2028, 2, 29)
 DRAFT_DEPARTURE = "2028-01-31"  # a /profile change in progress, not yet confirmed
 
-pytestmark = pytest.mark.both_backends
-
 
 def raw_bytes(database_path: Path) -> bytes:
     """The database file and its write-ahead log, byte for byte."""

@@ -4,8 +4,6 @@ named has what was stored removed at their next write."""
 
 from __future__ import annotations
 
-import pytest
-
 from bot.persistence import SQLitePersistence
 from bot.services import Services
 from bot.storage.database import Database
@@ -14,8 +12,6 @@ from tests.auxil.members import rows_naming
 
 STRANGER, CONSENTED, STAFF = 5_000_001, 5_000_002, 5_000_003
 DATA = {"registration": {"draft": {"member_type": "abroad"}}}
-
-pytestmark = pytest.mark.both_backends
 
 
 async def write_everything(persistence: SQLitePersistence, user_id: int) -> None:

@@ -15,8 +15,6 @@ import json
 from datetime import timedelta
 from typing import Any
 
-import pytest
-
 from bot.services import Services
 from bot.storage.database import Database, SqliteDatabase, utc_now_iso
 from bot.storage.polls import NewPoll
@@ -26,8 +24,6 @@ from tests.polls.conftest import NOW
 TELEGRAM_ID = 6_234_567_891
 MEMBER_ID = 7_654_321
 DRAFT_WORDS = "zq-distinctive-draft-words"
-
-pytestmark = pytest.mark.both_backends
 
 
 async def use_every_feature(services: Services) -> None:

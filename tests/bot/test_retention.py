@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from bot.retention import RetentionPolicy, RetentionService
 from bot.storage.database import Database, SqliteDatabase
 from broadcasts.outbox import Outbox, OutboxStatus
@@ -14,8 +12,6 @@ from tests.broadcasts.builders import add_member
 
 POLICY = RetentionPolicy(outbox_days=30, audit_days=5 * 365)
 NOW = datetime(2027, 6, 1, 3, 37, tzinfo=UTC)
-
-pytestmark = pytest.mark.both_backends
 
 
 def iso(moment: datetime) -> str:

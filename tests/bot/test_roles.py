@@ -62,7 +62,6 @@ def test_roles_are_described_in_their_usual_order() -> None:
     assert describe(frozenset({Role.CONSOLE, Role.BOT})) == "bot,console"
 
 
-@pytest.mark.both_backends
 async def test_a_leased_job_runs_in_one_process_of_two(database: Database) -> None:
     other = await Database.open(database.target)
     try:

@@ -28,8 +28,6 @@ SLOW = EngineConfig(
 )
 USERS = 30
 
-pytestmark = pytest.mark.both_backends
-
 
 @pytest.fixture
 async def other_process(database: Database) -> AsyncIterator[DeliveryRepository]:

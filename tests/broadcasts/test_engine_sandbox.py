@@ -38,8 +38,6 @@ FAST = EngineConfig(
     max_attempts=3,
 )
 
-pytestmark = pytest.mark.both_backends
-
 
 async def _users(
     client: SandboxClient, database: Database, languages: list[str]

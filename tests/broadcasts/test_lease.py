@@ -32,8 +32,6 @@ from tests.broadcasts.builders import add_member, new_delivery
 
 QUICK = EngineConfig(rate=None, workers=1, flush_interval=0.01, idle_interval=0.01)
 
-pytestmark = pytest.mark.both_backends
-
 
 class Silent:
     async def send(self, recipient: Recipient, payload: Payload) -> Outcome:

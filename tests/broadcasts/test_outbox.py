@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
-
 from bot.storage.database import Database
 from bot.storage.leases import Lease
 from broadcasts import Audience, DeliveryStatus
 from broadcasts.deliveries import DeliveryRepository
 from broadcasts.outbox import Outbox, OutboxStatus, RowResult
 from tests.broadcasts.builders import add_member, delete_member, new_delivery, set_member
-
-pytestmark = pytest.mark.both_backends
 
 
 async def _fill(database: Database, delivery_id: int, chunk: int = 3) -> Outbox:

@@ -224,6 +224,8 @@ async def test_answers_after_closing_are_ignored(
     await client.vote(members[0].id, polls[0]["poll"]["id"], [0])
     await wait_for_respondents(services, poll_id, 1)
     await admins.english.send(f"/closepoll {poll_id}")
+    # The poll itself may reach the admin first: wait for the answer to /closepoll.
+    await admins.english.wait_for_text(f"Poll {poll_id} is closed")
     late = await services.polls.record_answer(10**9 + 1, polls[1]["poll"]["id"], members[1].id, [1])
     # Closing erased every link to the recipients' Telegram polls: the answer is traced to
     # nothing, and nothing is counted.

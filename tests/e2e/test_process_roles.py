@@ -86,7 +86,6 @@ def in_flight_taken_over(output: list[str]) -> int:
     return 0
 
 
-@pytest.mark.both_backends
 async def test_a_standby_engine_completes_the_broadcast_of_a_killed_one(
     settings: Settings, services: Services, sandbox: Sandbox, client: SandboxClient
 ) -> None:
@@ -139,7 +138,6 @@ async def ecb() -> AsyncIterator[tuple[str, list[str]]]:
         await runner.cleanup()
 
 
-@pytest.mark.both_backends
 async def test_a_job_runs_in_one_of_two_processes_that_own_it(
     database: Database, sandbox: Sandbox, ecb: tuple[str, list[str]]
 ) -> None:

@@ -28,8 +28,6 @@ STEP_TIMEOUT = 60.0  # a takeover, then the bot's own pace per chat
 # The questions after the region, each skipped, before the summary.
 QUESTIONS_AFTER_REGION = ("work", "hear about", "born", "gender")
 
-pytestmark = pytest.mark.both_backends
-
 
 @pytest.fixture
 async def external_sandbox() -> AsyncIterator[Sandbox]:

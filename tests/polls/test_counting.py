@@ -4,14 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
 from bot.storage.database import Database
 from bot.storage.polls import PollRepository
 from polls.counting import Outcome, PollCounter
 from tests.polls.conftest import NOW, AddMember, MakePoll
-
-pytestmark = pytest.mark.both_backends
 
 
 async def totals(repository: PollRepository, poll_id: int) -> tuple[list[int], int]:

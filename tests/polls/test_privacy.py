@@ -30,8 +30,6 @@ from tests.polls.conftest import NOW, AddMember
 
 K = 5
 
-pytestmark = pytest.mark.both_backends
-
 
 def published(services: Services, report: PollReport) -> str:
     """Everything a report shows: the chat text, the CSV, the command line's text."""

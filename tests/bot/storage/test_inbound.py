@@ -3,15 +3,11 @@ waiting rows nobody took go after a day; a member's /delete takes their waiting 
 
 from __future__ import annotations
 
-import pytest
-
 from bot.services import Services
 from bot.storage.database import Database
 from bot.storage.inbound import InboundRepository
 
 HOUR, DAY = 3600.0, 86400.0
-
-pytestmark = pytest.mark.both_backends
 
 
 async def rows(database: Database) -> list[tuple[object, ...]]:

@@ -7,13 +7,9 @@ import subprocess
 import sys
 from dataclasses import replace
 
-import pytest
-
 from bot.settings import Settings
 from bot.storage.database import Database
 from bot.storage.leases import Holder, Lease, LeaseHeld
-
-pytestmark = pytest.mark.both_backends
 
 
 async def test_of_two_processes_racing_for_a_free_lease_exactly_one_wins(

@@ -5,12 +5,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, timedelta
 
-import pytest
-
 from bot.services import Services
 from tests.auxil.members import add_member
-
-pytestmark = pytest.mark.both_backends
 
 
 async def test_the_export_has_every_table_that_refers_to_members(services: Services) -> None:

@@ -42,6 +42,7 @@ creating and linking leaves an unsent, unlinked delivery behind, never a duplica
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
@@ -277,6 +278,10 @@ class BroadcastService:
     def __post_init__(self) -> None:
         self.repository = BroadcastRepository(self.database)
         self.disclosure = Disclosure(self.deployment.policies.poll_min_cell_size)
+        # One sweep at a time in this process (the sweep job, a test, `broadcast send`): each
+        # reads what is due, then creates and starts it. Across processes only the holder of
+        # the engine lease sweeps.
+        self._sweeping = asyncio.Lock()
 
     # --- composing -----------------------------------------------------------------------------
     async def preview(self, request: BroadcastRequest, now: datetime) -> Preview:
@@ -656,6 +661,10 @@ class BroadcastService:
         """Create and start a delivery for every due schedule row; advance the rows."""
         if self.engine is None:
             raise RuntimeError("sweep needs a delivery engine")
+        async with self._sweeping:
+            return await self._sweep(now, broadcast_id)
+
+    async def _sweep(self, now: datetime, broadcast_id: int | None) -> list[Started]:
         started = [
             await self._restart(b, d) for b, d in await self.repository.unstarted_deliveries()
         ]

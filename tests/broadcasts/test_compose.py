@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -371,3 +372,22 @@ async def test_a_poll_about_a_sensitive_topic_is_refused_however_it_arrives(
         poll, kind=DeliveryKind.MESSAGE, payloads=[Payload("en", text="Titre de séjour")]
     )
     assert (await services.broadcasts.preview(message, NOW)).warnings  # a message: a warning
+
+
+async def test_two_sweeps_at_once_start_a_due_broadcast_once(
+    services: Services, engine: tuple[DeliveryEngine, Recorder]
+) -> None:
+    # The bot's sweep job and a staff member's "send now" can sweep at the same moment.
+    running, recorder = engine
+    service = services.broadcasts
+    await add_member(services.database, 301, language="en", consulate_id="london", country="GB")
+    due = datetime(2027, 3, 28, 9, 0, 1, tzinfo=UTC)
+    for _ in range(3):
+        once = request(EDITOR, schedule=Schedule.at(datetime(2027, 3, 28, 10), "Europe/London"))
+        await service.approve((await service.create(once, NOW)).broadcast.id, in_chat(ADMIN))
+    sweeps = await asyncio.gather(*(service.sweep(due) for _ in range(4)))
+    started = [run for sweep in sweeps for run in sweep]
+    assert len(started) == 3
+    for run in started:
+        await running.wait_finished(run.delivery_id)
+    assert recorder.sent == [(301, "Hello")] * 3

@@ -30,12 +30,19 @@ from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
 from bot.storage.database import Database, Transaction, utc_now_iso
 
 UserData = dict[Any, Any]
+#: Where the persistence writes: a statement committed on its own, or inside a transaction.
+Writer = Database | Transaction
+_NOT_SAVED = object()
 
 #: True when the database names person ``?`` (twice: the same id for both checks).
 _NAMED = (
     "EXISTS (SELECT 1 FROM members WHERE telegram_user_id = ?)"
     " OR EXISTS (SELECT 1 FROM staff WHERE telegram_user_id = ?)"
 )
+
+
+def _encoded(state: object | None) -> str | None:
+    return None if state is None else json.dumps(state)
 
 
 class SQLitePersistence(BasePersistence[UserData, dict[Any, Any], Any]):
@@ -54,6 +61,9 @@ class SQLitePersistence(BasePersistence[UserData, dict[Any, Any], Any]):
         # The data last written (or refused: a person not named) per user, so an update that
         # changed nothing writes nothing.
         self._handled: dict[int, str] = {}
+        # States a step stored before its reply (``save_step``), per conversation and key: the
+        # flush after that update brings the same state and need not write it again.
+        self._saved_steps: dict[tuple[str, str], str | None] = {}
 
     async def get_user_data(self) -> dict[int, UserData]:
         rows = await self.database.fetch_all(
@@ -83,8 +93,7 @@ class SQLitePersistence(BasePersistence[UserData, dict[Any, Any], Any]):
         encoded, changed = self._encode(user_id, data)
         if not changed:
             return
-        async with self.database.transaction() as tx:
-            await self._write_user_data(tx, user_id, encoded)
+        await self._write_user_data(self.database, user_id, encoded)
         self._remember(user_id, encoded)
 
     async def save_step(
@@ -101,9 +110,11 @@ class SQLitePersistence(BasePersistence[UserData, dict[Any, Any], Any]):
         async with self.database.transaction() as tx:
             if changed:
                 await self._write_user_data(tx, user_id, encoded)
-            await self._write_state(tx, name, key, new_state)
+            stored = await self._write_state(tx, name, key, new_state)
         if changed:
             self._remember(user_id, encoded)
+        if stored:
+            self._saved_steps[(name, json.dumps(list(key)))] = _encoded(new_state)
 
     def _encode(self, user_id: int, data: UserData) -> tuple[str | None, bool]:
         """The user_data as stored (None when empty), and whether that differs from what was
@@ -111,9 +122,10 @@ class SQLitePersistence(BasePersistence[UserData, dict[Any, Any], Any]):
         encoded = json.dumps(data, sort_keys=True) if data else None
         return encoded, encoded != self._handled.get(user_id)
 
-    async def _write_user_data(self, tx: Transaction, user_id: int, encoded: str | None) -> None:
+    async def _write_user_data(self, tx: Writer, user_id: int, encoded: str | None) -> None:
         """Store ``encoded`` user_data (None: remove it) if the database names the person;
-        otherwise remove whatever was stored."""
+        otherwise remove whatever was stored. Each statement stands on its own (the delete
+        only follows a refused insert), so outside a transaction they commit one by one."""
         stored = False
         if encoded is not None:
             stored = bool(
@@ -152,28 +164,33 @@ class SQLitePersistence(BasePersistence[UserData, dict[Any, Any], Any]):
     async def update_conversation(
         self, name: str, key: ConversationKey, new_state: object | None
     ) -> None:
-        async with self.database.transaction() as tx:
-            await self._write_state(tx, name, key, new_state)
+        saved = self._saved_steps.pop((name, json.dumps(list(key))), _NOT_SAVED)
+        if saved == _encoded(new_state):
+            return
+        await self._write_state(self.database, name, key, new_state)
 
     @staticmethod
     async def _write_state(
-        tx: Transaction, name: str, key: ConversationKey, new_state: object | None
-    ) -> None:
+        tx: Writer, name: str, key: ConversationKey, new_state: object | None
+    ) -> bool:
         """Store the state (None: remove it) if the database names the person (the key's
-        last element); otherwise remove whatever was stored."""
+        last element); otherwise remove whatever was stored. False when a state was refused
+        because the person is not named."""
         encoded_key = json.dumps(list(key))
+        encoded = _encoded(new_state)
         person = key[-1]
-        stored = new_state is not None and await tx.execute(
+        stored = encoded is not None and await tx.execute(
             "INSERT INTO conversation_states (name, key, state, updated_at)"
             f" SELECT ?, ?, ?, ? WHERE {_NAMED} ON CONFLICT (name, key) DO UPDATE"
             " SET state = excluded.state, updated_at = excluded.updated_at",
-            (name, encoded_key, json.dumps(new_state), utc_now_iso(), person, person),
+            (name, encoded_key, encoded, utc_now_iso(), person, person),
         )
-        if not stored:
-            await tx.execute(
-                "DELETE FROM conversation_states WHERE name = ? AND key = ?",
-                (name, encoded_key),
-            )
+        if stored:
+            return True
+        await tx.execute(
+            "DELETE FROM conversation_states WHERE name = ? AND key = ?", (name, encoded_key)
+        )
+        return encoded is None
 
     async def unchanged_since(self, moment: datetime) -> list[int]:
         """The people whose user_data has not changed since ``moment``."""
@@ -195,6 +212,9 @@ class SQLitePersistence(BasePersistence[UserData, dict[Any, Any], Any]):
                 f" {self.database.dialect.last_json_item('key')} = ?{named}",
                 parameters,
             )
+        for saved in [s for s in self._saved_steps if name is None or s[0] == name]:
+            if json.loads(saved[1])[-1] == user_id:
+                del self._saved_steps[saved]
 
     # Chat data, bot data and callback data are not kept.
     async def get_chat_data(self) -> dict[int, dict[Any, Any]]:

@@ -130,6 +130,12 @@ class Database(ABC):
     def transaction(self) -> contextlib.AbstractAsyncContextManager[Transaction]:
         """A short write transaction, committed at the end, rolled back on error."""
 
+    async def execute(self, sql: str, parameters: tuple[object, ...] = ()) -> int:
+        """One write statement, committed on its own, in turn with this process's write
+        transactions; the number of rows it changed."""
+        async with self.transaction() as tx:
+            return await tx.execute(sql, parameters)
+
     @abstractmethod
     async def fetch_one(self, sql: str, parameters: tuple[object, ...] = ()) -> Row | None: ...
 

@@ -113,3 +113,56 @@ async def test_forgetting_one_conversation_or_all_of_a_persons(services: Service
     assert [row[0] for row in names] == ["registration"]
     await persistence.drop_conversations_of(CONSENTED)
     assert await stored_people(services.database) == (set(), set())
+
+
+async def state_written_at(database: Database, user_id: int) -> str | None:
+    row = await database.fetch_one(
+        "SELECT updated_at FROM conversation_states"
+        f" WHERE {database.dialect.last_json_item('key')} = ?",
+        (user_id,),
+    )
+    return None if row is None else str(row[0])
+
+
+async def age_stored_states(database: Database) -> None:
+    async with database.transaction() as tx:
+        await tx.execute("UPDATE conversation_states SET updated_at = '2000-01-01T00:00:00+00:00'")
+
+
+async def test_a_state_saved_before_the_reply_is_not_written_again_by_the_flush(
+    services: Services,
+) -> None:
+    """The step stored its state before replying; the flush after the update then brings the
+    same state, and the database is not written a second time."""
+    persistence = SQLitePersistence(services.database)
+    await services.registration.agree(CONSENTED, "en")
+    await persistence.save_step("registration", (CONSENTED, CONSENTED), 3, CONSENTED, DATA)
+    await age_stored_states(services.database)
+
+    await persistence.update_conversation("registration", (CONSENTED, CONSENTED), 3)
+    assert await state_written_at(services.database, CONSENTED) == "2000-01-01T00:00:00+00:00"
+    await persistence.update_conversation("registration", (CONSENTED, CONSENTED), 4)
+    assert await state_written_at(services.database, CONSENTED) != "2000-01-01T00:00:00+00:00"
+
+
+async def test_a_state_is_written_again_once_the_database_no_longer_holds_it(
+    services: Services,
+) -> None:
+    """Skipping an unchanged state never skips a write the database needs: after the state
+    was refused (no consent yet), forgotten (/delete), or changed by another process."""
+    persistence = SQLitePersistence(services.database)
+    key = (CONSENTED, CONSENTED)
+    await persistence.update_conversation("registration", key, 3)  # refused: not named yet
+    await services.registration.agree(CONSENTED, "en")
+    await persistence.update_conversation("registration", key, 3)
+    assert await persistence.get_conversations("registration") == {key: 3}
+
+    await persistence.drop_conversations_of(CONSENTED)
+    await persistence.update_conversation("registration", key, 3)
+    assert await persistence.get_conversations("registration") == {key: 3}
+
+    other_process = SQLitePersistence(services.database)
+    await other_process.update_conversation("registration", key, None)
+    await persistence.get_conversations("registration")  # a shard taken back reads again
+    await persistence.update_conversation("registration", key, 3)
+    assert await persistence.get_conversations("registration") == {key: 3}

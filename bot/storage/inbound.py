@@ -48,12 +48,11 @@ class InboundRepository:
     async def mark_handled(self, row_id: int, now: float) -> bool:
         """Mark the update handled and clear what it said and who sent it; False when it was
         not waiting any more (another worker handled it, or the member's erasure took it)."""
-        async with self.database.transaction() as tx:
-            changed = await tx.execute(
-                "UPDATE inbound_updates SET handled = 1, handled_at = ?, body = NULL,"
-                " user_id = NULL WHERE id = ? AND handled = 0",
-                (now, row_id),
-            )
+        changed = await self.database.execute(
+            "UPDATE inbound_updates SET handled = 1, handled_at = ?, body = NULL,"
+            " user_id = NULL WHERE id = ? AND handled = 0",
+            (now, row_id),
+        )
         return changed > 0
 
     async def prune(self, handled_before: float, received_before: float) -> tuple[int, int]:

@@ -22,6 +22,7 @@ def test_a_small_shard_benchmark_prints_its_figures() -> None:
     env = {
         **{k: v for k, v in os.environ.items() if k != "BOT_DATABASE_URL"},
         "BENCH_MEMBERS": "8",
+        "BENCH_SHARD_TURNS": "1",
     }
     finished = subprocess.run(
         [sys.executable, "-m", "benchmarks", "shards"],

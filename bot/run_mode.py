@@ -14,6 +14,7 @@ check the mark.
 from __future__ import annotations
 
 from enum import StrEnum
+from pathlib import Path
 
 from bot.errors import ConfigError
 from bot.storage.database import Database
@@ -25,19 +26,28 @@ class RunMode(StrEnum):
     TELEGRAM = "telegram"
 
 
-_REFUSALS = {
-    RunMode.SANDBOX: "this database belongs to a Telegram deployment; "
-    "run the sandbox with BOT_DB_PATH set to another file",
-    RunMode.TELEGRAM: "this database was used by the sandbox, whose invented user ids may be "
-    "real people's; give the Telegram bot a new database file",
-}
-
-
 async def claim_database(database: Database, mode: RunMode) -> None:
     """Mark a new database with ``mode``; raise ConfigError if it is marked with the other."""
     marked = await RunModeRepository(database).mark(mode.value)
     if marked != mode.value:
-        raise ConfigError(f"{database.setting}: {_REFUSALS[mode]}")
+        raise ConfigError(f"{database.setting}: {_refusal(database, mode)}")
+
+
+def _refusal(database: Database, mode: RunMode) -> str:
+    """Why ``database`` cannot serve ``mode``, and what to give it instead."""
+    on_file = isinstance(database.target, Path)
+    if mode is RunMode.SANDBOX:
+        other = (
+            "BOT_DB_PATH set to another file"
+            if on_file
+            else "BOT_DATABASE_URL set to another database"
+        )
+        return f"this database belongs to a Telegram deployment; run the sandbox with {other}"
+    new = "a new database file" if on_file else "a new database"
+    return (
+        "this database was used by the sandbox, whose invented user ids may be real people's;"
+        f" give the Telegram bot {new}"
+    )
 
 
 async def highest_known_user_id(database: Database) -> int | None:

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import PROJECT_ROOT, SAMPLE_DEPLOYMENT
+from bot.settings import PROJECT_ROOT, SAMPLE_DEPLOYMENT, Settings
+from bot.storage.postgresql import redacted
+from tests.auxil.database import database_env, execute, fetch_all
 
 
 def run_main(
@@ -130,39 +132,49 @@ def test_webhook_without_a_secret_refuses_to_start(tmp_path: Path) -> None:
     assert line.startswith("error: WEBHOOK_SECRET: required when WEBHOOK_URL is set")
 
 
-def mark_database(db_path: Path, mode: str) -> None:
+def mark_database(database: Path | str, mode: str) -> None:
     """A database some earlier start marked with ``mode``."""
-    assert run_main("db", "upgrade", env={"BOT_DB_PATH": str(db_path)}).returncode == 0
-    with sqlite3.connect(db_path) as db:
-        db.execute("INSERT INTO deployment_mode (id, mode, marked_at) VALUES (1, ?, 'x')", (mode,))
-
-
-def test_the_sandbox_refuses_a_database_a_telegram_bot_used(tmp_path: Path) -> None:
-    db_path = tmp_path / "bot.sqlite3"
-    mark_database(db_path, "telegram")
-    result = run_main("run", "--sandbox", env={"BOT_DB_PATH": str(db_path)})
-    assert result.returncode == 2
-    assert result.stderr.strip() == (
-        f"error: BOT_DB_PATH={db_path}: this database belongs to a Telegram deployment; "
-        "run the sandbox with BOT_DB_PATH set to another file"
+    execute(
+        database, "INSERT INTO deployment_mode (id, mode, marked_at) VALUES (1, ?, 'x')", (mode,)
     )
 
 
-def test_telegram_refuses_a_database_the_sandbox_used(tmp_path: Path) -> None:
-    db_path = tmp_path / "bot.sqlite3"
-    mark_database(db_path, "sandbox")
+def test_the_sandbox_refuses_a_database_a_telegram_bot_used(settings: Settings) -> None:
+    mark_database(settings.database, "telegram")
+    result = run_main("run", "--sandbox", env=database_env(settings.database))
+    assert result.returncode == 2
+    advice = (
+        "run the sandbox with BOT_DATABASE_URL set to another database"
+        if settings.database_url
+        else "run the sandbox with BOT_DB_PATH set to another file"
+    )
+    assert result.stderr.strip() == (
+        f"error: {setting(settings)}: this database belongs to a Telegram deployment; {advice}"
+    )
+
+
+def test_telegram_refuses_a_database_the_sandbox_used(settings: Settings) -> None:
+    mark_database(settings.database, "sandbox")
     # The check comes before any call to Telegram, so this unreachable address is never used.
     env = {
-        "BOT_DB_PATH": str(db_path),
+        **database_env(settings.database),
         "TELEGRAM_BOT_TOKEN": "123:abc",
         "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9/bot",
     }
     result = run_main("run", env=env)
     assert result.returncode == 2
+    new = "a new database" if settings.database_url else "a new database file"
     assert result.stderr.strip() == (
-        f"error: BOT_DB_PATH={db_path}: this database was used by the sandbox, whose invented "
-        "user ids may be real people's; give the Telegram bot a new database file"
+        f"error: {setting(settings)}: this database was used by the sandbox, whose invented "
+        f"user ids may be real people's; give the Telegram bot {new}"
     )
+
+
+def setting(settings: Settings) -> str:
+    """How operator messages name the database (a URL without its password)."""
+    if settings.database_url:
+        return f"BOT_DATABASE_URL={redacted(settings.database_url)}"
+    return f"BOT_DB_PATH={settings.db_path}"
 
 
 def test_logging_keeps_the_token_out_of_every_line_and_traceback() -> None:
@@ -188,26 +200,25 @@ def test_logging_keeps_the_token_out_of_every_line_and_traceback() -> None:
     assert "AAH-secret" not in result.stderr + result.stdout
 
 
-def test_stats_hide_small_groups(tmp_path: Path) -> None:
-    db_path = tmp_path / "stats.sqlite3"
-    assert run_main("db", "upgrade", env={"BOT_DB_PATH": str(db_path)}).returncode == 0
-    with sqlite3.connect(db_path) as db:
-        people = (
-            [("london", "GB", "en")] * 12
-            + [("dubai", "AE", "ar")] * 3
-            + [("madrid", "ES", "es")] * 6
-        )
-        for i, (consulate, country, language) in enumerate(people):
-            db.execute(
-                "INSERT INTO members (telegram_user_id, language, status, member_type, country,"
-                " consulate_id, created_at, updated_at) VALUES (?, ?, 'registered', 'abroad', ?, ?,"
-                " 'x', 'x')",
-                (1000 + i, language, country, consulate),
-            )
-        db.execute(
-            "INSERT INTO members (telegram_user_id, created_at, updated_at) VALUES (1, 'x', 'x')"
-        )  # a visitor: not counted
-    result = run_main("stats", env={"BOT_DB_PATH": str(db_path)})
+def test_stats_hide_small_groups(settings: Settings) -> None:
+    people = (
+        [("london", "GB", "en")] * 12 + [("dubai", "AE", "ar")] * 3 + [("madrid", "ES", "es")] * 6
+    )
+    execute(
+        settings.database,
+        "INSERT INTO members (telegram_user_id, language, status, member_type, country,"
+        " consulate_id, created_at, updated_at) VALUES (?, ?, 'registered', 'abroad', ?, ?,"
+        " 'x', 'x')",
+        *[
+            (1000 + i, language, country, consulate)
+            for i, (consulate, country, language) in enumerate(people)
+        ],
+    )
+    execute(  # a visitor: not counted
+        settings.database,
+        "INSERT INTO members (telegram_user_id, created_at, updated_at) VALUES (1, 'x', 'x')",
+    )
+    result = run_main("stats", env=database_env(settings.database))
     assert result.returncode == 0, result.stderr
     lines = [" ".join(line.split()) for line in result.stdout.splitlines()]
     assert "Registered members: 21" in lines
@@ -219,24 +230,21 @@ def test_stats_hide_small_groups(tmp_path: Path) -> None:
     assert "3" not in " ".join(line for line in lines if "dubai" in line or "AE" in line)
 
 
-def test_stats_of_fewer_than_k_members_show_nothing_but_that(tmp_path: Path) -> None:
-    db_path = tmp_path / "stats.sqlite3"
-    assert run_main("db", "upgrade", env={"BOT_DB_PATH": str(db_path)}).returncode == 0
-    with sqlite3.connect(db_path) as db:
-        for i in range(3):
-            db.execute(
-                "INSERT INTO members (telegram_user_id, language, status, consulate_id,"
-                " created_at, updated_at) VALUES (?, 'en', 'registered', 'london', 'x', 'x')",
-                (1000 + i,),
-            )
-    result = run_main("stats", env={"BOT_DB_PATH": str(db_path)})
+def test_stats_of_fewer_than_k_members_show_nothing_but_that(settings: Settings) -> None:
+    execute(
+        settings.database,
+        "INSERT INTO members (telegram_user_id, language, status, consulate_id,"
+        " created_at, updated_at) VALUES (?, 'en', 'registered', 'london', 'x', 'x')",
+        *[(1000 + i,) for i in range(3)],
+    )
+    result = run_main("stats", env=database_env(settings.database))
     members, inbox = result.stdout.split("\n\n")
     assert members.strip() == "Registered members: fewer than 5; no breakdown is shown below 5."
     assert inbox.startswith("Inbox")
 
 
-def test_staff_from_the_command_line_is_audited(tmp_path: Path) -> None:
-    env = {"BOT_DB_PATH": str(tmp_path / "staff.sqlite3")}
+def test_staff_from_the_command_line_is_audited(settings: Settings) -> None:
+    env = database_env(settings.database)
     added = run_main("staff", "add", "4242", "editor", "--consulates", "london,dubai", env=env)
     assert added.returncode == 0, added.stderr
     listed = run_main("staff", "list", env=env)
@@ -246,16 +254,17 @@ def test_staff_from_the_command_line_is_audited(tmp_path: Path) -> None:
     assert bad.stderr.strip() == "error: staff add: consulate 'atlantis' is not in the deployment"
     assert run_main("staff", "remove", "4242", env=env).returncode == 0
     assert run_main("staff", "remove", "4242", env=env).returncode == 1
-    with sqlite3.connect(tmp_path / "staff.sqlite3") as db:
-        actions = db.execute("SELECT actor, action, subject FROM audit_log ORDER BY id").fetchall()
+    actions = fetch_all(
+        settings.database, "SELECT actor, action, subject FROM audit_log ORDER BY id"
+    )
     assert [(a.startswith("cli:"), b, c) for a, b, c in actions] == [
         (True, "staff.put", "4242"),
         (True, "staff.remove", "4242"),
     ]
 
 
-def test_the_command_line_names_the_operator_and_whom_they_act_for(tmp_path: Path) -> None:
-    env = {"BOT_DB_PATH": str(tmp_path / "staff.sqlite3")}
+def test_the_command_line_names_the_operator_and_whom_they_act_for(settings: Settings) -> None:
+    env = database_env(settings.database)
     login = getpass.getuser()
     assert run_main("staff", "add", "1000", "admin", env=env).returncode == 0
     assert run_main("staff", "add", "2000", "viewer", env=env).returncode == 0
@@ -269,25 +278,25 @@ def test_the_command_line_names_the_operator_and_whom_they_act_for(tmp_path: Pat
     stranger = run_main("staff", "list", "--as", "999", env=env)
     assert stranger.returncode == 2
     assert stranger.stderr.strip() == "error: --as 999: no staff member has that Telegram id"
-    with sqlite3.connect(tmp_path / "staff.sqlite3") as db:
-        actors = [row[0] for row in db.execute("SELECT actor FROM audit_log ORDER BY id")]
+    actors = [
+        row[0] for row in fetch_all(settings.database, "SELECT actor FROM audit_log ORDER BY id")
+    ]
     assert actors == [f"cli:{login}", f"cli:{login}", f"cli:{login} as tg:1000"]
-    assert db_staff(tmp_path / "staff.sqlite3") == {1000: "admin", 2000: "viewer", 3000: "editor"}
+    assert db_staff(settings.database) == {1000: "admin", 2000: "viewer", 3000: "editor"}
 
 
-def test_the_last_admin_stays_on_the_command_line_too(tmp_path: Path) -> None:
-    env = {"BOT_DB_PATH": str(tmp_path / "staff.sqlite3")}
+def test_the_last_admin_stays_on_the_command_line_too(settings: Settings) -> None:
+    env = database_env(settings.database)
     assert run_main("staff", "add", "1000", "admin", env=env).returncode == 0
     for action in (("remove", "1000"), ("add", "1000", "viewer")):
         result = run_main("staff", *action, env=env)
         assert result.returncode == 2
         assert "1000 is the last admin of every consulate" in result.stderr
-    assert db_staff(tmp_path / "staff.sqlite3") == {1000: "admin"}
+    assert db_staff(settings.database) == {1000: "admin"}
 
 
-def db_staff(path: Path) -> dict[int, str]:
-    with sqlite3.connect(path) as db:
-        return dict(db.execute("SELECT telegram_user_id, role FROM staff").fetchall())
+def db_staff(database: Path | str) -> dict[int, str]:
+    return dict(fetch_all(database, "SELECT telegram_user_id, role FROM staff"))
 
 
 #: Every command that acts on what is already stored (creating commands may start a database).

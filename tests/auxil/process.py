@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.settings import PROJECT_ROOT
+from tests.auxil.database import database_env
 
 
 def operator_environment(env: dict[str, str]) -> dict[str, str]:
@@ -48,8 +49,7 @@ async def main_py_env(env: dict[str, str], *args: str) -> Finished:
 async def main_py(database: Path | str, *args: str) -> tuple[str, str]:
     """Run ``main.py ARGS`` on the SQLite file or PostgreSQL URL ``database`` (as
     ``Settings.database`` says); its output and its error output once it exited with status 0."""
-    where = "BOT_DATABASE_URL" if isinstance(database, str) else "BOT_DB_PATH"
-    finished = await main_py_env({where: str(database)}, *args)
+    finished = await main_py_env(database_env(database), *args)
     assert finished.returncode == 0, finished.stderr
     return finished.stdout, finished.stderr
 

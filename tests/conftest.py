@@ -18,6 +18,7 @@ from bot.settings import SAMPLE_DEPLOYMENT, Settings
 from bot.storage.database import Database
 from handlers.context import App
 from sandbox import FaultConfig, Sandbox, SandboxClient
+from tests.auxil.database import database_env
 from tests.auxil.ecb import OfflineEcb
 from tests.auxil.postgres import PostgresServer, PostgresUnavailable
 from tests.auxil.running import start_bot
@@ -119,6 +120,15 @@ def settings(tmp_path: Path, database_url: str | None) -> Settings:
     if database_url is not None:
         env["BOT_DATABASE_URL"] = database_url
     return Settings.from_env(env).for_run(sandbox=True)
+
+
+@pytest.fixture
+def operator_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Path | str:
+    """The test's database named in this process's environment, as an operator's shell names
+    it (for ``main.main``); returns ``Settings.database``."""
+    for variable, value in database_env(settings.database).items():
+        monkeypatch.setenv(variable, value)
+    return settings.database
 
 
 @pytest.fixture

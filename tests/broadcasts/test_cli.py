@@ -7,7 +7,6 @@ import asyncio
 import getpass
 import io
 import re
-import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from bot.storage.database import Database
 from broadcasts.cli import progress_bar, report
 from tests.auxil.actors import OPERATOR
 from tests.auxil.broadcasting import send_to_london
+from tests.auxil.database import fetch_all
 from tests.broadcasts.builders import add_member, announcement_file
 
 NOW = datetime(2027, 3, 1, 12, tzinfo=UTC)
@@ -45,12 +45,11 @@ async def test_progress_of_a_broadcast_to_three_never_shows_their_number(
 @pytest.mark.parametrize("count", [1, 3])
 def test_create_and_report_show_fewer_than_k_the_texts_and_the_audience_in_words(
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    operator_env: Path | str,
     capsys: pytest.CaptureFixture[str],
     count: int,
 ) -> None:
-    database_path = tmp_path / "bot.sqlite3"
-    monkeypatch.setenv("BOT_DB_PATH", str(database_path))
+    database_path = operator_env
 
     async def add_members() -> None:
         database = await Database.open(database_path)
@@ -73,9 +72,8 @@ def test_create_and_report_show_fewer_than_k_the_texts_and_the_audience_in_words
 
 
 def test_list_starts_with_a_header_naming_its_columns(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, operator_env: Path | str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("BOT_DB_PATH", str(tmp_path / "bot.sqlite3"))
     assert main.main(["broadcast", "create", str(announcement_file(tmp_path))]) == 0
     capsys.readouterr()
     assert main.main(["broadcast", "list"]) == 0
@@ -85,10 +83,9 @@ def test_list_starts_with_a_header_naming_its_columns(
 
 
 def test_cancel_as_a_staff_member_needs_their_power_and_is_audited_as_them(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, operator_env: Path | str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    database_path = tmp_path / "bot.sqlite3"
-    monkeypatch.setenv("BOT_DB_PATH", str(database_path))
+    database_path = operator_env
     for telegram_id, role in (("1000", "admin"), ("2000", "editor"), ("3000", "editor")):
         assert main.main(["staff", "add", telegram_id, role, "--consulates", "london"]) == 0
     created = ["broadcast", "create", str(announcement_file(tmp_path)), "--as", "2000"]
@@ -102,18 +99,16 @@ def test_cancel_as_a_staff_member_needs_their_power_and_is_audited_as_them(
     )
     assert main.main(["broadcast", "cancel", "1", "--as", "2000"]) == 0
     assert capsys.readouterr().out.split("\t")[:2] == ["1", "cancelled"]
-    with sqlite3.connect(database_path) as db:
-        audited = db.execute(
-            "SELECT actor FROM audit_log WHERE action = 'broadcast.cancel'"
-        ).fetchall()
+    audited = fetch_all(
+        database_path, "SELECT actor FROM audit_log WHERE action = 'broadcast.cancel'"
+    )
     assert audited == [(f"cli:{login} as tg:2000",)]
 
 
 def test_contacts_are_exported_as_csv_only_for_staff_of_its_consulates_and_audited(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, operator_env: Path | str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    database_path = tmp_path / "bot.sqlite3"
-    monkeypatch.setenv("BOT_DB_PATH", str(database_path))
+    database_path = operator_env
     for telegram_id, consulate in (("2000", "london"), ("3000", "madrid")):
         assert main.main(["staff", "add", telegram_id, "editor", "--consulates", consulate]) == 0
     asyncio.run(_london_announcement_with_a_shared_contact(database_path))
@@ -128,14 +123,14 @@ def test_contacts_are_exported_as_csv_only_for_staff_of_its_consulates_and_audit
         "name,contact_kind,contact,shared_at",
         "Ana,username,@ana,2027-03-01T12:00:00+00:00",
     ]
-    with sqlite3.connect(database_path) as db:
-        audited = db.execute(
-            "SELECT actor, subject FROM audit_log WHERE action = 'broadcast.contacts.export'"
-        ).fetchall()
+    audited = fetch_all(
+        database_path,
+        "SELECT actor, subject FROM audit_log WHERE action = 'broadcast.contacts.export'",
+    )
     assert audited == [(f"cli:{login} as tg:2000", "1")]
 
 
-async def _london_announcement_with_a_shared_contact(path: Path) -> None:
+async def _london_announcement_with_a_shared_contact(path: Path | str) -> None:
     database = await Database.open(path)
     try:
         member_id = await add_member(database, 555, consulate_id="london", country="GB")

@@ -3,7 +3,6 @@ stored with its delivery, reported on and closed."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ from bot.operator import database_line
 from bot.settings import Settings
 from bot.storage.database import Database
 from polls.counting import PollCounter
+from tests.auxil.database import execute
 from tests.auxil.process import main_py
 from tests.polls.conftest import NOW, AddMember, MakePoll
 
@@ -32,8 +32,8 @@ consulates = ["dubai"]
 
 
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("BOT_DB_PATH", str(tmp_path / "bot.sqlite3"))
+def env(operator_env: Path | str, tmp_path: Path) -> Path:
+    """A folder for the poll files, with the test's database in the operator's environment."""
     return tmp_path
 
 
@@ -43,19 +43,19 @@ def write(folder: Path, text: str) -> Path:
     return path
 
 
-def add_members(env: Path, count: int, consulate: str = "dubai") -> None:
-    assert main.main(["db", "upgrade"]) == 0
-    with sqlite3.connect(env / "bot.sqlite3") as db:
-        for index in range(count):
-            db.execute(
-                "INSERT INTO members (telegram_user_id, language, status, consulate_id,"
-                " created_at, updated_at) VALUES (?, 'en', 'registered', ?, '', '')",
-                (7_000_000 + index, consulate),
-            )
+def add_members(settings: Settings, count: int, consulate: str = "dubai") -> None:
+    execute(
+        settings.database,
+        "INSERT INTO members (telegram_user_id, language, status, consulate_id,"
+        " created_at, updated_at) VALUES (?, 'en', 'registered', ?, '', '')",
+        *[(7_000_000 + index, consulate) for index in range(count)],
+    )
 
 
-def test_create_results_close(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    add_members(env, 5)
+def test_create_results_close(
+    env: Path, settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    add_members(settings, 5)
     assert main.main(["poll", "create", str(write(env, GOOD))]) == 0
     assert "poll 1 stored" in capsys.readouterr().out
     assert main.main(["poll", "results", "1", "--out", str(env / "out")]) == 0
@@ -66,9 +66,9 @@ def test_create_results_close(env: Path, capsys: pytest.CaptureFixture[str]) -> 
 
 
 def test_a_poll_to_fewer_than_k_members_is_refused_in_one_line(
-    env: Path, capsys: pytest.CaptureFixture[str]
+    env: Path, settings: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    add_members(env, 4)
+    add_members(settings, 4)
     path = write(env, GOOD)
     assert main.main(["poll", "create", str(path)]) == 2
     assert capsys.readouterr().err.strip().splitlines()[-1] == (

@@ -18,7 +18,7 @@ from bot.settings import SAMPLE_DEPLOYMENT, Settings
 from bot.storage.database import Database
 from handlers.context import App
 from sandbox import FaultConfig, Sandbox, SandboxClient
-from tests.auxil.database import database_env
+from tests.auxil.database import database_env, settings_env
 from tests.auxil.ecb import OfflineEcb
 from tests.auxil.postgres import PostgresServer, PostgresUnavailable
 from tests.auxil.running import start_bot
@@ -111,14 +111,7 @@ def database_url(backend: str, request: pytest.FixtureRequest) -> str | None:
 def settings(tmp_path: Path, database_url: str | None) -> Settings:
     """Settings for sandbox mode with a database of the test's own: a file in its folder,
     or a fresh PostgreSQL database."""
-    env = {
-        "BOT_DB_PATH": str(tmp_path / "bot.sqlite3"),
-        "BOT_MEDIA_DIR": str(tmp_path / "media"),
-        "CONSOLE_PORT": "0",
-        "BOT_OPS_PORT": "0",
-    }
-    if database_url is not None:
-        env["BOT_DATABASE_URL"] = database_url
+    env = {**settings_env(tmp_path, database_url), "BOT_MEDIA_DIR": str(tmp_path / "media")}
     return Settings.from_env(env).for_run(sandbox=True)
 
 

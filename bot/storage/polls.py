@@ -448,9 +448,12 @@ class PollRepository:
 
     async def register_delivered(self, telegram_poll_id: str) -> bool:
         """Record as a variant the Telegram poll one outbox row carried; False if no delivery
-        of a poll sent it. Idempotent."""
+        of an open poll sent it. Idempotent. A closed poll records none: a poll the engine
+        wrote back after the close would link its recipient to the poll again."""
         async with self.database.transaction() as tx:
-            changed = await _copy_variants(tx, "o.poll_id = ?", telegram_poll_id)
+            changed = await _copy_variants(
+                tx, "o.poll_id = ? AND p.status <> 'closed'", telegram_poll_id
+            )
             if changed:
                 return True
             row = await tx.fetch_one(
@@ -549,22 +552,21 @@ class PollRepository:
             await tx.execute("DELETE FROM poll_updates_seen WHERE poll_id = ?", (poll_id,))
             await tx.execute(
                 "UPDATE delivery_outbox SET poll_id = NULL WHERE poll_id IS NOT NULL"
-                " AND delivery_id IN ("
-                "  SELECT id FROM deliveries WHERE origin = ? AND origin_id = ?"
-                "  UNION ALL"
-                "  SELECT l.delivery_id FROM broadcast_deliveries l"
-                "  JOIN polls p ON p.broadcast_id = l.broadcast_id WHERE p.id = ?)",
-                (POLL_ORIGIN, poll_id, poll_id),
+                f" AND delivery_id IN ({_poll_deliveries('?')})",
+                (poll_id, poll_id),
             )
 
     async def closed_and_linked(self) -> list[int]:
         """Closed polls whose answers are still linked to people, or whose final results
-        were never published (a crash in between): to finish closing them."""
+        were never published (a crash in between), or whose deliveries' outbox holds a
+        Telegram poll id written back after the close: to finish closing them."""
         rows = await self.database.fetch_all(
             "SELECT p.id FROM polls p WHERE p.status = 'closed' AND ("
             " NOT EXISTS (SELECT 1 FROM poll_results r WHERE r.poll_id = p.id AND r.final = 1)"
             " OR EXISTS (SELECT 1 FROM poll_votes v WHERE v.poll_id = p.id)"
-            " OR EXISTS (SELECT 1 FROM poll_variants v WHERE v.poll_id = p.id)) ORDER BY p.id"
+            " OR EXISTS (SELECT 1 FROM poll_variants v WHERE v.poll_id = p.id)"
+            f" OR EXISTS (SELECT 1 FROM delivery_outbox o WHERE o.poll_id IS NOT NULL"
+            f" AND o.delivery_id IN ({_poll_deliveries('p.id')}))) ORDER BY p.id"
         )
         return [int(row[0]) for row in rows]
 
@@ -581,12 +583,25 @@ class PollRepository:
 #: deliveries.origin of the deliveries that carry polls (origin_id: polls.id).
 POLL_ORIGIN = "poll"
 
+
+def _poll_deliveries(poll: str) -> str:
+    """The ids of the deliveries that carried the poll whose id is the SQL ``poll`` (a column
+    or a parameter): its own, and its broadcast's."""
+    return (
+        f"SELECT id FROM deliveries WHERE origin = '{POLL_ORIGIN}' AND origin_id = {poll}"
+        " UNION ALL SELECT l.delivery_id FROM broadcast_deliveries l"
+        f" JOIN polls b ON b.broadcast_id = l.broadcast_id WHERE b.id = {poll}"
+    )
+
+
 # Copy sent Telegram polls from the outbox into poll_variants. A poll is carried either by a
 # delivery of its own (deliveries.origin = 'poll', origin_id = polls.id)
 # or, when it was sent as an announcement, by every delivery its broadcast created
 # (broadcast_deliveries.broadcast_id = polls.broadcast_id, set when the broadcast is created).
 # The link is read from broadcast_deliveries rather than from deliveries.origin = 'broadcast'
 # because only linked deliveries are ever started. Both go from one index to the next.
+
+
 _VARIANT_COLUMNS = (
     "INSERT INTO poll_variants (poll_id, language, telegram_poll_id, chat_id,"
     " message_id)"

@@ -10,6 +10,15 @@ from typing import Any
 from bot.storage.database import Database
 
 
+def settings_env(folder: Path, database_url: str | None) -> dict[str, str]:
+    """A test's settings: its database (a SQLite file in ``folder``, or the PostgreSQL
+    database ``database_url`` names) and ports of its own for the console and operations."""
+    env = {"BOT_DB_PATH": str(folder / "bot.sqlite3"), "CONSOLE_PORT": "0", "BOT_OPS_PORT": "0"}
+    if database_url is not None:
+        env["BOT_DATABASE_URL"] = database_url
+    return env
+
+
 def database_env(database: Path | str) -> dict[str, str]:
     """The setting naming ``database`` (``Settings.database``): BOT_DATABASE_URL for
     PostgreSQL, BOT_DB_PATH for a SQLite file."""

@@ -21,6 +21,7 @@ from handlers.context import App
 from sandbox import Sandbox, SandboxClient
 from tests.auxil.actors import OPERATOR, in_chat
 from tests.auxil.chat import ChatUser
+from tests.auxil.database import settings_env
 from tests.broadcasts.builders import add_member
 
 # The PNG signature and header of a 2x3 image: enough for the sandbox to take it as a photo.
@@ -37,19 +38,12 @@ photo = "passport-day.png"
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, database_url: str | None) -> Settings:
     """Sandbox settings with a media folder of the test's own, holding the poster."""
     media = tmp_path / "media"
     media.mkdir()
     (media / "passport-day.png").write_bytes(POSTER)
-    return Settings.from_env(
-        {
-            "BOT_DB_PATH": str(tmp_path / "bot.sqlite3"),
-            "BOT_MEDIA_DIR": str(media),
-            "CONSOLE_PORT": "0",
-            "BOT_OPS_PORT": "0",
-        }
-    )
+    return Settings.from_env({**settings_env(tmp_path, database_url), "BOT_MEDIA_DIR": str(media)})
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from handlers.context import App
 from sandbox import SandboxClient
 from tests.auxil.actors import OPERATOR
 from tests.auxil.chat import ChatUser, Message
+from tests.auxil.database import settings_env
 from tests.broadcasts.builders import add_member
 from tests.e2e.test_polls import poll_message, send_due, wait_for_respondents
 
@@ -41,14 +42,9 @@ async def admin(client: SandboxClient) -> ChatUser:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, admin: ChatUser) -> Settings:
+def settings(tmp_path: Path, database_url: str | None, admin: ChatUser) -> Settings:
     return Settings.from_env(
-        {
-            "BOT_DB_PATH": str(tmp_path / "bot.sqlite3"),
-            "BOT_ADMIN_IDS": str(admin.id),
-            "CONSOLE_PORT": "0",
-            "BOT_OPS_PORT": "0",
-        }
+        {**settings_env(tmp_path, database_url), "BOT_ADMIN_IDS": str(admin.id)}
     )
 
 

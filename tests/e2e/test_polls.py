@@ -30,6 +30,7 @@ from sandbox import Sandbox, SandboxClient
 from tests.auxil.actors import OPERATOR, as_staff
 from tests.auxil.announcing import approval_request
 from tests.auxil.chat import ChatUser, Message
+from tests.auxil.database import settings_env
 from tests.broadcasts.builders import add_member
 
 QUESTION = "Should the consulate open on Saturdays?"
@@ -70,15 +71,9 @@ async def admins(client: SandboxClient) -> Admins:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, admins: Admins) -> Settings:
-    return Settings.from_env(
-        {
-            "BOT_DB_PATH": str(tmp_path / "bot.sqlite3"),
-            "BOT_ADMIN_IDS": f"{admins.english.id},{admins.arabic.id}",
-            "CONSOLE_PORT": "0",
-            "BOT_OPS_PORT": "0",
-        }
-    )
+def settings(tmp_path: Path, database_url: str | None, admins: Admins) -> Settings:
+    admin_ids = f"{admins.english.id},{admins.arabic.id}"
+    return Settings.from_env({**settings_env(tmp_path, database_url), "BOT_ADMIN_IDS": admin_ids})
 
 
 async def send_due(services: Services) -> list[Started]:

@@ -18,14 +18,17 @@ import pytest
 from bot.disclosure import Band
 from bot.services import Services
 from broadcasts.audience import Audience
+from broadcasts.deliveries import DeliveryRepository, create_delivery
+from broadcasts.outbox import Outbox, OutboxStatus, RowResult
 from handlers.polls.texts import breakdown_lines, summary_text
 from polls.cli import report_text
-from polls.counting import PollCounter
+from polls.counting import Outcome, PollCounter
 from polls.drafting import DraftError
 from polls.export import export_csv
 from polls.results import response_rate
 from polls.service import PollReport
 from tests.auxil.actors import OPERATOR
+from tests.broadcasts.builders import text_payloads
 from tests.polls.conftest import NOW, AddMember
 
 K = 5
@@ -194,3 +197,39 @@ def test_a_response_rate_never_passes_everyone() -> None:
     assert response_rate(12, Band(10, 14)) == (12 / 14, 1.0)
     assert response_rate(None, Band(10, 14)) is None
     assert response_rate(3, Band(0, 0)) is None
+
+
+async def test_a_poll_sent_just_before_closing_links_no_one_after_it(
+    services: Services, add_member: AddMember
+) -> None:
+    """The engine writes a sent poll back after the poll closed (it was in flight): an answer
+    to it must not record that person's Telegram poll as the closed poll's again, and the
+    closing job erases the Telegram poll id the write-back left beside the member."""
+    database = services.database
+    poll_id = await open_poll(services)
+    telegram_ids = [await add_member() for _ in range(K)]
+    delivery_id = await create_delivery(
+        database, text_payloads("en"), Audience.everyone(), "en", origin="poll", origin_id=poll_id
+    )
+    delivery = await DeliveryRepository(database).get(delivery_id)
+    assert delivery is not None
+    outbox = Outbox(database)
+    while not await outbox.fill_next_chunk(delivery, ["en"]):
+        pass
+    in_flight = (await outbox.claim(delivery_id, limit=1, now=0.0)).rows[0]
+    await services.polls.close(poll_id, OPERATOR)
+    await outbox.write_back(
+        [RowResult(in_flight.outbox_id, OutboxStatus.SENT, True, message_id=7, poll_id="late")]
+    )
+
+    answer = await services.polls.record_answer(99, "late", telegram_ids[0], [0])
+    assert answer.outcome is Outcome.UNKNOWN_POLL
+    assert (
+        await database.fetch_all("SELECT * FROM poll_variants WHERE poll_id = ?", (poll_id,)) == []
+    )
+    await services.polls.close_due(NOW)  # the closing job, every half minute
+    linked = await database.fetch_all(
+        "SELECT id FROM delivery_outbox WHERE delivery_id = ? AND poll_id IS NOT NULL",
+        (delivery_id,),
+    )
+    assert linked == []

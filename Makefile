@@ -95,8 +95,9 @@ test: catalogues lint typecheck
 	$(BIN)/pytest $(PYTEST_WORKERS)
 
 # Three test processes per core: most tests wait on sockets, subprocesses and the database
-# server far more than they compute, so with one per core the cores sit half idle.
-PYTEST_WORKERS = --numprocesses $(shell echo $$(( $$(nproc) * 3 )))
+# server far more than they compute, so with one per core the cores sit half idle. An idle
+# process takes tests from a busy one's queue (worksteal), so no long test starts last alone.
+PYTEST_WORKERS = --numprocesses $(shell echo $$(( $$(nproc) * 3 ))) --dist worksteal
 
 # The whole suite with every test's database on a throwaway PostgreSQL server alone
 # (make test runs every test with a database on both engines).

@@ -16,6 +16,7 @@ narrow (so it is scaled down little), its text large, and long questions and opt
 from __future__ import annotations
 
 import asyncio
+import functools
 import io
 import textwrap
 import threading
@@ -24,14 +25,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from matplotlib import font_manager, rc_context
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-
 from bot.i18n import N_, Translator
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
     from polls.service import PollReport
 
 #: How a hidden figure is written (the same word as in the text and the CSV).
@@ -56,7 +55,15 @@ LABEL_WRAP = 16
 #: From this share on, a bar's figure is written inside it; shorter bars leave room beside.
 INSIDE_FROM = 50.0
 
-font_manager.fontManager.addfont(str(ARABIC_FONT))
+
+# matplotlib is imported when the first chart is drawn, not with this module: it takes half a
+# second, and every start of the bot and of each command-line verb imports this module.
+@functools.cache
+def register_fonts() -> None:
+    """Make the Arabic font shipped in polls/fonts/ known to matplotlib (once per process)."""
+    from matplotlib import font_manager
+
+    font_manager.fontManager.addfont(str(ARABIC_FONT))
 
 
 @dataclass(frozen=True)
@@ -104,6 +111,9 @@ def build_figure(
 ) -> Figure:
     """The chart as a matplotlib Figure (first option at the top); ``subtitle`` says how many
     answered."""
+    from matplotlib.figure import Figure
+
+    register_fonts()
     label_lines = sum(wrapped(bar.label, LABEL_WRAP).count("\n") + 1 for bar in bars)
     title_lines = wrapped(title, TITLE_WRAP).count("\n") + 1
     height = 1.0 + 0.3 * title_lines + 0.35 * max(label_lines, 1) + 0.25 * len(bars)
@@ -152,6 +162,8 @@ def label_value(axes: Axes, bar: ChartBar, position: int, *, right_to_left: bool
 
 
 def render_png(figure: Figure) -> bytes:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     buffer = io.BytesIO()
     FigureCanvasAgg(figure)
     figure.savefig(buffer, format="png")
@@ -172,6 +184,9 @@ def results_chart(
     right_to_left: bool = False,
 ) -> bytes:
     """The chart as PNG bytes, ready to send as a photo."""
+    from matplotlib import rc_context
+
+    register_fonts()
     with (
         RC_LOCK,
         rc_context({"font.family": font_family(right_to_left), "text.language": language}),

@@ -42,14 +42,17 @@ def execute(database: Path | str, sql: str, *rows: tuple[object, ...]) -> None:
     asyncio.run(run())
 
 
+async def read_all(
+    database: Path | str, sql: str, parameters: tuple[object, ...] = ()
+) -> list[Any]:
+    """The rows ``sql`` reads, as tuples, over a connection of their own."""
+    opened = await Database.open(database, create=False)
+    try:
+        return [tuple(row) for row in await opened.fetch_all(sql, parameters)]
+    finally:
+        await opened.close()
+
+
 def fetch_all(database: Path | str, sql: str, parameters: tuple[object, ...] = ()) -> list[Any]:
-    """The rows ``sql`` reads, as tuples."""
-
-    async def run() -> list[Any]:
-        opened = await Database.open(database, create=False)
-        try:
-            return [tuple(row) for row in await opened.fetch_all(sql, parameters)]
-        finally:
-            await opened.close()
-
-    return asyncio.run(run())
+    """``read_all`` for a synchronous test."""
+    return asyncio.run(read_all(database, sql, parameters))

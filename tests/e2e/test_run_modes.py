@@ -7,7 +7,6 @@ import asyncio
 import json
 import signal
 import socket
-import sqlite3
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -16,20 +15,22 @@ from typing import Any
 import httpx
 import pytest
 
+from bot.settings import Settings
 from sandbox import FaultConfig, Sandbox, SandboxClient
 from tests.auxil.chat import ChatUser
+from tests.auxil.database import database_env, read_all
 from tests.auxil.process import BotProcess, free_port
 
 WEBHOOK_SECRET = "right-secret-of-24-chars"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
-def webhook_env(sandbox: Sandbox, db_path: Path, port: int) -> dict[str, str]:
+def webhook_env(sandbox: Sandbox, database: Path | str, port: int) -> dict[str, str]:
     """A bot on ``sandbox``'s token, taking updates by webhook at 127.0.0.1:port/telegram."""
     return {
         "TELEGRAM_BOT_TOKEN": sandbox.token,
         "TELEGRAM_API_BASE_URL": sandbox.bot_api_base_url,
-        "BOT_DB_PATH": str(db_path),
+        **database_env(database),
         "WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram",
         "WEBHOOK_SECRET": WEBHOOK_SECRET,
         "WEBHOOK_LISTEN": "127.0.0.1",
@@ -43,11 +44,12 @@ async def external_sandbox() -> AsyncIterator[Sandbox]:
         yield server
 
 
-async def test_sandbox_mode_serves_the_web_chat_and_answers_within_a_second(tmp_path: Path) -> None:
+async def test_sandbox_mode_serves_the_web_chat_and_answers_within_a_second(
+    settings: Settings,
+) -> None:
     port = free_port()
-    db_path = tmp_path / "bot.sqlite3"
     bot = await BotProcess.start(
-        {"SANDBOX_PORT": str(port), "BOT_DB_PATH": str(db_path)}, "--sandbox"
+        {"SANDBOX_PORT": str(port), **database_env(settings.database)}, "--sandbox"
     )
     try:
         line = await bot.wait_for_line("Sandbox web chat:")
@@ -70,19 +72,17 @@ async def test_sandbox_mode_serves_the_web_chat_and_answers_within_a_second(tmp_
         code = await bot.stop(signal.SIGINT)
     assert code == 0, "".join(bot.output)
     assert "Traceback" not in "".join(bot.output)
-    # Every write finished before exit: the language choice is in the file.
-    with sqlite3.connect(db_path) as db:
-        assert db.execute("SELECT language FROM members").fetchall() == [("es",)]
-        assert db.execute("SELECT mode FROM deployment_mode").fetchall() == [("sandbox",)]
+    # Every write finished before exit: the language choice is in the database.
+    assert await read_all(settings.database, "SELECT language FROM members") == [("es",)]
+    assert await read_all(settings.database, "SELECT mode FROM deployment_mode") == [("sandbox",)]
 
 
-async def test_long_polling_with_a_token(tmp_path: Path, external_sandbox: Sandbox) -> None:
-    db_path = tmp_path / "bot.sqlite3"
+async def test_long_polling_with_a_token(settings: Settings, external_sandbox: Sandbox) -> None:
     bot = await BotProcess.start(
         {
             "TELEGRAM_BOT_TOKEN": external_sandbox.token,
             "TELEGRAM_API_BASE_URL": external_sandbox.bot_api_base_url,
-            "BOT_DB_PATH": str(db_path),
+            **database_env(settings.database),
         }
     )
     try:
@@ -95,13 +95,13 @@ async def test_long_polling_with_a_token(tmp_path: Path, external_sandbox: Sandb
         code = await bot.stop()
     assert code == 0, "".join(bot.output)
     assert "Sandbox web chat" not in "".join(bot.output)
-    with sqlite3.connect(db_path) as db:
-        assert db.execute("SELECT mode FROM deployment_mode").fetchall() == [("telegram",)]
+    modes = await read_all(settings.database, "SELECT mode FROM deployment_mode")
+    assert modes == [("telegram",)]
 
 
-async def test_webhook_checks_the_secret(tmp_path: Path, external_sandbox: Sandbox) -> None:
+async def test_webhook_checks_the_secret(settings: Settings, external_sandbox: Sandbox) -> None:
     port = free_port()
-    bot = await BotProcess.start(webhook_env(external_sandbox, tmp_path / "bot.sqlite3", port))
+    bot = await BotProcess.start(webhook_env(external_sandbox, settings.database, port))
     try:
         await bot.wait_for_line("Receiving updates by webhook")
         async with SandboxClient(external_sandbox.url) as client:
@@ -149,24 +149,23 @@ def staff_add_update(update_id: int, admin_id: int, new_admin_id: int) -> dict[s
     }
 
 
-def staff_and_audit(db_path: Path) -> tuple[list[tuple[int, str]], list[str]]:
+async def staff_and_audit(database: Path | str) -> tuple[list[tuple[int, str]], list[str]]:
     """Staff rows (id, role) and the subjects of every staff.put audit entry."""
-    with sqlite3.connect(db_path) as db:
-        staff = db.execute("SELECT telegram_user_id, role FROM staff ORDER BY 1").fetchall()
-        subjects = db.execute(
-            "SELECT subject FROM audit_log WHERE action = 'staff.put' ORDER BY id"
-        ).fetchall()
+    staff = await read_all(database, "SELECT telegram_user_id, role FROM staff ORDER BY 1")
+    subjects = await read_all(
+        database, "SELECT subject FROM audit_log WHERE action = 'staff.put' ORDER BY id"
+    )
     return staff, [subject for (subject,) in subjects]
 
 
 async def test_forged_webhook_posts_from_an_admin_change_nothing(
-    tmp_path: Path, external_sandbox: Sandbox
+    settings: Settings, external_sandbox: Sandbox
 ) -> None:
     """Regression: in webhook mode without WEBHOOK_SECRET, one forged POST "from" an admin
     created a new admin. Now a POST without the secret, with a wrong one, or too big is
     refused before it reaches the bot; only the right secret gets an update processed."""
     port = free_port()
-    db_path = tmp_path / "bot.sqlite3"
+    db_path = settings.database
     url = f"http://127.0.0.1:{port}/telegram"
     async with SandboxClient(external_sandbox.url) as client:
         admin = await ChatUser.create(client, "Admin", "en")
@@ -192,7 +191,7 @@ async def test_forged_webhook_posts_from_an_admin_change_nothing(
                     403,
                     413,
                 ]
-                assert staff_and_audit(db_path) == ([(admin.id, "admin")], [str(admin.id)])
+                assert await staff_and_audit(db_path) == ([(admin.id, "admin")], [str(admin.id)])
                 accepted = await http.post(
                     url,
                     json=staff_add_update(4, admin.id, 777_000_004),
@@ -204,7 +203,7 @@ async def test_forged_webhook_posts_from_an_admin_change_nothing(
         finally:
             code = await bot.stop()
     assert code == 0, "".join(bot.output)
-    assert staff_and_audit(db_path) == (
+    assert await staff_and_audit(db_path) == (
         [(admin.id, "admin"), (777_000_004, "admin")],
         [str(admin.id), "777000004"],
     )
@@ -232,10 +231,10 @@ async def test_a_refused_token_stops_start_up_with_one_line(
 
 
 async def test_a_sandbox_restart_never_gives_a_new_user_an_old_members_id(
-    tmp_path: Path,
+    settings: Settings,
 ) -> None:
     port = free_port()
-    env = {"SANDBOX_PORT": str(port), "BOT_DB_PATH": str(tmp_path / "bot.sqlite3")}
+    env = {"SANDBOX_PORT": str(port), **database_env(settings.database)}
     bot = await BotProcess.start(env, "--sandbox")
     try:
         await bot.wait_for_line("Receiving updates by long polling")

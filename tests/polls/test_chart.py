@@ -139,6 +139,7 @@ def test_arabic_is_drawn_with_the_font_the_project_ships() -> None:
     """Noto Sans Arabic comes with the code (polls/fonts/, OFL), not from the machine."""
     import polls.chart as chart
 
+    results_chart(ARABIC_QUESTION, [ChartBar("نعم", 60.0, "٦٠٪ (٦)")], right_to_left=True)
     found = findfont(FontProperties(family="Noto Sans Arabic"), fallback_to_default=False)
     assert Path(found) == chart.ARABIC_FONT
     assert chart.ARABIC_FONT.is_relative_to(PROJECT_ROOT / "polls" / "fonts")

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -40,6 +41,7 @@ from polls.export import SUPPRESSED, WITHHELD, export_csv
 from polls.service import PollReport, PollService
 from tests.auxil.actors import OPERATOR
 from tests.auxil.attacker import consistent_values, row_values
+from tests.auxil.postgres import PostgresServer
 from tests.polls.conftest import NOW
 
 K = 5
@@ -162,9 +164,9 @@ def published(report: PollReport) -> list[dict[str, str]]:
     return csv_rows(report)
 
 
-async def play(scenario: Scenario, folder: Path) -> None:
+async def play(scenario: Scenario, target: Path | str) -> None:
     deployment = load_deployment(SAMPLE_DEPLOYMENT)
-    database = await Database.open(folder / "bot.sqlite3")
+    database = await Database.open(target)
     try:
         staff = StaffService(StaffRepository(database), deployment)
         languages = Languages(deployment.languages, deployment.default_language)
@@ -248,9 +250,20 @@ async def play(scenario: Scenario, folder: Path) -> None:
 @settings(
     max_examples=80,
     deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    # The engine is one for every example; each example gets a new database of its own.
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.function_scoped_fixture,
+    ],
 )
 @given(scenarios())
-def test_published_figures_never_point_at_fewer_than_k_people(scenario: Scenario) -> None:
+def test_published_figures_never_point_at_fewer_than_k_people(
+    backend: str, request: pytest.FixtureRequest, scenario: Scenario
+) -> None:
+    if backend == "postgresql":
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        asyncio.run(play(scenario, server.fresh_database()))
+        return
     with tempfile.TemporaryDirectory() as folder:
-        asyncio.run(play(scenario, Path(folder)))
+        asyncio.run(play(scenario, Path(folder) / "bot.sqlite3"))

@@ -68,6 +68,12 @@ def deployment() -> Deployment:
     return load_deployment(SAMPLE_DEPLOYMENT)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests marked ``slow`` first: each test process starts one at once, rather than a
+    long test starting when the rest are done and the run waiting for it alone."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Every test with a database runs once on each engine under test, except a test about
     the SQLite file itself (``sqlite_only``)."""

@@ -243,6 +243,7 @@ def test_stats_of_fewer_than_k_members_show_nothing_but_that(settings: Settings)
     assert inbox.startswith("Inbox")
 
 
+@pytest.mark.slow
 def test_staff_from_the_command_line_is_audited(settings: Settings) -> None:
     env = database_env(settings.database)
     added = run_main("staff", "add", "4242", "editor", "--consulates", "london,dubai", env=env)
@@ -263,6 +264,7 @@ def test_staff_from_the_command_line_is_audited(settings: Settings) -> None:
     ]
 
 
+@pytest.mark.slow
 def test_the_command_line_names_the_operator_and_whom_they_act_for(settings: Settings) -> None:
     env = database_env(settings.database)
     login = getpass.getuser()

@@ -20,6 +20,7 @@ FIGURES = (
 )
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_a_small_registration_benchmark_prints_its_figures() -> None:
     env = {**os.environ, "BENCH_MEMBERS": "6", "BENCH_THINK_S": "0-0.05", "BENCH_PG_TURNS": "1"}

@@ -7,6 +7,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from bot.settings import PROJECT_ROOT
 
 FIGURES = (
@@ -18,6 +20,7 @@ FIGURES = (
 )
 
 
+@pytest.mark.slow
 def test_a_small_shard_benchmark_prints_its_figures() -> None:
     env = {
         **{k: v for k, v in os.environ.items() if k != "BOT_DATABASE_URL"},

@@ -119,6 +119,7 @@ async def bot_messages(client: SandboxClient, user_id: int) -> list[dict[str, An
     return [m for m in await client.chat(user_id) if m["sender"] == "bot"]
 
 
+@pytest.mark.slow
 async def test_compose_approve_deliver_and_poll_in_the_console(
     running: Running, chromium: Browser
 ) -> None:

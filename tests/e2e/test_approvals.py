@@ -10,7 +10,6 @@ import pytest
 
 import main
 from bot.services import Services
-from bot.settings import Settings
 from handlers.context import App
 from sandbox import SandboxClient
 from tests.auxil.actors import OPERATOR
@@ -23,18 +22,15 @@ SWEEP_WAIT = 12.0
 TEXT = "Free legal advice on asylum claims"  # announcement_file's English text
 
 
+@pytest.mark.slow
 async def test_a_broadcast_made_on_the_command_line_reaches_its_approver_through_the_bot(
     running: tuple[ChatUser, App],
     services: Services,
-    settings: Settings,
+    operator_env: Path | str,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     admin, _ = running
-    monkeypatch.setenv("BOT_DB_PATH", str(settings.db_path))
-    if settings.database_url:
-        monkeypatch.setenv("BOT_DATABASE_URL", settings.database_url)
     command = ["broadcast", "create", str(announcement_file(tmp_path))]
     # Another process in real life: its own event loop and database connection.
     assert await asyncio.to_thread(main.main, command) == 0
@@ -71,9 +67,8 @@ async def test_a_lone_admin_is_told_how_to_get_an_approver_who_is_then_asked(
 
 
 def test_the_command_line_says_what_to_do_when_no_one_may_approve(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, operator_env: Path | str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("BOT_DB_PATH", str(tmp_path / "bot.sqlite3"))
     assert main.main(["broadcast", "create", str(announcement_file(tmp_path))]) == 0
     printed = capsys.readouterr().out
     assert "no staff member may approve it yet" in printed

@@ -86,6 +86,7 @@ def in_flight_taken_over(output: list[str]) -> int:
     return 0
 
 
+@pytest.mark.slow
 async def test_a_standby_engine_completes_the_broadcast_of_a_killed_one(
     settings: Settings, services: Services, sandbox: Sandbox, client: SandboxClient
 ) -> None:

@@ -82,6 +82,7 @@ async def step(user: ChatUser, question: Message, data: str) -> Message:
     return answer
 
 
+@pytest.mark.slow
 async def test_a_standby_finishes_a_registration_after_the_shards_worker_is_killed(
     settings: Settings, external_sandbox: Sandbox
 ) -> None:

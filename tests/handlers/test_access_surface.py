@@ -166,6 +166,7 @@ async def attack(
     await running.stop()
 
 
+@pytest.mark.slow
 async def test_every_staff_command_and_button_is_refused_to_everyone_without_the_power(
     attack: tuple[App, London, bool], client: SandboxClient, services: Any
 ) -> None:

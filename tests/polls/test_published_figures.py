@@ -257,6 +257,7 @@ async def play(scenario: Scenario, target: Path | str) -> None:
         HealthCheck.function_scoped_fixture,
     ],
 )
+@pytest.mark.slow
 @given(scenarios())
 def test_published_figures_never_point_at_fewer_than_k_people(
     backend: str, request: pytest.FixtureRequest, scenario: Scenario

@@ -584,24 +584,12 @@ class PollRepository:
 POLL_ORIGIN = "poll"
 
 
-def _poll_deliveries(poll: str) -> str:
-    """The ids of the deliveries that carried the poll whose id is the SQL ``poll`` (a column
-    or a parameter): its own, and its broadcast's."""
-    return (
-        f"SELECT id FROM deliveries WHERE origin = '{POLL_ORIGIN}' AND origin_id = {poll}"
-        " UNION ALL SELECT l.delivery_id FROM broadcast_deliveries l"
-        f" JOIN polls b ON b.broadcast_id = l.broadcast_id WHERE b.id = {poll}"
-    )
-
-
 # Copy sent Telegram polls from the outbox into poll_variants. A poll is carried either by a
 # delivery of its own (deliveries.origin = 'poll', origin_id = polls.id)
 # or, when it was sent as an announcement, by every delivery its broadcast created
 # (broadcast_deliveries.broadcast_id = polls.broadcast_id, set when the broadcast is created).
 # The link is read from broadcast_deliveries rather than from deliveries.origin = 'broadcast'
 # because only linked deliveries are ever started. Both go from one index to the next.
-
-
 _VARIANT_COLUMNS = (
     "INSERT INTO poll_variants (poll_id, language, telegram_poll_id, chat_id,"
     " message_id)"
@@ -619,6 +607,16 @@ _DELIVERED_VARIANTS = (
     " LEFT JOIN members m ON m.id = o.member_id"
     " WHERE o.poll_id IS NOT NULL",
 )
+
+
+def _poll_deliveries(poll: str) -> str:
+    """The ids of the deliveries that carried the poll whose id is the SQL ``poll`` (a column
+    or a parameter): its own, and its broadcast's."""
+    return (
+        f"SELECT id FROM deliveries WHERE origin = '{POLL_ORIGIN}' AND origin_id = {poll}"
+        " UNION ALL SELECT l.delivery_id FROM broadcast_deliveries l"
+        f" JOIN polls b ON b.broadcast_id = l.broadcast_id WHERE b.id = {poll}"
+    )
 
 
 async def _copy_variants(tx: Transaction, condition: str, value: object) -> int:

@@ -10,6 +10,9 @@ from sandbox import SandboxClient
 
 Message = dict[str, Any]
 SETTLE_SECONDS = 0.15
+#: How long a person waits for the bot's reply before the test fails. Generous: make test runs
+#: three test processes per core, and a reply that takes seconds under that load is no defect.
+REPLY_TIMEOUT = 10.0
 
 
 class ChatUser:
@@ -82,14 +85,18 @@ class ChatUser:
         return changed
 
     async def send(
-        self, text: str, timeout: float = 5.0, expect: int = 1, reply_to: int | None = None
+        self,
+        text: str,
+        timeout: float = REPLY_TIMEOUT,
+        expect: int = 1,
+        reply_to: int | None = None,
     ) -> list[Message]:
         """Send text (as a reply to message ``reply_to`` if given); return the bot messages it
         produced (new or edited), at least ``expect``."""
         return await self._act(lambda: self.client.send(self.id, text, reply_to), timeout, expect)
 
     async def press(
-        self, message: Message, label: str, timeout: float = 5.0, expect: int = 1
+        self, message: Message, label: str, timeout: float = REPLY_TIMEOUT, expect: int = 1
     ) -> list[Message]:
         """Press the inline button whose text contains ``label`` on ``message``; return the
         bot messages it produced, at least ``expect``."""
@@ -99,7 +106,7 @@ class ChatUser:
         )
 
     async def choose(
-        self, message: Message, data: str, timeout: float = 5.0, expect: int = 1
+        self, message: Message, data: str, timeout: float = REPLY_TIMEOUT, expect: int = 1
     ) -> list[Message]:
         """Press the button carrying ``data`` (language-independent, but it must exist)."""
         button_with_data(message, data)
@@ -112,7 +119,7 @@ class ChatUser:
         content: bytes,
         file_name: str,
         mime_type: str,
-        timeout: float = 5.0,
+        timeout: float = REPLY_TIMEOUT,
         caption: str | None = None,
     ) -> list[Message]:
         """Send a file (an image arrives as a photo); return the bot's answer."""
@@ -121,7 +128,11 @@ class ChatUser:
         )
 
     async def share_contact(
-        self, timeout: float = 5.0, *, phone: str | None = None, of_user: int | None = None
+        self,
+        timeout: float = REPLY_TIMEOUT,
+        *,
+        phone: str | None = None,
+        of_user: int | None = None,
     ) -> list[Message]:
         """Press the contact button (own number), or send ``of_user``'s contact card."""
         return await self._act(lambda: self.client.contact(self.id, phone, of_user), timeout)

@@ -124,7 +124,9 @@ def settings(tmp_path: Path, database_url: str | None) -> Settings:
 @pytest.fixture
 def operator_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Path | str:
     """The test's database named in this process's environment, as an operator's shell names
-    it (for ``main.main``); returns ``Settings.database``."""
+    it (for ``main.main``); returns ``Settings.database``. A URL in the shell running the
+    tests never reaches a test on SQLite."""
+    monkeypatch.delenv("BOT_DATABASE_URL", raising=False)
     for variable, value in database_env(settings.database).items():
         monkeypatch.setenv(variable, value)
     return settings.database

@@ -26,6 +26,7 @@ from pathlib import Path
 import psycopg
 
 from bot.storage.database import Database
+from tests.auxil.process import free_port
 
 TEMPLATE = "bot_template"
 _INSTALL_HINT = "apt-get install postgresql"
@@ -70,7 +71,7 @@ class PostgresServer:
         if run_as is not None:
             user = pwd.getpwnam(run_as)
             os.chown(folder, user.pw_uid, user.pw_gid)
-        port = _free_port()
+        port = free_port()
         server = cls(folder, port, run_as, pg_ctl, itertools.count(1))
         server._run(
             initdb,
@@ -145,11 +146,3 @@ def _unprivileged_user() -> str | None:
             f" ({_INSTALL_HINT} creates it)"
         ) from None
     return "postgres"
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])

@@ -4,6 +4,7 @@ it runs, or a one-off command on a database (as from a second terminal)."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import signal
 import socket
@@ -54,10 +55,29 @@ async def main_py(database: Path | str, *args: str) -> tuple[str, str]:
     return finished.stdout, finished.stderr
 
 
+#: Ports a test hands to a process it starts: below the kernel's ephemeral range (32768 and
+#: up on Linux), which every outgoing connection and every bind to port 0 draws from, in a
+#: band of 1,000 per pytest-xdist process. A port the system gave out and this process closed
+#: again could be taken by another test process before the bot binds it ("Address already in
+#: use"); a port in this process's own band cannot.
+_PORT_BANDS_FROM = 20_000
+_PORT_BAND = 1_000
+_next_port = itertools.count()
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A loopback port free now that no other test process will be given."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    band = _PORT_BANDS_FROM + (int(worker) % 12 if worker.isdigit() else 0) * _PORT_BAND
+    for _ in range(_PORT_BAND):
+        port = band + next(_next_port) % _PORT_BAND
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port from {band} to {band + _PORT_BAND - 1}")
 
 
 class BotProcess:

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import signal
 import sys
 import tempfile
@@ -49,6 +48,7 @@ from bot.storage.database import Database
 from broadcasts import Audience, Payload, create_delivery
 from broadcasts.deliveries import DeliveryRepository, DeliveryStatus
 from tests.auxil.postgres import PostgresServer, PostgresUnavailable
+from tests.auxil.process import in_flight_taken_over
 
 LATENCY_MS = 30.0
 RATE = 200.0
@@ -204,15 +204,6 @@ def engine_env(address: SandboxAddress, db_env: dict[str, str]) -> dict[str, str
         "BOT_PAID_BROADCAST": "1",
         "BOT_OPS_PORT": "0",  # each process its own operations port
     }
-
-
-def in_flight_taken_over(lines: list[str]) -> int:
-    """The rows left ``sending`` that the standby put back to pending (0 if none)."""
-    for line in lines:
-        found = re.search(r"Resending (\d+) outbox rows left in flight", line)
-        if found:
-            return int(found.group(1))
-    return 0
 
 
 async def run() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+import re
 import signal
 import socket
 import sys
@@ -138,3 +139,13 @@ class BotProcess:
         if self.process.returncode is None:
             self.process.send_signal(sig)
         return await self.exit_status()
+
+
+def in_flight_taken_over(output: list[str]) -> int:
+    """From a standby engine's output: the outbox rows a killed engine left ``sending`` that
+    it put back to pending (0 if none)."""
+    for line in output:
+        found = re.search(r"Resending (\d+) outbox rows left in flight", line)
+        if found:
+            return int(found.group(1))
+    return 0

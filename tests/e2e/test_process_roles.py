@@ -6,7 +6,6 @@ processes that own it; the sandbox served by the bot role's process and joined b
 from __future__ import annotations
 
 import asyncio
-import re
 import signal
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -28,7 +27,7 @@ from tests.auxil.actors import OPERATOR
 from tests.auxil.broadcasting import APPROVER
 from tests.auxil.chat import ChatUser
 from tests.auxil.ecb import RATE_DATE, RATES, ecb_xml
-from tests.auxil.process import BotProcess, free_port
+from tests.auxil.process import BotProcess, free_port, in_flight_taken_over
 from tests.broadcasts.builders import add_member
 
 MEMBERS = 200
@@ -75,15 +74,6 @@ async def wait_for_sent(client: SandboxClient, count: int) -> None:
             return
         await asyncio.sleep(0.05)
     raise TimeoutError(f"fewer than {count} messages sent")
-
-
-def in_flight_taken_over(output: list[str]) -> int:
-    """The rows left ``sending`` that the standby put back to pending (0 if none)."""
-    for line in output:
-        found = re.search(r"Resending (\d+) outbox rows left in flight", line)
-        if found:
-            return int(found.group(1))
-    return 0
 
 
 @pytest.mark.slow

@@ -64,10 +64,9 @@ async def new_poll(database: Database) -> int:
             options=[{"en": text} for text in OPTIONS],
         )
     )
-    async with database.transaction() as tx:
-        await tx.execute(
-            "UPDATE polls SET status = 'open', opens_at = created_at WHERE id = ?", (poll_id,)
-        )
+    await database.execute(
+        "UPDATE polls SET status = 'open', opens_at = created_at WHERE id = ?", (poll_id,)
+    )
     return poll_id
 
 
@@ -83,15 +82,14 @@ async def bench_tally(folder: Path) -> None:
         repository = PollRepository(database)
         variant = await repository.add_variant(poll_id, "en", "bench-variant-en")
         started = time.perf_counter()
-        async with database.transaction() as tx:
-            await tx.execute(
-                "INSERT INTO poll_votes (poll_id, member_id, option_index, variant_id, voted_at,"
-                " first_choice, consulate_id, country, member_type, birth_year, gender, language)"
-                " SELECT ?, id, (id * 2654435761) % 4, ?, '2025-06-01T00:00:00+00:00', 1,"
-                " consulate_id, country, member_type, birth_year, gender, language"
-                " FROM members ORDER BY id",
-                (poll_id, variant),
-            )
+        await database.execute(
+            "INSERT INTO poll_votes (poll_id, member_id, option_index, variant_id, voted_at,"
+            " first_choice, consulate_id, country, member_type, birth_year, gender, language)"
+            " SELECT ?, id, (id * 2654435761) % 4, ?, '2025-06-01T00:00:00+00:00', 1,"
+            " consulate_id, country, member_type, birth_year, gender, language"
+            " FROM members ORDER BY id",
+            (poll_id, variant),
+        )
         print(f"# {members} votes inserted in {time.perf_counter() - started:.2f} s", flush=True)
         service = PollResultsService(repository)
         times = []

@@ -107,12 +107,14 @@ class SQLitePersistence(BasePersistence[UserData, dict[Any, Any], Any]):
         """Store where person ``user_id`` is in conversation ``name`` (None: no longer in it)
         and their user_data, together, now: for a handler about to reply (module docstring)."""
         encoded, changed = self._encode(user_id, data)
-        async with self.database.transaction() as tx:
-            if changed:
-                await self._write_user_data(tx, user_id, encoded)
-            stored = await self._write_state(tx, name, key, new_state)
         if changed:
+            async with self.database.transaction() as tx:
+                await self._write_user_data(tx, user_id, encoded)
+                stored = await self._write_state(tx, name, key, new_state)
             self._remember(user_id, encoded)
+        else:
+            # The state alone: its statements stand on their own, as the flush writes them.
+            stored = await self._write_state(self.database, name, key, new_state)
         if stored:
             self._saved_steps[(name, json.dumps(list(key)))] = _encoded(new_state)
 
@@ -206,12 +208,11 @@ class SQLitePersistence(BasePersistence[UserData, dict[Any, Any], Any]):
         that finds the person's answers gone starts over (see handlers.registration.Session).
         """
         named, parameters = ("", (user_id,)) if name is None else (" AND name = ?", (user_id, name))
-        async with self.database.transaction() as tx:
-            await tx.execute(
-                "DELETE FROM conversation_states WHERE"
-                f" {self.database.dialect.last_json_item('key')} = ?{named}",
-                parameters,
-            )
+        await self.database.execute(
+            "DELETE FROM conversation_states WHERE"
+            f" {self.database.dialect.last_json_item('key')} = ?{named}",
+            parameters,
+        )
         for saved in [s for s in self._saved_steps if name is None or s[0] == name]:
             if json.loads(saved[1])[-1] == user_id:
                 del self._saved_steps[saved]

@@ -157,12 +157,11 @@ class DeliveryRepository:
         started = now if status is DeliveryStatus.SENDING else None
         finished = now if status in (DeliveryStatus.DONE, DeliveryStatus.CANCELLED) else None
         condition, parameters = status_guard(expected)
-        async with self.database.transaction() as tx:
-            changed = await tx.execute(
-                "UPDATE deliveries SET status = ?, started_at = coalesce(started_at, ?),"
-                " finished_at = coalesce(?, finished_at) WHERE id = ?" + condition,
-                (status.value, started, finished, delivery_id, *parameters),
-            )
+        changed = await self.database.execute(
+            "UPDATE deliveries SET status = ?, started_at = coalesce(started_at, ?),"
+            " finished_at = coalesce(?, finished_at) WHERE id = ?" + condition,
+            (status.value, started, finished, delivery_id, *parameters),
+        )
         return changed > 0
 
 

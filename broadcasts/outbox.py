@@ -264,12 +264,11 @@ class Outbox:
 
     async def cancel_pending(self, delivery_id: int) -> int:
         """Mark every pending row of a cancelled delivery ``cancelled``."""
-        async with self.database.transaction() as tx:
-            return await tx.execute(
-                "UPDATE delivery_outbox SET status = 'cancelled'"
-                " WHERE delivery_id = ? AND status = 'pending'",
-                (delivery_id,),
-            )
+        return await self.database.execute(
+            "UPDATE delivery_outbox SET status = 'cancelled'"
+            " WHERE delivery_id = ? AND status = 'pending'",
+            (delivery_id,),
+        )
 
     # --- reading -------------------------------------------------------------------------------
     async def has_unfinished(self, delivery_id: int) -> bool:

@@ -163,24 +163,23 @@ class BroadcastRepository:
         cancelled = now if status is BroadcastStatus.CANCELLED else None
         finished = now if status.is_final else None
         condition, parameters = status_guard(expected)
-        async with self.database.transaction() as tx:
-            changed = await tx.execute(
-                "UPDATE broadcasts SET status = ?, approver = coalesce(?, approver),"
-                " review_comment = coalesce(?, review_comment),"
-                " approved_at = coalesce(?, approved_at),"
-                " cancelled_at = coalesce(?, cancelled_at),"
-                " finished_at = coalesce(?, finished_at) WHERE id = ?" + condition,
-                (
-                    status.value,
-                    approver,
-                    comment,
-                    approved,
-                    cancelled,
-                    finished,
-                    broadcast_id,
-                    *parameters,
-                ),
-            )
+        changed = await self.database.execute(
+            "UPDATE broadcasts SET status = ?, approver = coalesce(?, approver),"
+            " review_comment = coalesce(?, review_comment),"
+            " approved_at = coalesce(?, approved_at),"
+            " cancelled_at = coalesce(?, cancelled_at),"
+            " finished_at = coalesce(?, finished_at) WHERE id = ?" + condition,
+            (
+                status.value,
+                approver,
+                comment,
+                approved,
+                cancelled,
+                finished,
+                broadcast_id,
+                *parameters,
+            ),
+        )
         return changed > 0
 
     async def untold(self, within: frozenset[str] | None = None) -> list[Broadcast]:
@@ -195,12 +194,11 @@ class BroadcastRepository:
 
     async def claim_notice(self, broadcast_id: int) -> bool:
         """Record that the approvers are being told; False when someone already did."""
-        async with self.database.transaction() as tx:
-            changed = await tx.execute(
-                "UPDATE broadcasts SET approvers_told_at = ? WHERE id = ?"
-                " AND status = 'pending_approval' AND approvers_told_at IS NULL",
-                (utc_now_iso(), broadcast_id),
-            )
+        changed = await self.database.execute(
+            "UPDATE broadcasts SET approvers_told_at = ? WHERE id = ?"
+            " AND status = 'pending_approval' AND approvers_told_at IS NULL",
+            (utc_now_iso(), broadcast_id),
+        )
         return changed > 0
 
     async def fix_poll_close(self, broadcast_id: int, closes: datetime) -> None:
@@ -264,18 +262,16 @@ class BroadcastRepository:
         return found is not None
 
     async def set_next_due(self, schedule_id: int, next_due: datetime | None) -> None:
-        async with self.database.transaction() as tx:
-            await tx.execute(
-                "UPDATE broadcast_schedules SET next_due_at = ? WHERE id = ?",
-                (_iso(next_due) if next_due else None, schedule_id),
-            )
+        await self.database.execute(
+            "UPDATE broadcast_schedules SET next_due_at = ? WHERE id = ?",
+            (_iso(next_due) if next_due else None, schedule_id),
+        )
 
     async def stop_schedules(self, broadcast_id: int) -> None:
-        async with self.database.transaction() as tx:
-            await tx.execute(
-                "UPDATE broadcast_schedules SET next_due_at = NULL WHERE broadcast_id = ?",
-                (broadcast_id,),
-            )
+        await self.database.execute(
+            "UPDATE broadcast_schedules SET next_due_at = NULL WHERE broadcast_id = ?",
+            (broadcast_id,),
+        )
 
     async def delivery_ids(self, broadcast_id: int, *statuses: str) -> list[int]:
         """The broadcast's deliveries, oldest first (only those in ``statuses`` if given)."""

@@ -132,13 +132,12 @@ class ResponseRepository:
 
     async def pressed(self, broadcast_id: int, member_id: int) -> None:
         """Record a "Tell me more" press (again: its time is the latest press)."""
-        async with self.database.transaction() as tx:
-            await tx.execute(
-                "INSERT INTO responses (broadcast_id, member_id, status, answered_at)"
-                " VALUES (?, ?, 'confirmed', ?) ON CONFLICT (broadcast_id, member_id)"
-                " DO UPDATE SET answered_at = excluded.answered_at",
-                (broadcast_id, member_id, utc_now_iso()),
-            )
+        await self.database.execute(
+            "INSERT INTO responses (broadcast_id, member_id, status, answered_at)"
+            " VALUES (?, ?, 'confirmed', ?) ON CONFLICT (broadcast_id, member_id)"
+            " DO UPDATE SET answered_at = excluded.answered_at",
+            (broadcast_id, member_id, utc_now_iso()),
+        )
 
     async def withdraw(
         self, broadcast_id: int, member_id: int, capacity: int | None
@@ -184,11 +183,10 @@ class ResponseRepository:
         return True
 
     async def unshare(self, broadcast_id: int, member_id: int) -> bool:
-        async with self.database.transaction() as tx:
-            removed = await tx.execute(
-                "DELETE FROM shared_contacts WHERE broadcast_id = ? AND member_id = ?",
-                (broadcast_id, member_id),
-            )
+        removed = await self.database.execute(
+            "DELETE FROM shared_contacts WHERE broadcast_id = ? AND member_id = ?",
+            (broadcast_id, member_id),
+        )
         return removed > 0
 
     async def contacts(self, broadcast_id: int) -> list[SharedContact]:

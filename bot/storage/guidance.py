@@ -62,20 +62,18 @@ class GuidanceRepository:
         self.database = database
 
     async def add_tick(self, member_id: int, item_id: str, at: datetime) -> None:
-        async with self.database.transaction() as tx:
-            await tx.execute(
-                "INSERT INTO checklist_ticks (member_id, item_id, ticked_at) VALUES (?, ?, ?)"
-                " ON CONFLICT (member_id, item_id) DO NOTHING",
-                (member_id, item_id, to_utc_text(at)),
-            )
+        await self.database.execute(
+            "INSERT INTO checklist_ticks (member_id, item_id, ticked_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (member_id, item_id) DO NOTHING",
+            (member_id, item_id, to_utc_text(at)),
+        )
 
     async def remove_tick(self, member_id: int, item_id: str) -> bool:
         """Delete a tick; False if there was none."""
-        async with self.database.transaction() as tx:
-            changed = await tx.execute(
-                "DELETE FROM checklist_ticks WHERE member_id = ? AND item_id = ?",
-                (member_id, item_id),
-            )
+        changed = await self.database.execute(
+            "DELETE FROM checklist_ticks WHERE member_id = ? AND item_id = ?",
+            (member_id, item_id),
+        )
         return changed > 0
 
     async def ticked_items(self, member_id: int) -> dict[str, datetime]:
@@ -112,10 +110,9 @@ class GuidanceRepository:
                 )
 
     async def delete_reminders(self, member_id: int) -> int:
-        async with self.database.transaction() as tx:
-            return await tx.execute(
-                "DELETE FROM departure_reminders WHERE member_id = ?", (member_id,)
-            )
+        return await self.database.execute(
+            "DELETE FROM departure_reminders WHERE member_id = ?", (member_id,)
+        )
 
     async def reminders(self, member_id: int) -> list[ReminderRow]:
         """The member's reminders, soonest first."""
@@ -146,9 +143,8 @@ class GuidanceRepository:
 
     async def mark_sent(self, member_id: int, days_before: int, at: datetime) -> int:
         """Mark this reminder and the member's earlier unsent ones (superseded) as sent."""
-        async with self.database.transaction() as tx:
-            return await tx.execute(
-                "UPDATE departure_reminders SET sent_at = ?"
-                " WHERE member_id = ? AND days_before >= ? AND sent_at IS NULL",
-                (to_utc_text(at), member_id, days_before),
-            )
+        return await self.database.execute(
+            "UPDATE departure_reminders SET sent_at = ?"
+            " WHERE member_id = ? AND days_before >= ? AND sent_at IS NULL",
+            (to_utc_text(at), member_id, days_before),
+        )

@@ -26,12 +26,11 @@ class InboundRepository:
     ) -> bool:
         """Queue an update, committed on return; False when that update_id is already queued
         (or was handled within the last hour): Telegram retried a call."""
-        async with self.database.transaction() as tx:
-            added = await tx.execute(
-                "INSERT INTO inbound_updates (update_id, user_id, shard, body, received_at)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (update_id) DO NOTHING",
-                (update_id, user_id, shard, body, now),
-            )
+        added = await self.database.execute(
+            "INSERT INTO inbound_updates (update_id, user_id, shard, body, received_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (update_id) DO NOTHING",
+            (update_id, user_id, shard, body, now),
+        )
         return added > 0
 
     async def next_waiting(self, shard: int, limit: int) -> list[Queued]:

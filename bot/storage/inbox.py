@@ -198,29 +198,27 @@ class InboxRepository:
         return int(row[0]) if row else 0
 
     async def assign(self, thread_id: int, staff_id: int) -> None:
-        async with self.database.transaction() as tx:
-            await tx.execute(
-                "UPDATE inbox_threads SET assigned_to = ? WHERE id = ?", (staff_id, thread_id)
-            )
+        await self.database.execute(
+            "UPDATE inbox_threads SET assigned_to = ? WHERE id = ?", (staff_id, thread_id)
+        )
 
     async def close(self, thread_id: int, now: datetime) -> None:
-        async with self.database.transaction() as tx:
-            await tx.execute(
-                "UPDATE inbox_threads SET status = 'closed', closed_at = ? WHERE id = ?",
-                (to_utc_text(now), thread_id),
-            )
+        await self.database.execute(
+            "UPDATE inbox_threads SET status = 'closed', closed_at = ? WHERE id = ?",
+            (to_utc_text(now), thread_id),
+        )
 
     async def reopen(self, thread_id: int, due: datetime) -> None:
-        async with self.database.transaction() as tx:
-            await tx.execute(
-                "UPDATE inbox_threads SET status = 'open', closed_at = NULL, reminded_at = NULL,"
-                " due_at = ? WHERE id = ?",
-                (to_utc_text(due), thread_id),
-            )
+        await self.database.execute(
+            "UPDATE inbox_threads SET status = 'open', closed_at = NULL, reminded_at = NULL,"
+            " due_at = ? WHERE id = ?",
+            (to_utc_text(due), thread_id),
+        )
 
     async def mark_undelivered(self, message_id: int) -> None:
-        async with self.database.transaction() as tx:
-            await tx.execute("UPDATE inbox_messages SET delivered = 0 WHERE id = ?", (message_id,))
+        await self.database.execute(
+            "UPDATE inbox_messages SET delivered = 0 WHERE id = ?", (message_id,)
+        )
 
     async def overdue(self, now: datetime) -> list[ThreadRow]:
         """Open threads past their promised time, unanswered and not yet reminded of."""
@@ -232,11 +230,10 @@ class InboxRepository:
         return [_thread(row) for row in rows]
 
     async def mark_reminded(self, thread_id: int, now: datetime) -> None:
-        async with self.database.transaction() as tx:
-            await tx.execute(
-                "UPDATE inbox_threads SET reminded_at = ? WHERE id = ?",
-                (to_utc_text(now), thread_id),
-            )
+        await self.database.execute(
+            "UPDATE inbox_threads SET reminded_at = ? WHERE id = ?",
+            (to_utc_text(now), thread_id),
+        )
 
     async def callback_phone(self, thread_id: int) -> str | None:
         """The number the member shares for a call-back in this thread, if any."""
@@ -247,10 +244,9 @@ class InboxRepository:
 
     async def set_callback_phone(self, thread_id: int, phone: str | None) -> None:
         """Keep (or, with None, erase) the number shared for a call-back in this thread."""
-        async with self.database.transaction() as tx:
-            await tx.execute(
-                "UPDATE inbox_threads SET callback_phone = ? WHERE id = ?", (phone, thread_id)
-            )
+        await self.database.execute(
+            "UPDATE inbox_threads SET callback_phone = ? WHERE id = ?", (phone, thread_id)
+        )
 
     async def callback_phones(self, member_id: int) -> list[tuple[str, str]]:
         """(reference, number) of each thread in which the member shares a number."""
@@ -263,11 +259,10 @@ class InboxRepository:
 
     async def erase_closed_before(self, moment: datetime) -> int:
         """Erase threads closed before ``moment`` with their messages; return threads erased."""
-        async with self.database.transaction() as tx:
-            return await tx.execute(
-                "DELETE FROM inbox_threads WHERE status = 'closed' AND closed_at < ?",
-                (to_utc_text(moment),),
-            )
+        return await self.database.execute(
+            "DELETE FROM inbox_threads WHERE status = 'closed' AND closed_at < ?",
+            (to_utc_text(moment),),
+        )
 
 
 async def _add_message(tx: Transaction, thread_id: int, member_id: int, message: NewMessage) -> int:

@@ -70,20 +70,18 @@ class InboxMeasuresRepository:
         return [RatingPrompt(row[0], row[1], row[2], row[3]) for row in rows]
 
     async def mark_rating_asked(self, thread_id: int, now: datetime) -> None:
-        async with self.database.transaction() as tx:
-            await tx.execute(
-                "UPDATE inbox_threads SET rating_asked_at = ? WHERE id = ?",
-                (to_utc_text(now), thread_id),
-            )
+        await self.database.execute(
+            "UPDATE inbox_threads SET rating_asked_at = ? WHERE id = ?",
+            (to_utc_text(now), thread_id),
+        )
 
     async def rate(self, reference: str, member_telegram_id: int, rating: int) -> bool:
         """Record the member's rating of their thread, once it was asked for and only once;
         False when there is nothing to rate."""
-        async with self.database.transaction() as tx:
-            changed = await tx.execute(
-                "UPDATE inbox_threads SET rating = ? WHERE reference = ? AND rating IS NULL"
-                " AND rating_asked_at IS NOT NULL AND member_id ="
-                " (SELECT id FROM members WHERE telegram_user_id = ?)",
-                (rating, reference, member_telegram_id),
-            )
+        changed = await self.database.execute(
+            "UPDATE inbox_threads SET rating = ? WHERE reference = ? AND rating IS NULL"
+            " AND rating_asked_at IS NOT NULL AND member_id ="
+            " (SELECT id FROM members WHERE telegram_user_id = ?)",
+            (rating, reference, member_telegram_id),
+        )
         return changed > 0

@@ -120,15 +120,13 @@ class Lease:
 
     async def renew(self) -> bool:
         """Extend the lease; False if it is no longer ours."""
-        async with self.database.transaction() as tx:
-            changed = await tx.execute(
-                "UPDATE leases SET expires_at = ? WHERE name = ? AND holder = ?",
-                (self._clock() + self.seconds, self.name, str(self.holder)),
-            )
+        changed = await self.database.execute(
+            "UPDATE leases SET expires_at = ? WHERE name = ? AND holder = ?",
+            (self._clock() + self.seconds, self.name, str(self.holder)),
+        )
         return changed > 0
 
     async def release(self) -> None:
-        async with self.database.transaction() as tx:
-            await tx.execute(
-                "DELETE FROM leases WHERE name = ? AND holder = ?", (self.name, str(self.holder))
-            )
+        await self.database.execute(
+            "DELETE FROM leases WHERE name = ? AND holder = ?", (self.name, str(self.holder))
+        )

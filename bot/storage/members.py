@@ -86,15 +86,14 @@ class MemberRepository:
         """Record that the person accepted ``consent_version`` now: a 'visitor' row (or the
         visitor row they already have, renewed). A registered member's row is not touched."""
         now = utc_now_iso()
-        async with self.database.transaction() as tx:
-            await tx.execute(
-                "INSERT INTO members (telegram_user_id, language, status, consent_version,"
-                " consent_at, created_at, updated_at) VALUES (?, ?, 'visitor', ?, ?, ?, ?)"
-                " ON CONFLICT (telegram_user_id) DO UPDATE SET language = excluded.language,"
-                " consent_version = excluded.consent_version, consent_at = excluded.consent_at,"
-                " updated_at = excluded.updated_at WHERE members.status = 'visitor'",
-                (telegram_user_id, language, consent_version, now, now, now),
-            )
+        await self.database.execute(
+            "INSERT INTO members (telegram_user_id, language, status, consent_version,"
+            " consent_at, created_at, updated_at) VALUES (?, ?, 'visitor', ?, ?, ?, ?)"
+            " ON CONFLICT (telegram_user_id) DO UPDATE SET language = excluded.language,"
+            " consent_version = excluded.consent_version, consent_at = excluded.consent_at,"
+            " updated_at = excluded.updated_at WHERE members.status = 'visitor'",
+            (telegram_user_id, language, consent_version, now, now, now),
+        )
 
     async def set_language(self, telegram_user_id: int, language: str) -> bool:
         """Store the member's language; False if there is no such member."""
@@ -109,11 +108,10 @@ class MemberRepository:
 
     async def _update(self, telegram_user_id: int, column: str, value: object) -> bool:
         assert column in {"reachable", "announcements", "language"}  # never from user input
-        async with self.database.transaction() as tx:
-            changed = await tx.execute(
-                f"UPDATE members SET {column} = ?, updated_at = ? WHERE telegram_user_id = ?",
-                (value, utc_now_iso(), telegram_user_id),
-            )
+        changed = await self.database.execute(
+            f"UPDATE members SET {column} = ?, updated_at = ? WHERE telegram_user_id = ?",
+            (value, utc_now_iso(), telegram_user_id),
+        )
         return changed > 0
 
     async def save_registration(

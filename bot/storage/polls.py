@@ -205,12 +205,11 @@ class PollRepository:
         return options
 
     async def set_status(self, poll_id: int, status: str, at: datetime) -> None:
-        async with self.database.transaction() as tx:
-            await tx.execute(
-                "UPDATE polls SET status = ?,"
-                " closed_at = CASE WHEN ? = 'closed' THEN ? ELSE closed_at END WHERE id = ?",
-                (status, status, _iso(at), poll_id),
-            )
+        await self.database.execute(
+            "UPDATE polls SET status = ?,"
+            " closed_at = CASE WHEN ? = 'closed' THEN ? ELSE closed_at END WHERE id = ?",
+            (status, status, _iso(at), poll_id),
+        )
 
     async def add_variant(
         self,
@@ -435,10 +434,9 @@ class PollRepository:
 
     async def set_broadcast(self, poll_id: int, broadcast_id: int) -> None:
         """Link the poll to the broadcast that carries it (its deliveries carry the votes)."""
-        async with self.database.transaction() as tx:
-            await tx.execute(
-                "UPDATE polls SET broadcast_id = ? WHERE id = ?", (broadcast_id, poll_id)
-            )
+        await self.database.execute(
+            "UPDATE polls SET broadcast_id = ? WHERE id = ?", (broadcast_id, poll_id)
+        )
 
     async def broadcast_id(self, poll_id: int) -> int | None:
         row = await self.database.fetch_one(

@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
+from psycopg import pq
 from psycopg.abc import Buffer
 from psycopg.rows import RowMaker
 from psycopg.types.numeric import NumericLoader
@@ -78,6 +79,12 @@ class _CountLoader(NumericLoader):
     def load(self, data: Buffer) -> Any:
         value = super().load(data)
         return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _has_rows(cursor: psycopg.AsyncCursor[Any]) -> bool:
+    # Not ``cursor.description``: it builds an object per column, on every query.
+    result = cursor.pgresult
+    return result is not None and result.status == pq.ExecStatus.TUPLES_OK
 
 
 async def _configure(connection: psycopg.AsyncConnection[Any]) -> None:
@@ -229,14 +236,14 @@ class PostgresTransaction(Transaction):
             await cursor.execute(
                 POSTGRESQL.statement(sql, bool(parameters)), _parameters(parameters) or None
             )
-            return await cursor.fetchone() if cursor.description else None
+            return await cursor.fetchone() if _has_rows(cursor) else None
 
     async def fetch_all(self, sql: str, parameters: tuple[object, ...] = ()) -> list[Row]:
         async with self._cursor() as cursor:
             await cursor.execute(
                 POSTGRESQL.statement(sql, bool(parameters)), _parameters(parameters) or None
             )
-            return list(await cursor.fetchall()) if cursor.description else []
+            return list(await cursor.fetchall()) if _has_rows(cursor) else []
 
     async def executescript_in_transaction(self, script: str) -> None:
         """A whole script in one call: without parameters, PostgreSQL runs several statements."""

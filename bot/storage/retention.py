@@ -31,24 +31,21 @@ class RetentionRepository:
             )
 
     async def erase_audit_before(self, moment: datetime) -> int:
-        async with self.database.transaction() as tx:
-            return await tx.execute(
-                "DELETE FROM audit_log WHERE at < ?", (moment.isoformat(timespec="seconds"),)
-            )
+        return await self.database.execute(
+            "DELETE FROM audit_log WHERE at < ?", (moment.isoformat(timespec="seconds"),)
+        )
 
     async def erase_reminders_departed_before(self, day: date) -> int:
         """Departure reminders of departures before ``day``: nothing left to remind of."""
-        async with self.database.transaction() as tx:
-            return await tx.execute(
-                "DELETE FROM departure_reminders WHERE departure_date < ?", (day.isoformat(),)
-            )
+        return await self.database.execute(
+            "DELETE FROM departure_reminders WHERE departure_date < ?", (day.isoformat(),)
+        )
 
     async def erase_responses_finished_before(self, moment: datetime) -> int:
         """Answers to announcements finished before ``moment``, and the contacts shared with
         them (ON DELETE CASCADE); return the answers erased."""
-        async with self.database.transaction() as tx:
-            return await tx.execute(
-                "DELETE FROM responses WHERE broadcast_id IN (SELECT id FROM broadcasts"
-                " WHERE finished_at IS NOT NULL AND finished_at < ?)",
-                (moment.isoformat(timespec="seconds"),),
-            )
+        return await self.database.execute(
+            "DELETE FROM responses WHERE broadcast_id IN (SELECT id FROM broadcasts"
+            " WHERE finished_at IS NOT NULL AND finished_at < ?)",
+            (moment.isoformat(timespec="seconds"),),
+        )

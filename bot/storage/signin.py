@@ -33,12 +33,11 @@ class SignInRepository:
     async def add_link(
         self, token_hash: str, telegram_user_id: int, now: datetime, expires: datetime
     ) -> None:
-        async with self.database.transaction() as tx:
-            await tx.execute(
-                "INSERT INTO console_links (token_hash, telegram_user_id, created_at, expires_at)"
-                " VALUES (?, ?, ?, ?)",
-                (token_hash, telegram_user_id, _iso(now), _iso(expires)),
-            )
+        await self.database.execute(
+            "INSERT INTO console_links (token_hash, telegram_user_id, created_at, expires_at)"
+            " VALUES (?, ?, ?, ?)",
+            (token_hash, telegram_user_id, _iso(now), _iso(expires)),
+        )
 
     async def use_link(self, token_hash: str, now: datetime) -> int | None:
         """Mark an unused, unexpired link used; return its staff id (None: no such link)."""
@@ -59,12 +58,11 @@ class SignInRepository:
     async def add_session(
         self, id_hash: str, telegram_user_id: int, csrf_token: str, now: datetime
     ) -> None:
-        async with self.database.transaction() as tx:
-            await tx.execute(
-                "INSERT INTO console_sessions (id_hash, telegram_user_id, csrf_token,"
-                " created_at, last_seen_at) VALUES (?, ?, ?, ?, ?)",
-                (id_hash, telegram_user_id, csrf_token, _iso(now), _iso(now)),
-            )
+        await self.database.execute(
+            "INSERT INTO console_sessions (id_hash, telegram_user_id, csrf_token,"
+            " created_at, last_seen_at) VALUES (?, ?, ?, ?, ?)",
+            (id_hash, telegram_user_id, csrf_token, _iso(now), _iso(now)),
+        )
 
     async def session(self, id_hash: str) -> SessionRow | None:
         row = await self.database.fetch_one(
@@ -77,15 +75,13 @@ class SignInRepository:
         return SessionRow(int(row[0]), row[1], datetime.fromisoformat(row[2]))
 
     async def touch(self, id_hash: str, now: datetime) -> None:
-        async with self.database.transaction() as tx:
-            await tx.execute(
-                "UPDATE console_sessions SET last_seen_at = ? WHERE id_hash = ?",
-                (_iso(now), id_hash),
-            )
+        await self.database.execute(
+            "UPDATE console_sessions SET last_seen_at = ? WHERE id_hash = ?",
+            (_iso(now), id_hash),
+        )
 
     async def end(self, id_hash: str) -> None:
-        async with self.database.transaction() as tx:
-            await tx.execute("DELETE FROM console_sessions WHERE id_hash = ?", (id_hash,))
+        await self.database.execute("DELETE FROM console_sessions WHERE id_hash = ?", (id_hash,))
 
     async def erase_expired(self, links_before: datetime, sessions_idle_since: datetime) -> int:
         async with self.database.transaction() as tx:

@@ -15,6 +15,14 @@ process's own share of the two-process run (``shard_worker_<n>_of_2_updates_per_
 updates of the shards it held, over the same time), from which an N-process estimate can be
 made.
 
+Where the CPU went in each run, from /proc: ``shard_worker_cpu_per_update_<n>`` (the worker
+processes', in ms per update), ``shard_other_cpu_per_update_<n>`` (everything else on the
+machine: the sandbox standing in for Telegram, the database server, this load) and
+``shard_cores_busy_<n>``. On a machine with few cores they say what bounds the ratio: two
+workers can go no faster than the cores divided by the sum of the two costs, so a worker that
+costs less per update raises both rates and can lower their ratio. A closing ``#`` line gives
+that ceiling and the estimate for N processes on cores of their own.
+
 ``BENCH_MEMBERS`` (default 1000, or 1000 times ``BENCH_SCALE``) sets the number of members.
 Where the database lives is decided in one place, :func:`database_env`: the PostgreSQL database
 ``BOT_DATABASE_URL`` names when it is set; else a new database per run on a throwaway
@@ -32,6 +40,7 @@ import tempfile
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -193,10 +202,19 @@ async def handled_per_shard(database: Database, first_update_id: int) -> dict[in
     return {int(row[0]): int(row[1]) for row in rows}
 
 
-async def measure(
-    count: int, run: int, folder: Path, server: PostgresServer | None
-) -> tuple[float, list[float]]:
-    """Updates/s of ``count`` worker processes, and each process's own updates/s."""
+@dataclass(frozen=True)
+class Measured:
+    """One run: updates/s in all and per process, and where the CPU went meanwhile."""
+
+    rate: float
+    per_process: list[float]
+    worker_cpu_ms: float  # CPU of the worker processes, per update
+    other_cpu_ms: float  # CPU of everything else on the machine, per update
+    cores_busy: float  # the machine's busy cores, on average
+
+
+async def measure(count: int, run: int, folder: Path, server: PostgresServer | None) -> Measured:
+    """The updates/s of ``count`` worker processes, each process's own, and their CPU."""
     env = database_env(folder, run, server)
     first_update_id = run * 10_000_000 + 1
     async with sandbox_process(users=MEMBERS) as sandbox, workers(count, sandbox, env) as procs:
@@ -204,8 +222,10 @@ async def measure(
         try:
             holders = await shared_out(database, count)
             started = time.perf_counter()
+            cpu_before = cpu_seconds(procs)
             total = await queue_all(database, first_update_id)
             await drained(database)
+            cpu_after = cpu_seconds(procs)
             elapsed = time.perf_counter() - started
             per_shard = await handled_per_shard(database, first_update_id)
         finally:
@@ -214,27 +234,70 @@ async def measure(
         sum(n for shard, n in per_shard.items() if holders.get(shard) == process.pid) / elapsed
         for process in procs
     ]
-    return total / elapsed, per_process
+    workers_cpu, machine_cpu = cpu_after[0] - cpu_before[0], cpu_after[1] - cpu_before[1]
+    return Measured(
+        rate=total / elapsed,
+        per_process=per_process,
+        worker_cpu_ms=1000 * workers_cpu / total,
+        other_cpu_ms=1000 * max(0.0, machine_cpu - workers_cpu) / total,  # ticks: rounding
+        cores_busy=machine_cpu / elapsed,
+    )
+
+
+def cpu_seconds(processes: list[asyncio.subprocess.Process]) -> tuple[float, float]:
+    """CPU seconds used so far by ``processes``, and by the whole machine (every core's busy
+    time: user, nice, system, interrupts; not the time the hypervisor gave to others)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    used = 0
+    for process in processes:
+        fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        used += int(fields[11]) + int(fields[12])  # utime, stime
+    user, nice, system, _idle, _iowait, irq, softirq = (
+        int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:8]
+    )
+    return used / ticks, (user + nice + system + irq + softirq) / ticks
 
 
 async def run() -> None:
     server = await throwaway_postgres()
-    ones: list[float] = []
-    twos: list[float] = []
-    each: list[list[float]] = [[], []]
+    ones: list[Measured] = []
+    twos: list[Measured] = []
     try:
         with tempfile.TemporaryDirectory() as folder:
             for turn in range(TURNS):
-                ones.append((await measure(1, 2 * turn + 1, Path(folder), server))[0])
-                two, per_process = await measure(2, 2 * turn + 2, Path(folder), server)
-                twos.append(two)
-                for rates, rate in zip(each, per_process, strict=True):
-                    rates.append(rate)
+                ones.append(await measure(1, 2 * turn + 1, Path(folder), server))
+                twos.append(await measure(2, 2 * turn + 2, Path(folder), server))
     finally:
         if server is not None:
             server.stop()
-    bench("shard_workers_1_updates_per_s", median(ones), "updates/s")
-    bench("shard_workers_2_updates_per_s", median(twos), "updates/s")
-    for number, rates in enumerate(each, start=1):
+    one, two = median([m.rate for m in ones]), median([m.rate for m in twos])
+    bench("shard_workers_1_updates_per_s", one, "updates/s")
+    bench("shard_workers_2_updates_per_s", two, "updates/s")
+    for number in (1, 2):
+        rates = [m.per_process[number - 1] for m in twos]
         bench(f"shard_worker_{number}_of_2_updates_per_s", median(rates), "updates/s")
-    bench("shard_scaling_2_vs_1", median(twos) / median(ones), "ratio")
+    bench("shard_scaling_2_vs_1", two / one, "ratio")
+    for count, runs in ((1, ones), (2, twos)):
+        bench(f"shard_cores_busy_{count}", median([m.cores_busy for m in runs]), "cores")
+        bench(f"shard_worker_cpu_per_update_{count}", median([m.worker_cpu_ms for m in runs]), "ms")
+        bench(f"shard_other_cpu_per_update_{count}", median([m.other_cpu_ms for m in runs]), "ms")
+    print(
+        capacity_note(
+            median([m.worker_cpu_ms for m in twos]), median([m.other_cpu_ms for m in twos])
+        ),
+        flush=True,
+    )
+
+
+def capacity_note(worker_cpu_ms: float, other_cpu_ms: float) -> str:
+    """What the two-process run's CPU per update says: this machine's ceiling, and the
+    estimate for N processes on cores of their own."""
+    cores = os.cpu_count() or 1
+    return (
+        f"# Two processes: each update cost the workers {worker_cpu_ms:.2f} ms of CPU and"
+        f" everything else here (the sandbox standing in for Telegram, the database server, this"
+        f" load) {other_cpu_ms:.2f} ms, so these {cores} cores allow at most"
+        f" {1000 * cores / (worker_cpu_ms + other_cpu_ms):.0f} updates/s. N processes on cores"
+        f" of their own, with the server and Telegram elsewhere: about"
+        f" N x {1000 / worker_cpu_ms:.0f} updates/s."
+    )

@@ -9,7 +9,7 @@ from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
 import handlers
 from bot.aiohttp_request import AiohttpRequest
 from bot.broadcasting import BroadcastRuntime
-from bot.persistence import SQLitePersistence
+from bot.persistence import DatabasePersistence
 from bot.roles import ALL_ROLES, Role
 from bot.sending_budget import SharedBudgetRateLimiter
 from bot.services import Services
@@ -60,7 +60,7 @@ def build_application(
         .rate_limiter(rate_limiter)
         .defaults(Defaults(block=True))
         .concurrent_updates(PerUserUpdateProcessor(CONCURRENT_UPDATES))
-        .persistence(SQLitePersistence(services.database))
+        .persistence(DatabasePersistence(services.database))
         .post_init(publish_command_menus)
     )
     application = cast(App, builder.build())

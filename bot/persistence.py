@@ -1,4 +1,4 @@
-"""Conversation persistence on SQLite, for python-telegram-bot.
+"""Conversation persistence in the bot's database (SQLite or PostgreSQL), for python-telegram-bot.
 
 Only conversation states and per-user drafts are kept (no chat or bot data). The application
 calls ``update_persistence`` after every update (see handlers/persistence_flush.py), so a
@@ -45,7 +45,7 @@ def _encoded(state: object | None) -> str | None:
     return None if state is None else json.dumps(state)
 
 
-class SQLitePersistence(BasePersistence[UserData, dict[Any, Any], Any]):
+class DatabasePersistence(BasePersistence[UserData, dict[Any, Any], Any]):
     """Stores conversation states and user_data in the bot's database, for the people it
     names (see the module docstring)."""
 

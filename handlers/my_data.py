@@ -7,7 +7,7 @@ import json
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.persistence import SQLitePersistence
+from bot.persistence import DatabasePersistence
 from handlers import ask, callbacks, responses
 from handlers.context import App, AppContext
 from handlers.replies import STALE, alert, edit_or_reply, reply
@@ -96,7 +96,7 @@ async def erase_everything(context: AppContext, user_id: int) -> None:
     if context.user_data is not None:
         context.user_data.clear()
     persistence = context.application.persistence
-    if isinstance(persistence, SQLitePersistence):
+    if isinstance(persistence, DatabasePersistence):
         await persistence.drop_conversations_of(user_id)
 
 

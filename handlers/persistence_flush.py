@@ -17,7 +17,7 @@ from collections.abc import Callable
 from telegram import Update
 from telegram.ext import ConversationHandler, TypeHandler
 
-from bot.persistence import SQLitePersistence
+from bot.persistence import DatabasePersistence
 from handlers.context import App, AppContext
 
 
@@ -36,7 +36,7 @@ async def save_before_reply(
     as python-telegram-bot keys a conversation per chat and per user."""
     persistence = context.application.persistence
     chat, user = update.effective_chat, update.effective_user
-    if not isinstance(persistence, SQLitePersistence) or chat is None or user is None:
+    if not isinstance(persistence, DatabasePersistence) or chat is None or user is None:
         return
     await persistence.save_step(
         conversation,
@@ -53,7 +53,7 @@ async def reload_people(application: App, wanted: Callable[[int], bool]) -> None
     their shard (bot/inbound.py) continues where the previous worker left them. Nothing of
     theirs is marked for writing: the database already holds it."""
     persistence = application.persistence
-    if not isinstance(persistence, SQLitePersistence):
+    if not isinstance(persistence, DatabasePersistence):
         return
     user_data = application._user_data
     for user_id in [user_id for user_id in user_data if wanted(user_id)]:

@@ -25,7 +25,7 @@ from typing import Any
 
 from telegram.ext import Application
 
-from bot.persistence import SQLitePersistence
+from bot.persistence import DatabasePersistence
 from bot.registration.consent import DRAFT_RETENTION
 from bot.services import Services
 from handlers.context import App, AppContext
@@ -53,7 +53,7 @@ async def erase_abandoned_registrations(application: AnyApplication, now: dateti
 async def erase_stale_drafts(application: AnyApplication, cutoff: datetime) -> set[int]:
     """Erase the registration drafts unchanged since ``cutoff``; return whose."""
     persistence = application.persistence
-    if not isinstance(persistence, SQLitePersistence):
+    if not isinstance(persistence, DatabasePersistence):
         return set()
     erased = set()
     for user_id in await persistence.unchanged_since(cutoff):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.persistence import SQLitePersistence
+from bot.persistence import DatabasePersistence
 from bot.registration.answers import MemberType
 from bot.registration.draft import Draft
 from bot.services import Services
@@ -30,7 +30,7 @@ async def register(services: Services) -> None:
     services.registration.assign_consulate(draft)
     await services.registration.agree(USER_ID, "en")
     await services.registration.confirm(USER_ID, "en", draft)
-    persistence = SQLitePersistence(services.database)
+    persistence = DatabasePersistence(services.database)
     draft_data = {"registration": {"draft": {"departure_date": DRAFT_DEPARTURE}}}
     await persistence.update_user_data(USER_ID, draft_data)
 

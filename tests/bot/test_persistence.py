@@ -4,7 +4,7 @@ named has what was stored removed at their next write."""
 
 from __future__ import annotations
 
-from bot.persistence import SQLitePersistence
+from bot.persistence import DatabasePersistence
 from bot.services import Services
 from bot.storage.database import Database
 from tests.auxil.actors import OPERATOR
@@ -14,7 +14,7 @@ STRANGER, CONSENTED, STAFF = 5_000_001, 5_000_002, 5_000_003
 DATA = {"registration": {"draft": {"member_type": "abroad"}}}
 
 
-async def write_everything(persistence: SQLitePersistence, user_id: int) -> None:
+async def write_everything(persistence: DatabasePersistence, user_id: int) -> None:
     await persistence.update_user_data(user_id, DATA)
     await persistence.update_conversation("registration", (user_id, user_id), 3)
 
@@ -28,7 +28,7 @@ async def stored_people(database: Database) -> tuple[set[int], set[int]]:
 
 
 async def test_only_people_the_database_names_are_written(services: Services) -> None:
-    persistence = SQLitePersistence(services.database)
+    persistence = DatabasePersistence(services.database)
     await services.registration.agree(CONSENTED, "en")
     await services.staff.put(OPERATOR, STAFF, "editor", [])
     for user_id in (STRANGER, CONSENTED, STAFF):
@@ -41,7 +41,7 @@ async def test_only_people_the_database_names_are_written(services: Services) ->
 async def test_a_stranger_whose_data_changes_is_written_once_they_consent(
     services: Services,
 ) -> None:
-    persistence = SQLitePersistence(services.database)
+    persistence = DatabasePersistence(services.database)
     await persistence.update_user_data(STRANGER, {"language": "fr"})
     await services.registration.agree(STRANGER, "fr")
     await write_everything(persistence, STRANGER)
@@ -52,7 +52,7 @@ async def test_a_stranger_whose_data_changes_is_written_once_they_consent(
 async def test_someone_no_longer_named_loses_what_was_stored_at_the_next_write(
     services: Services,
 ) -> None:
-    persistence = SQLitePersistence(services.database)
+    persistence = DatabasePersistence(services.database)
     await services.registration.agree(CONSENTED, "en")
     await write_everything(persistence, CONSENTED)
     async with services.database.transaction() as tx:  # as if erased behind its back
@@ -68,7 +68,7 @@ async def test_a_step_is_saved_with_its_data_and_only_for_people_named(
     services: Services,
 ) -> None:
     """save_step (a conversation storing its state before replying) keeps the same rule."""
-    persistence = SQLitePersistence(services.database)
+    persistence = DatabasePersistence(services.database)
     await services.registration.agree(CONSENTED, "en")
     for user_id in (STRANGER, CONSENTED):
         await persistence.save_step("registration", (user_id, user_id), 3, user_id, DATA)
@@ -86,9 +86,9 @@ async def test_reloading_a_shards_people_reads_what_another_process_wrote(
     data again, and its check for unchanged data then compares with what is stored now."""
     await services.registration.agree(CONSENTED, "en")
     before, after = {"step": "before"}, {"step": "after"}
-    first = SQLitePersistence(services.database)
+    first = DatabasePersistence(services.database)
     await first.update_user_data(CONSENTED, before)
-    taking_over = SQLitePersistence(services.database)
+    taking_over = DatabasePersistence(services.database)
     await taking_over.get_user_data()  # loaded at its start
     await first.update_user_data(CONSENTED, after)
 
@@ -103,7 +103,7 @@ async def test_reloading_a_shards_people_reads_what_another_process_wrote(
 
 async def test_forgetting_one_conversation_or_all_of_a_persons(services: Services) -> None:
     """/delete forgets every conversation of the person; a finished flow forgets its own."""
-    persistence = SQLitePersistence(services.database)
+    persistence = DatabasePersistence(services.database)
     await services.registration.agree(CONSENTED, "en")
     await persistence.update_conversation("registration", (CONSENTED, CONSENTED), 3)
     await persistence.update_conversation("ask", (CONSENTED, CONSENTED), 1)
@@ -134,7 +134,7 @@ async def test_a_state_saved_before_the_reply_is_not_written_again_by_the_flush(
 ) -> None:
     """The step stored its state before replying; the flush after the update then brings the
     same state, and the database is not written a second time."""
-    persistence = SQLitePersistence(services.database)
+    persistence = DatabasePersistence(services.database)
     await services.registration.agree(CONSENTED, "en")
     await persistence.save_step("registration", (CONSENTED, CONSENTED), 3, CONSENTED, DATA)
     await age_stored_states(services.database)
@@ -150,7 +150,7 @@ async def test_a_state_is_written_again_once_the_database_no_longer_holds_it(
 ) -> None:
     """Skipping an unchanged state never skips a write the database needs: after the state
     was refused (no consent yet), forgotten (/delete), or changed by another process."""
-    persistence = SQLitePersistence(services.database)
+    persistence = DatabasePersistence(services.database)
     key = (CONSENTED, CONSENTED)
     await persistence.update_conversation("registration", key, 3)  # refused: not named yet
     await services.registration.agree(CONSENTED, "en")
@@ -161,7 +161,7 @@ async def test_a_state_is_written_again_once_the_database_no_longer_holds_it(
     await persistence.update_conversation("registration", key, 3)
     assert await persistence.get_conversations("registration") == {key: 3}
 
-    other_process = SQLitePersistence(services.database)
+    other_process = DatabasePersistence(services.database)
     await other_process.update_conversation("registration", key, None)
     await persistence.get_conversations("registration")  # a shard taken back reads again
     await persistence.update_conversation("registration", key, 3)

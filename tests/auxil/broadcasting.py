@@ -1,5 +1,6 @@
 """Broadcasts for tests: a transport that records what it would have sent, a delivery engine
-on it, and a broadcast sent to a few members through the real service."""
+on it, the operator's consular message, and a broadcast sent to a few members through the
+real service."""
 
 from __future__ import annotations
 
@@ -47,6 +48,18 @@ async def running_engine(services: Services) -> AsyncIterator[tuple[DeliveryEngi
         await engine.stop()
 
 
+def consular_message_now(text: str, audience: Audience | None = None) -> BroadcastRequest:
+    """The operator's consular message in English, sent now to ``audience`` (everyone)."""
+    return BroadcastRequest(
+        kind=DeliveryKind.MESSAGE,
+        category=Category.CONSULAR,
+        payloads=[Payload("en", text=text)],
+        audience=audience or Audience.everyone(),
+        schedule=Schedule.now(),
+        author=OPERATOR,
+    )
+
+
 async def send_to_london(
     services: Services, count: int, now: datetime
 ) -> tuple[int, BandedProgress]:
@@ -56,14 +69,7 @@ async def send_to_london(
         await add_member(
             services.database, 900 + index, consulate_id="london", country="GB", language="en"
         )
-    request = BroadcastRequest(
-        kind=DeliveryKind.MESSAGE,
-        category=Category.CONSULAR,
-        payloads=[Payload("en", text="Hello")],
-        audience=Audience.of(consulates=["london"]),
-        schedule=Schedule.now(),
-        author=OPERATOR,
-    )
+    request = consular_message_now("Hello", Audience.of(consulates=["london"]))
     broadcast_id = (await services.broadcasts.create(request, now)).broadcast.id
     await services.broadcasts.approve(broadcast_id, APPROVER)
     async with running_engine(services) as (engine, _):

@@ -18,15 +18,13 @@ from bot.errors import ConfigError
 from bot.services import Services
 from bot.settings import Settings
 from bot.storage.database import Database
-from broadcasts import Audience, DeliveryEngine, EngineConfig, Outcome, Payload, Recipient
+from broadcasts import DeliveryEngine, EngineConfig, Outcome, Payload, Recipient
 from broadcasts.cli import send_foreground
-from broadcasts.compose import BroadcastRequest, Category
 from broadcasts.lease import LEASE_SECONDS, EngineBusy, EngineLease, Holder
 from broadcasts.outbox import Outbox, OutboxStatus
-from broadcasts.payload import DeliveryKind
-from broadcasts.schedule import Schedule
 from sandbox import Sandbox
 from tests.auxil.actors import OPERATOR
+from tests.auxil.broadcasting import consular_message_now
 from tests.auxil.running import start_bot
 from tests.broadcasts.builders import add_member, new_delivery
 
@@ -88,14 +86,7 @@ async def test_send_foreground_refuses_while_the_bot_sends(
     running = await start_bot(services, sandbox, settings)
     try:
         created = await services.broadcasts.create(
-            BroadcastRequest(
-                kind=DeliveryKind.MESSAGE,
-                category=Category.CONSULAR,
-                payloads=[Payload("en", text="Hello")],
-                audience=Audience.everyone(),
-                schedule=Schedule.now(),
-                author=OPERATOR,
-            ),
+            consular_message_now("Hello"),
             datetime.now(UTC),
         )
         with_token = replace(settings, token=sandbox.token, api_base_url=sandbox.bot_api_base_url)

@@ -18,13 +18,8 @@ from aiohttp import web
 from bot.services import Services
 from bot.settings import Settings
 from bot.storage.database import Database
-from broadcasts import Audience, Payload
-from broadcasts.compose import BroadcastRequest, Category
-from broadcasts.payload import DeliveryKind
-from broadcasts.schedule import Schedule
 from sandbox import Sandbox, SandboxClient
-from tests.auxil.actors import OPERATOR
-from tests.auxil.broadcasting import APPROVER
+from tests.auxil.broadcasting import APPROVER, consular_message_now
 from tests.auxil.chat import ChatUser
 from tests.auxil.ecb import RATE_DATE, RATES, ecb_xml
 from tests.auxil.process import BotProcess, free_port, in_flight_taken_over
@@ -56,15 +51,9 @@ async def add_members(client: SandboxClient, database: Database) -> list[int]:
 
 async def broadcast_now(services: Services) -> None:
     """An announcement to everyone, due now and approved: the sending engine's sweep starts it."""
-    request = BroadcastRequest(
-        kind=DeliveryKind.MESSAGE,
-        category=Category.CONSULAR,
-        payloads=[Payload("en", text="Consular notice")],
-        audience=Audience.everyone(),
-        schedule=Schedule.now(),
-        author=OPERATOR,
+    created = await services.broadcasts.create(
+        consular_message_now("Consular notice"), datetime.now(UTC)
     )
-    created = await services.broadcasts.create(request, datetime.now(UTC))
     await services.broadcasts.approve(created.broadcast.id, APPROVER)
 
 

@@ -102,7 +102,7 @@ large_tables = st.integers(2, 6).flatmap(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(large_tables)
 def test_no_small_cell_is_shown_and_nothing_hidden_is_linearly_recoverable(
     rows: list[list[int]],
@@ -116,7 +116,7 @@ def test_no_small_cell_is_shown_and_nothing_hidden_is_linearly_recoverable(
     assert exposed_entries(table, protection.hidden) == []
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=120)
 @given(small_tables)
 def test_the_differencing_attack_fails_on_every_hidden_cell(rows: list[list[int]]) -> None:
     table = table_of(rows)

@@ -86,7 +86,7 @@ async def test_every_staff_command_ptb_would_run_is_gated(bot: App) -> None:
     ]
     assert staff_handlers
 
-    @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
     @given(command_texts(sorted(rules.commands), bot.bot.username))
     def check(text: str) -> None:
         update = text_update(text, bot.bot)
@@ -118,7 +118,7 @@ async def test_every_staff_button_ptb_would_route_is_gated(bot: App) -> None:
     ]
     assert staff_handlers
 
-    @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
     @given(button_data(sorted(rules.features)))
     def check(data: str) -> None:
         update = button_update(data, bot.bot)

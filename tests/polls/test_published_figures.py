@@ -249,7 +249,6 @@ async def play(scenario: Scenario, target: Path | str) -> None:
 
 @settings(
     max_examples=80,
-    deadline=None,
     # The engine is one for every example; each example gets a new database of its own.
     suppress_health_check=[
         HealthCheck.too_slow,

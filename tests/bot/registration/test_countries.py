@@ -65,7 +65,7 @@ def a_name_with_invisible_marks(draw: st.DrawFn) -> tuple[str, str, str]:
 
 
 @given(a_name_with_invisible_marks())
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 def test_invisible_marks_change_nothing(case: tuple[str, str, str]) -> None:
     language, name, marked = case
     assert search_countries(marked, language) == search_countries(name, language)

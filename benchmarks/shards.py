@@ -35,7 +35,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import tempfile
 import time
 from collections.abc import AsyncIterator
@@ -51,6 +50,7 @@ from bot.storage.database import Database
 from bot.storage.leases import Holder
 from sandbox.state import FIRST_USER_ID
 from tests.auxil.postgres import PostgresServer, PostgresUnavailable
+from tests.auxil.process import free_port
 
 MEMBERS = int(os.environ.get("BENCH_MEMBERS", scaled(1000, minimum=20)))
 #: Runs of each kind, alternating one process and two (their medians are compared: this
@@ -87,12 +87,6 @@ def database_env(folder: Path, run: int, server: PostgresServer | None = None) -
 async def open_database(env: dict[str, str]) -> Database:
     """The database ``database_env`` chose, as this process opens it."""
     return await Database.open(env.get("BOT_DATABASE_URL") or Path(env["BOT_DB_PATH"]))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def update(update_id: int, user_id: int, text: str) -> dict[str, Any]:
@@ -278,21 +272,20 @@ async def run() -> None:
         bench(f"shard_worker_{number}_of_2_updates_per_s", median(rates), "updates/s")
     bench("shard_scaling_2_vs_1", two / one, "ratio")
     for count, runs in ((1, ones), (2, twos)):
+        worker_cpu = median([m.worker_cpu_ms for m in runs])
+        other_cpu = median([m.other_cpu_ms for m in runs])
         bench(f"shard_cores_busy_{count}", median([m.cores_busy for m in runs]), "cores")
-        bench(f"shard_worker_cpu_per_update_{count}", median([m.worker_cpu_ms for m in runs]), "ms")
-        bench(f"shard_other_cpu_per_update_{count}", median([m.other_cpu_ms for m in runs]), "ms")
-    print(
-        capacity_note(
-            median([m.worker_cpu_ms for m in twos]), median([m.other_cpu_ms for m in twos])
-        ),
-        flush=True,
-    )
+        bench(f"shard_worker_cpu_per_update_{count}", worker_cpu, "ms")
+        bench(f"shard_other_cpu_per_update_{count}", other_cpu, "ms")
+    print(capacity_note(worker_cpu, other_cpu), flush=True)  # the two-process runs'
 
 
 def capacity_note(worker_cpu_ms: float, other_cpu_ms: float) -> str:
     """What the two-process run's CPU per update says: this machine's ceiling, and the
     estimate for N processes on cores of their own."""
     cores = os.cpu_count() or 1
+    if worker_cpu_ms <= 0:  # the clock counts 10 ms ticks
+        return "# Two processes: the run was too short to measure their CPU."
     return (
         f"# Two processes: each update cost the workers {worker_cpu_ms:.2f} ms of CPU and"
         f" everything else here (the sandbox standing in for Telegram, the database server, this"

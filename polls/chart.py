@@ -186,7 +186,6 @@ def results_chart(
     """The chart as PNG bytes, ready to send as a photo."""
     from matplotlib import rc_context
 
-    register_fonts()
     with (
         RC_LOCK,
         rc_context({"font.family": font_family(right_to_left), "text.language": language}),

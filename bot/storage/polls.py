@@ -563,7 +563,7 @@ class PollRepository:
             " NOT EXISTS (SELECT 1 FROM poll_results r WHERE r.poll_id = p.id AND r.final = 1)"
             " OR EXISTS (SELECT 1 FROM poll_votes v WHERE v.poll_id = p.id)"
             " OR EXISTS (SELECT 1 FROM poll_variants v WHERE v.poll_id = p.id)"
-            f" OR EXISTS (SELECT 1 FROM delivery_outbox o WHERE o.poll_id IS NOT NULL"
+            " OR EXISTS (SELECT 1 FROM delivery_outbox o WHERE o.poll_id IS NOT NULL"
             f" AND o.delivery_id IN ({_poll_deliveries('p.id')}))) ORDER BY p.id"
         )
         return [int(row[0]) for row in rows]

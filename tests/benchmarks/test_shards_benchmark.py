@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+from benchmarks.shards import capacity_note
 from bot.settings import PROJECT_ROOT
 
 FIGURES = (
@@ -47,3 +48,9 @@ def test_a_small_shard_benchmark_prints_its_figures() -> None:
         assert float(printed[name]) > 0, name
     for name in CPU_FIGURES:
         assert float(printed[name]) >= 0, name
+
+
+def test_a_run_too_short_to_measure_its_cpu_gets_a_note_all_the_same() -> None:
+    # The clock counts 10 ms ticks: a small run can round the workers' CPU to zero.
+    note = capacity_note(0.0, 0.0)
+    assert note.startswith("#") and "too short" in note
